@@ -1,0 +1,30 @@
+# First two commands on a fresh machine (Python 3.11, pip, make):  make run  ·  make test
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test test-all bench install clean
+
+run: $(STAMP)  ## collect the bundled samples, tag, engage, alert and write the digest
+	$(BIN)/listenwell run --once
+
+test: $(STAMP)  ## the test suite (slow tests included; CI runs this)
+	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,train]'
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) data out .pytest_cache

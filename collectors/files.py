@@ -1,0 +1,342 @@
+"""Read exported platform data from local files: JSONL and CSV.
+
+JSONL lines may be (detected per line):
+
+* an X API v2 response page (``{"data": [...], "includes": {...}, "meta": {...}}``, as twarc2 writes it),
+  or a single-tweet lookup response (``{"data": {tweet}, "includes": ...}``);
+* a single tweet (bare v2 tweet, or twarc-flattened with ``author`` inline);
+* a Reddit ``Listing`` or a single ``t1``/``t3`` thing; a JSON array of those (the
+  ``/comments/<id>.json`` response is ``[post listing, comment listing]``).
+
+CSV needs the header ``platform,id,author,text,created_at`` and may add
+``url,kind,parent_id,conversation_id,lang,author_name,title`` (any order, extra columns ignored).
+
+State is ``{"files": {"<path>": {"offset", "size", "mtime_ns", "line", "head"}}}``: the bytes
+consumed so far, so a re-run reads only what was appended. A file that shrank or whose first
+bytes changed (replaced) is read again from the start; storage dedupes on id. Only complete
+lines (ending in a newline) are consumed, except a last line that parses on its own.
+
+Malformed lines are skipped, counted and reported in the checkpoint ``note``; a missing file
+raises ``SourceError`` after the other files were read.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+from collectors.base import PLATFORMS, POST_KINDS, Checkpoint, Identity, Item, Post, SourceError, utcnow
+from collectors.reddit_shapes import is_listing, is_thing, reddit_mentions, thing_to_post, things_from_listing
+from collectors.x_shapes import is_tweet, is_x_page, tweet_to_post, tweets_from_page
+
+JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
+CSV_SUFFIXES = (".csv",)
+CSV_REQUIRED = ("platform", "id", "author", "text", "created_at")
+HEAD_BYTES = 1024
+_X_MENTION_RE = re.compile(r"(?<![\w@])@([A-Za-z0-9_]{1,15})\b")
+
+
+class _Malformed(Exception):
+    pass
+
+
+def _head_digest(path: Path, n: int) -> str:
+    if n <= 0:
+        return ""
+    with open(path, "rb") as fh:
+        return hashlib.sha1(fh.read(n)).hexdigest()[:16]
+
+
+def _parse_time(value: str) -> datetime:
+    value = (value or "").strip()
+    if not value:
+        raise ValueError("empty created_at")
+    try:
+        return datetime.fromtimestamp(float(value), tz=timezone.utc)
+    except ValueError:
+        pass
+    dt = datetime.fromisoformat(value.replace(" UTC", "+00:00"))
+    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+
+
+class FilesCollector:
+    """Collector over local JSONL/CSV exports. ``paths`` may name files or directories
+    (a directory means every ``*.jsonl``/``*.ndjson``/``*.json``/``*.csv`` below it, sorted)."""
+
+    def __init__(
+        self,
+        name: str,
+        paths: list[Path],
+        format: str = "auto",
+        our_handles: dict[str, set[str]] | None = None,
+        batch_size: int = 2000,
+    ):
+        if format not in ("auto", "jsonl", "csv"):
+            raise ValueError(f"format must be auto, jsonl or csv, not {format!r}")
+        self.name = name
+        self.paths = [Path(p) for p in paths]
+        self.format = format
+        self.our_handles = {
+            platform: {h.strip().lstrip("@").lower() for h in handles}
+            for platform, handles in (our_handles or {}).items()
+        }
+        self.batch_size = max(1, int(batch_size))
+
+    # -- public ---------------------------------------------------------------------------
+
+    def fetch(self, state: dict[str, Any]) -> Iterator[Item]:
+        files_state: dict[str, dict[str, Any]] = {
+            k: dict(v) for k, v in ((state or {}).get("files") or {}).items() if isinstance(v, dict)
+        }
+        missing: list[str] = []
+        for path in self._expand(missing):
+            yield from self._read_file(path, files_state)
+        if missing:
+            raise SourceError(
+                f"source {self.name!r}: file(s) not found: {', '.join(missing)}. "
+                "Check the paths in config.yaml (relative paths are resolved from the directory "
+                "listenwell runs in), or remove them from the source."
+            )
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _expand(self, missing: list[str]) -> list[Path]:
+        out: list[Path] = []
+        for p in self.paths:
+            if p.is_dir():
+                out.extend(
+                    sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in JSONL_SUFFIXES + CSV_SUFFIXES)
+                )
+            elif p.is_file():
+                out.append(p)
+            else:
+                missing.append(str(p))
+        return out
+
+    def _format_of(self, path: Path) -> str:
+        if self.format != "auto":
+            return self.format
+        return "csv" if path.suffix.lower() in CSV_SUFFIXES else "jsonl"
+
+    def _snapshot(self, files_state: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        return {"files": {k: dict(v) for k, v in files_state.items()}}
+
+    def _read_file(self, path: Path, files_state: dict[str, dict[str, Any]]) -> Iterator[Item]:
+        key = str(path)
+        st = path.stat()
+        prev = files_state.get(key) or {}
+        offset = int(prev.get("offset") or 0)
+        line_no = int(prev.get("line") or 0)
+        restarted = False
+        if offset:
+            if st.st_size < offset or _head_digest(path, min(offset, HEAD_BYTES)) != prev.get("head"):
+                offset, line_no, restarted = 0, 0, True
+            elif st.st_size == offset:
+                return  # nothing new
+        entry = {"offset": offset, "size": st.st_size, "mtime_ns": st.st_mtime_ns, "line": line_no,
+                 "head": prev.get("head", "") if offset else ""}
+        files_state[key] = entry
+        reader = self._read_csv if self._format_of(path) == "csv" else self._read_jsonl
+        bad = 0
+        first_bad: str | None = None
+        pending = 0
+        for kind, value, new_offset, new_line in reader(path, offset, line_no):
+            if kind == "posts":
+                for post in value:
+                    yield post
+                pending += len(value)
+            else:  # malformed
+                bad += 1
+                if first_bad is None:
+                    first_bad = f"line {new_line}: {value}"
+            entry["offset"], entry["line"] = new_offset, new_line
+            if pending >= self.batch_size:
+                self._touch_head(path, entry)
+                yield Checkpoint(state=self._snapshot(files_state))
+                pending = 0
+        self._touch_head(path, entry)
+        notes = []
+        if restarted:
+            notes.append(f"{key}: file shrank or was replaced; read again from the start")
+        if bad:
+            notes.append(f"{key}: {bad} malformed line{'s' if bad != 1 else ''} skipped (first at {first_bad})")
+        yield Checkpoint(state=self._snapshot(files_state), note="; ".join(notes) or None)
+
+    @staticmethod
+    def _touch_head(path: Path, entry: dict[str, Any]) -> None:
+        entry["head"] = _head_digest(path, min(entry["offset"], HEAD_BYTES))
+
+    # JSONL ---------------------------------------------------------------------------------
+
+    def _read_jsonl(self, path: Path, offset: int, line_no: int):
+        source = self.name
+        retrieved_at = utcnow()
+        x_handles = self.our_handles.get("x", set())
+        r_handles = self.our_handles.get("reddit", set())
+        loads = json.loads
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            for raw_line in fh:
+                complete = raw_line.endswith(b"\n")
+                line_no += 1
+                stripped = raw_line.strip()
+                if not stripped:
+                    offset += len(raw_line)
+                    if not complete:
+                        line_no -= 1
+                    continue
+                try:
+                    obj = loads(stripped)
+                except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+                    if not complete:
+                        return  # a line still being written: leave it for the next run
+                    offset += len(raw_line)
+                    yield "bad", _short(exc), offset, line_no
+                    continue
+                offset += len(raw_line)
+                try:
+                    posts = self._posts_from_obj(obj, source, retrieved_at, x_handles, r_handles)
+                except (KeyError, TypeError, ValueError, AttributeError, _Malformed) as exc:
+                    yield "bad", _short(exc), offset, line_no
+                    continue
+                yield "posts", posts, offset, line_no
+
+    def _posts_from_obj(self, obj: Any, source: str, retrieved_at: datetime, x_handles, r_handles) -> list[Post]:
+        if isinstance(obj, list):
+            out: list[Post] = []
+            for item in obj:
+                out.extend(self._posts_from_obj(item, source, retrieved_at, x_handles, r_handles))
+            return out
+        if is_listing(obj):
+            return list(things_from_listing(obj, source, retrieved_at, r_handles))
+        if is_thing(obj):
+            post = thing_to_post(obj, source, retrieved_at, r_handles)
+            return [post] if post is not None else []
+        if is_x_page(obj):
+            return list(tweets_from_page(obj, source, retrieved_at, x_handles))
+        if is_tweet(obj):
+            return [tweet_to_post(obj, {}, source, retrieved_at, x_handles)]
+        if isinstance(obj, dict) and obj.get("kind") == "more":
+            return []
+        raise _Malformed("not an X page, tweet, Reddit Listing or t1/t3 thing")
+
+    # CSV -----------------------------------------------------------------------------------
+
+    def _read_csv(self, path: Path, offset: int, line_no: int):
+        source = self.name
+        retrieved_at = utcnow()
+        with open(path, "rb") as fh:
+            header_line = fh.readline()
+            try:
+                header = next(csv.reader([header_line.decode("utf-8-sig")]))
+            except (StopIteration, UnicodeDecodeError, csv.Error):
+                header = []
+            header = [h.strip().lower() for h in header]
+            missing = [c for c in CSV_REQUIRED if c not in header]
+            if missing:
+                raise SourceError(
+                    f"{path}: CSV header must contain {','.join(CSV_REQUIRED)} "
+                    f"(missing: {', '.join(missing)}); optional: url,kind,parent_id,conversation_id,lang,author_name,title"
+                )
+            if offset < len(header_line):
+                offset, line_no = len(header_line), 1
+            fh.seek(offset)
+            pos = {"offset": offset, "line": line_no, "complete": True}
+
+            def lines() -> Iterator[str]:
+                for raw_line in fh:
+                    pos["offset"] += len(raw_line)
+                    pos["line"] += 1
+                    pos["complete"] = raw_line.endswith(b"\n")
+                    yield raw_line.decode("utf-8", errors="replace")
+
+            reader = csv.reader(lines())
+            idx = {name: i for i, name in enumerate(header)}
+            while True:
+                start_line = pos["line"]
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    yield "bad", _short(exc), pos["offset"], pos["line"]
+                    continue
+                if not pos["complete"]:
+                    # a last record without newline: consume it only if it is whole
+                    if len(row) < len(header):
+                        return
+                if not row or all(not c.strip() for c in row):
+                    yield "posts", [], pos["offset"], pos["line"]
+                    continue
+                try:
+                    post = self._csv_row_to_post(row, idx, source, retrieved_at)
+                except (ValueError, KeyError, IndexError) as exc:
+                    yield "bad", _short(exc), pos["offset"], start_line + 1
+                    continue
+                yield "posts", [post], pos["offset"], pos["line"]
+
+    def _csv_row_to_post(self, row: list[str], idx: dict[str, int], source: str, retrieved_at: datetime) -> Post:
+        def get(col: str) -> str | None:
+            i = idx.get(col)
+            if i is None or i >= len(row):
+                return None
+            v = row[i].strip() if col != "text" else row[i]
+            return v or None
+
+        platform = (get("platform") or "").lower()
+        if platform not in PLATFORMS:
+            raise ValueError(f"unknown platform {platform!r} (expected one of {', '.join(PLATFORMS)})")
+        native_id, author, text = get("id"), get("author"), get("text")
+        if not native_id or not author:
+            raise ValueError("id and author are required")
+        text = text or ""
+        created_at = _parse_time(get("created_at") or "")
+        parent_id = get("parent_id")
+        kind = (get("kind") or "").lower()
+        if kind and kind not in POST_KINDS:
+            raise ValueError(f"unknown kind {kind!r}")
+        if platform == "x":
+            mentions = [m for m in dict.fromkeys(_X_MENTION_RE.findall(text))]
+        elif platform == "reddit":
+            mentions = reddit_mentions(text)
+        else:
+            mentions = []
+        if not kind:
+            ours = self.our_handles.get(platform, set())
+            if parent_id:
+                kind = "reply" if platform == "x" else "comment"
+            elif ours and any(m.lower() in ours for m in mentions):
+                kind = "mention"
+            else:
+                kind = "post"
+        handle = author.lstrip("@") if platform == "x" else author
+        return Post(
+            platform=platform,
+            native_id=native_id,
+            text=text,
+            created_at=created_at,
+            author=Identity(platform=platform, handle=handle, display_name=get("author_name")),
+            source=source,
+            retrieved_at=retrieved_at,
+            kind=kind,
+            url=get("url"),
+            title=get("title"),
+            parent_id=parent_id,
+            conversation_id=get("conversation_id"),
+            lang=get("lang"),
+            mentions=mentions,
+            raw={k: row[i] for k, i in idx.items() if i < len(row)},
+        )
+
+
+def _short(exc: BaseException) -> str:
+    msg = str(exc) or exc.__class__.__name__
+    if isinstance(exc, json.JSONDecodeError):
+        msg = exc.msg
+    return msg if len(msg) <= 160 else msg[:157] + "..."

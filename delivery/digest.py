@@ -1,0 +1,204 @@
+"""The daily listening digest: gather a day's numbers and actions, render HTML and plain text.
+
+Post text is untrusted: every template autoescapes, and the chart is drawn from numbers only.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from engagement.queue import list_queue
+from engagement.reach_out import reach_out_list
+from engagement.replies import excerpt
+from storage.db import Database
+
+_env = Environment(
+    loader=PackageLoader("delivery", "templates"),
+    autoescape=select_autoescape(enabled_extensions=("html.j2", "html"), default_for_string=True, default=False),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+@dataclass
+class DigestFiles:
+    html: Path
+    text: Path
+    day: date
+
+
+def day_bounds(day: date, tz) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(0), tzinfo=tz)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+    return start, end
+
+
+def default_day(config) -> date:
+    return config.now().astimezone(config.tz).date()
+
+
+def _counts(db: Database, start: datetime, end: datetime) -> dict[str, Any]:
+    row = db.con.execute(
+        """SELECT count(*) AS posts,
+                  count(*) FILTER (WHERE t.addressed_to_us) AS inbound,
+                  count(*) FILTER (WHERE t.addressed_to_us AND list_contains(t.intents, 'question')) AS questions,
+                  count(*) FILTER (WHERE list_contains(t.intents, 'complaint') AND t.addressed_to_us) AS complaints,
+                  count(*) FILTER (WHERE t.sentiment_label = 'negative') AS negative,
+                  count(*) FILTER (WHERE t.sentiment_label = 'positive') AS positive,
+                  avg(t.sentiment_score) AS mean_sentiment
+           FROM posts p LEFT JOIN tags t USING (post_uid)
+           WHERE p.created_at >= $start AND p.created_at < $end AND NOT coalesce(t.from_us, false)""",
+        {"start": start, "end": end},
+    ).fetchone()
+    names = ("posts", "inbound", "questions", "complaints", "negative", "positive", "mean_sentiment")
+    return dict(zip(names, row))
+
+
+def _change(now: int, before: int) -> str:
+    if before == 0:
+        return "new" if now else "±0"
+    pct = (now - before) / before * 100
+    return f"{pct:+.0f}%"
+
+
+def _daily_series(db: Database, end: datetime, days: int, tz) -> list[dict[str, Any]]:
+    start = end - timedelta(days=days)
+    rows = db.con.execute(
+        """SELECT CAST(timezone($tz, p.created_at) AS DATE) AS day, count(*) AS posts,
+                  count(*) FILTER (WHERE t.sentiment_label = 'negative') AS negative,
+                  count(*) FILTER (WHERE t.sentiment_label = 'positive') AS positive
+           FROM posts p LEFT JOIN tags t USING (post_uid)
+           WHERE p.created_at >= $start AND p.created_at < $end
+           GROUP BY 1""",
+        {"start": start, "end": end, "tz": str(tz)},
+    ).fetchall()
+    by_day = {r[0]: r for r in rows}
+    series = []
+    for i in range(days):
+        d = (start + timedelta(days=i)).astimezone(tz).date()
+        r = by_day.get(d)
+        series.append({"day": d, "posts": r[1] if r else 0, "negative": r[2] if r else 0, "positive": r[3] if r else 0})
+    return series
+
+
+def chart_svg(series: list[dict[str, Any]], width: int = 560, height: int = 140) -> str:
+    """Volume bars with positive/negative stacked inside; numbers only, so nothing to escape."""
+    top = max([s["posts"] for s in series] + [1])
+    gap = 4
+    bar = (width - gap * (len(series) + 1)) / max(len(series), 1)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 18}" '
+             f'viewBox="0 0 {width} {height + 18}" role="img" aria-label="Posts per day, last {len(series)} days">']
+    for i, s in enumerate(series):
+        x = gap + i * (bar + gap)
+        h_total = s["posts"] / top * height
+        h_neg = s["negative"] / top * height
+        h_pos = s["positive"] / top * height
+        parts.append(f'<rect x="{x:.1f}" y="{height - h_total:.1f}" width="{bar:.1f}" height="{h_total:.1f}" fill="#cbd5e1"/>')
+        parts.append(f'<rect x="{x:.1f}" y="{height - h_pos:.1f}" width="{bar:.1f}" height="{h_pos:.1f}" fill="#22c55e"/>')
+        parts.append(f'<rect x="{x:.1f}" y="{height - h_pos - h_neg:.1f}" width="{bar:.1f}" height="{h_neg:.1f}" fill="#ef4444"/>')
+        if i % 2 == 0 or len(series) <= 8:
+            parts.append(f'<text x="{x + bar / 2:.1f}" y="{height + 13}" font-size="9" text-anchor="middle" '
+                         f'fill="#64748b">{s["day"].day}/{s["day"].month}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def gather(config, db: Database, day: date) -> dict[str, Any]:
+    tz = config.tz
+    start, end = day_bounds(day, tz)
+    today = _counts(db, start, end)
+    yesterday = _counts(db, start - timedelta(days=1), start)
+    last_week = _counts(db, start - timedelta(days=7), end - timedelta(days=7))
+    headline = []
+    for key, label in (("posts", "posts heard"), ("inbound", "addressed to us"), ("questions", "questions"),
+                       ("complaints", "complaints"), ("negative", "negative posts")):
+        headline.append({"label": label, "value": today[key], "vs_day": _change(today[key], yesterday[key]),
+                         "vs_week": _change(today[key], last_week[key])})
+    series = _daily_series(db, end, 14, tz)
+
+    reach = [r.to_dict() for r in reach_out_list(config, db, limit=config.digest.top_n)]
+    queue = list_queue(db, "pending", limit=config.digest.top_n)
+    for item in queue:
+        item["post_excerpt"] = excerpt(item["post_text"], 140)
+    alerts = db.rows(
+        """SELECT title, reason, url, created_at FROM alerts
+           WHERE created_at >= $start AND created_at < $end ORDER BY created_at""",
+        {"start": start, "end": end},
+    )
+    clients = db.rows(
+        """SELECT pe.name, pe.tier, count(p.post_uid) AS posts_7d,
+                  max(p.created_at) AS last_post, avg(t.sentiment_score) AS mean_sentiment,
+                  any_value(pa.last_interaction_at) AS last_interaction
+           FROM people pe
+           LEFT JOIN identities i ON i.person_id = pe.person_id
+           LEFT JOIN posts p ON p.author_uid = i.identity_uid AND p.created_at >= $week AND p.created_at < $end
+           LEFT JOIN tags t ON t.post_uid = p.post_uid
+           LEFT JOIN person_activity pa ON pa.person_id = pe.person_id
+           WHERE pe.is_key_client
+           GROUP BY pe.person_id, pe.name, pe.tier
+           ORDER BY pe.tier, pe.name""",
+        {"week": end - timedelta(days=7), "end": end},
+    )
+    topics = db.rows(
+        """WITH daily AS (
+               SELECT topic, CAST(timezone($tz, p.created_at) AS DATE) AS day, count(*) AS n
+               FROM tags t JOIN posts p USING (post_uid), UNNEST(t.topics) AS u(topic)
+               WHERE p.created_at >= $base AND p.created_at < $end
+               GROUP BY ALL)
+           SELECT topic,
+                  coalesce(sum(n) FILTER (WHERE day = $day), 0) AS today,
+                  coalesce(sum(n) FILTER (WHERE day < $day), 0) / 14.0 AS daily_avg
+           FROM daily GROUP BY topic ORDER BY today DESC, daily_avg DESC LIMIT 8""",
+        {"tz": str(tz), "base": start - timedelta(days=14), "end": end, "day": day},
+    )
+    for t in topics:
+        t["emerging"] = t["today"] >= 3 and t["today"] > 2 * max(t["daily_avg"], 0.5)
+    notable = db.rows(
+        """SELECT p.text, p.url, p.platform, coalesce(i.display_name, i.handle) AS author, t.sentiment_score
+           FROM posts p JOIN tags t USING (post_uid) JOIN identities i ON i.identity_uid = p.author_uid
+           WHERE p.created_at >= $start AND p.created_at < $end AND NOT t.from_us AND t.sentiment_score IS NOT NULL
+           ORDER BY abs(t.sentiment_score) DESC, p.created_at DESC LIMIT 5""",
+        {"start": start, "end": end},
+    )
+    for n in notable:
+        n["excerpt"] = excerpt(n["text"], 200)
+    actions = _actions(reach, queue, alerts)
+    return {
+        "me": config.me.name, "day": day, "generated_at": config.now().astimezone(tz),
+        "headline": headline, "chart_svg": chart_svg(series), "series": series,
+        "actions": actions, "reach_out": reach, "queue": queue, "alerts": alerts, "clients": clients,
+        "topics": topics, "notable": notable, "timezone": str(tz),
+    }
+
+
+def _actions(reach: list[dict], queue: list[dict], alerts: list[dict]) -> list[dict]:
+    """One ranked list: personal touches first (they matter most), then the most urgent replies."""
+    actions = [{"what": r["sentence"], "why": f"{r['reason']} · tier {r['tier'] or '-'}", "url": r["evidence_url"],
+                "score": r["score"] * 30} for r in reach]
+    actions += [{"what": f"Reply to {q['person']} ({q['intent'].replace('_', ' ')} on {q['platform']})",
+                 "why": q["reason"], "url": q["url"], "score": q["priority"]} for q in queue]
+    actions.sort(key=lambda a: -a["score"])
+    return actions[:12]
+
+
+def render(context: dict[str, Any]) -> tuple[str, str]:
+    html = _env.get_template("digest.html.j2").render(**context)
+    text = _env.get_template("digest.txt.j2").render(**context)
+    return html, text
+
+
+def write_digest(config, db: Database, day: date | None = None, out_dir: Path | None = None) -> DigestFiles:
+    day = day or default_day(config)
+    context = gather(config, db, day)
+    html, text = render(context)
+    out = out_dir or config.resolve(config.digest.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    html_path = out / f"digest-{day.isoformat()}.html"
+    text_path = out / f"digest-{day.isoformat()}.txt"
+    html_path.write_text(html, encoding="utf-8")
+    text_path.write_text(text, encoding="utf-8")
+    return DigestFiles(html_path, text_path, day)

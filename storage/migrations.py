@@ -1,0 +1,161 @@
+"""Named, ordered schema migrations. Each runs once, recorded in ``schema_migrations``.
+
+Append new migrations at the end; never edit one that has shipped.
+"""
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "0001_core_records",
+        """
+        CREATE SEQUENCE post_seq START 1;
+
+        CREATE TABLE people (
+            person_id      VARCHAR PRIMARY KEY,
+            name           VARCHAR NOT NULL,
+            tier           INTEGER,              -- key-client tier (1 = most important); NULL otherwise
+            is_key_client  BOOLEAN NOT NULL DEFAULT false,
+            notes          VARCHAR,
+            created_at     TIMESTAMPTZ NOT NULL
+        );
+
+        CREATE TABLE identities (
+            identity_uid   VARCHAR PRIMARY KEY,  -- platform:handle (lowercase)
+            platform       VARCHAR NOT NULL,
+            handle         VARCHAR NOT NULL,
+            display_name   VARCHAR,
+            native_id      VARCHAR,
+            url            VARCHAR,
+            followers      BIGINT,
+            is_follower    BOOLEAN,              -- follows one of our accounts (NULL = unknown)
+            is_ours        BOOLEAN NOT NULL DEFAULT false,
+            person_id      VARCHAR NOT NULL,
+            first_seen     TIMESTAMPTZ,
+            last_seen      TIMESTAMPTZ
+        );
+
+        CREATE TABLE posts (
+            post_uid          VARCHAR PRIMARY KEY,   -- platform:native_id
+            seq               BIGINT NOT NULL,       -- insertion order; stage cursors follow it
+            platform          VARCHAR NOT NULL,
+            native_id         VARCHAR NOT NULL,
+            kind              VARCHAR NOT NULL,      -- post | comment | mention | reply
+            url               VARCHAR,
+            title             VARCHAR,
+            text              VARCHAR NOT NULL,
+            created_at        TIMESTAMPTZ NOT NULL,
+            author_uid        VARCHAR NOT NULL,
+            parent_uid        VARCHAR,
+            conversation_uid  VARCHAR,
+            parent_url        VARCHAR,
+            lang              VARCHAR,
+            mentions          VARCHAR[],
+            raw               JSON,
+            source            VARCHAR NOT NULL,
+            retrieved_at      TIMESTAMPTZ NOT NULL
+        );
+
+        CREATE TABLE tags (
+            post_uid          VARCHAR PRIMARY KEY,
+            seq               BIGINT NOT NULL,
+            lang              VARCHAR,
+            sentiment_score   DOUBLE,               -- -1 .. 1; NULL when the language is not scored
+            sentiment_label   VARCHAR,
+            topics            VARCHAR[],
+            intents           VARCHAR[],
+            moments           JSON,                 -- [{type, confidence, evidence, start, end}]
+            addressed_to_us   BOOLEAN NOT NULL,     -- mentions us, or answers one of our posts
+            from_us           BOOLEAN NOT NULL,
+            tagged_at         TIMESTAMPTZ NOT NULL,
+            pipeline_version  VARCHAR NOT NULL
+        );
+
+        CREATE TABLE interactions (
+            interaction_id  VARCHAR PRIMARY KEY,    -- derived, so re-deriving is idempotent
+            person_id       VARCHAR NOT NULL,
+            identity_uid    VARCHAR,
+            post_uid        VARCHAR,
+            direction       VARCHAR NOT NULL,       -- inbound | outbound
+            kind            VARCHAR NOT NULL,       -- mention | reply | comment | touch:<kind>
+            occurred_at     TIMESTAMPTZ NOT NULL,
+            note            VARCHAR
+        );
+
+        CREATE TABLE reply_suggestions (
+            suggestion_id   VARCHAR PRIMARY KEY,
+            post_uid        VARCHAR NOT NULL UNIQUE,
+            person_id       VARCHAR NOT NULL,
+            platform        VARCHAR NOT NULL,
+            intent          VARCHAR NOT NULL,
+            text            VARCHAR NOT NULL,
+            original_text   VARCHAR NOT NULL,
+            reason          VARCHAR NOT NULL,
+            priority        DOUBLE NOT NULL,
+            status          VARCHAR NOT NULL,       -- pending | approved | sent | dismissed
+            created_at      TIMESTAMPTZ NOT NULL,
+            updated_at      TIMESTAMPTZ NOT NULL,
+            decided_by      VARCHAR,
+            decided_at      TIMESTAMPTZ,
+            sent_post_uid   VARCHAR,
+            sent_at         TIMESTAMPTZ
+        );
+
+        CREATE TABLE alerts (
+            alert_id         VARCHAR PRIMARY KEY,   -- rule:post_uid, one alert per post per rule
+            rule             VARCHAR NOT NULL,
+            post_uid         VARCHAR,
+            person_id        VARCHAR,
+            title            VARCHAR NOT NULL,
+            reason           VARCHAR NOT NULL,
+            url              VARCHAR,
+            created_at       TIMESTAMPTZ NOT NULL,
+            delivery_status  VARCHAR NOT NULL,      -- pending | delivered | failed | suppressed
+            attempts         INTEGER NOT NULL DEFAULT 0,
+            delivered_at     TIMESTAMPTZ,
+            last_error       VARCHAR
+        );
+
+        CREATE TABLE source_state (
+            source           VARCHAR PRIMARY KEY,
+            source_type      VARCHAR NOT NULL,
+            state            JSON NOT NULL,         -- cursor, validators, seen ids at the boundary
+            last_run_at      TIMESTAMPTZ,
+            last_success     TIMESTAMPTZ,
+            last_error       VARCHAR,
+            last_error_at    TIMESTAMPTZ,
+            last_note        VARCHAR,
+            next_allowed_at  TIMESTAMPTZ,
+            posts_stored     BIGINT NOT NULL DEFAULT 0,
+            last_new         BIGINT NOT NULL DEFAULT 0
+        );
+
+        CREATE TABLE stage_cursors (
+            stage      VARCHAR PRIMARY KEY,          -- tag | engage
+            last_seq   BIGINT NOT NULL,
+            updated_at TIMESTAMPTZ NOT NULL
+        );
+
+        CREATE TABLE job_runs (
+            run_id       VARCHAR PRIMARY KEY,
+            job          VARCHAR NOT NULL,
+            started_at   TIMESTAMPTZ NOT NULL,
+            finished_at  TIMESTAMPTZ,
+            status       VARCHAR NOT NULL,           -- running | ok | failed | dry-run
+            counts       JSON,
+            error        VARCHAR
+        );
+
+        -- who we hear from and answer, per person: the raw material of relationship health
+        CREATE VIEW person_activity AS
+        SELECT person_id,
+               count(*) FILTER (WHERE direction = 'inbound')  AS inbound_count,
+               count(*) FILTER (WHERE direction = 'outbound') AS outbound_count,
+               max(occurred_at) FILTER (WHERE direction = 'inbound')  AS last_inbound_at,
+               max(occurred_at) FILTER (WHERE direction = 'outbound') AS last_outbound_at,
+               max(occurred_at) AS last_interaction_at,
+               min(occurred_at) AS first_interaction_at
+        FROM interactions
+        GROUP BY person_id;
+        """,
+    ),
+]

@@ -1,0 +1,343 @@
+"""Bulk, idempotent writes. Every hot-path write is one Arrow ``INSERT … SELECT``.
+
+``store_batch`` writes a collector's posts, their authors and the source's new
+state in one transaction: either all of it lands or none of it does.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Iterable, Sequence
+
+import pyarrow as pa
+
+from collectors.base import Post, identity_uid
+from storage.db import Database
+
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def slug(text: str) -> str:
+    return _SLUG.sub("-", text.lower()).strip("-") or "x"
+
+
+def key_client_person_id(name: str) -> str:
+    return f"kc:{slug(name)}"
+
+
+OUR_PERSON_ID = "me"
+
+
+def auto_person_id(uid: str) -> str:
+    return f"p:{uid}"
+
+
+def _json(value: Any) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
+
+
+def is_our_identity(platform: str, handle: str, our_handles: dict[str, set[str]]) -> bool:
+    handle = handle.lower()
+    ours = our_handles.get(platform, set())
+    if handle in ours:
+        return True
+    # blog identities are "name@host": match on the name part
+    return platform == "blog" and handle.rsplit("@", 1)[0] in ours
+
+
+@dataclass
+class BatchResult:
+    posts_new: int
+    identities_new: int
+
+
+POSTS_SCHEMA = pa.schema(
+    [
+        ("post_uid", pa.string()),
+        ("platform", pa.string()),
+        ("native_id", pa.string()),
+        ("kind", pa.string()),
+        ("url", pa.string()),
+        ("title", pa.string()),
+        ("text", pa.string()),
+        ("created_at", pa.timestamp("us", tz="UTC")),
+        ("author_uid", pa.string()),
+        ("parent_uid", pa.string()),
+        ("conversation_uid", pa.string()),
+        ("parent_url", pa.string()),
+        ("lang", pa.string()),
+        ("mentions", pa.list_(pa.string())),
+        ("raw", pa.string()),
+        ("source", pa.string()),
+        ("retrieved_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+
+IDENTITIES_SCHEMA = pa.schema(
+    [
+        ("identity_uid", pa.string()),
+        ("platform", pa.string()),
+        ("handle", pa.string()),
+        ("display_name", pa.string()),
+        ("native_id", pa.string()),
+        ("url", pa.string()),
+        ("followers", pa.int64()),
+        ("is_ours", pa.bool_()),
+        ("seen_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+
+
+def posts_table(posts: Sequence[Post]) -> pa.Table:
+    def uid(platform: str, native: str | None) -> str | None:
+        return f"{platform}:{native}" if native else None
+
+    cols: dict[str, list[Any]] = {name: [] for name in POSTS_SCHEMA.names}
+    for p in posts:
+        cols["post_uid"].append(f"{p.platform}:{p.native_id}")
+        cols["platform"].append(p.platform)
+        cols["native_id"].append(p.native_id)
+        cols["kind"].append(p.kind)
+        cols["url"].append(p.url)
+        cols["title"].append(p.title)
+        cols["text"].append(p.text or "")
+        cols["created_at"].append(p.created_at)
+        cols["author_uid"].append(p.author.uid)
+        cols["parent_uid"].append(uid(p.platform, p.parent_id))
+        cols["conversation_uid"].append(uid(p.platform, p.conversation_id))
+        cols["parent_url"].append(p.parent_url)
+        cols["lang"].append(p.lang)
+        cols["mentions"].append([m.lower() for m in p.mentions] if p.mentions else [])
+        cols["raw"].append(_json(p.raw))
+        cols["source"].append(p.source)
+        cols["retrieved_at"].append(p.retrieved_at)
+    return pa.table(cols, schema=POSTS_SCHEMA)
+
+
+def identities_table(posts: Sequence[Post], our_handles: dict[str, set[str]]) -> pa.Table:
+    latest: dict[str, tuple[Post, datetime]] = {}
+    for p in posts:
+        uid = p.author.uid
+        seen = latest.get(uid)
+        if seen is None or p.created_at > seen[1]:
+            latest[uid] = (p, p.created_at)
+    cols: dict[str, list[Any]] = {name: [] for name in IDENTITIES_SCHEMA.names}
+    for uid, (p, seen_at) in latest.items():
+        a = p.author
+        cols["identity_uid"].append(uid)
+        cols["platform"].append(a.platform)
+        cols["handle"].append(a.handle)
+        cols["display_name"].append(a.display_name)
+        cols["native_id"].append(a.native_id)
+        cols["url"].append(a.url)
+        cols["followers"].append(a.followers)
+        cols["is_ours"].append(is_our_identity(a.platform, a.handle, our_handles))
+        cols["seen_at"].append(seen_at)
+    return pa.table(cols, schema=IDENTITIES_SCHEMA)
+
+
+def _upsert_identities(con, table: pa.Table) -> int:
+    """New authors become identities and people; known ones get fresher names and last_seen."""
+    con.register("incoming_identities", table)
+    try:
+        before = con.execute("SELECT count(*) FROM identities").fetchone()[0]
+        con.execute(
+            f"""
+            INSERT INTO identities
+                (identity_uid, platform, handle, display_name, native_id, url, followers,
+                 is_follower, is_ours, person_id, first_seen, last_seen)
+            SELECT identity_uid, platform, handle, display_name, native_id, url, followers,
+                   NULL, is_ours,
+                   CASE WHEN is_ours THEN '{OUR_PERSON_ID}' ELSE 'p:' || identity_uid END,
+                   seen_at, seen_at
+            FROM incoming_identities
+            ON CONFLICT (identity_uid) DO UPDATE SET
+                display_name = coalesce(excluded.display_name, identities.display_name),
+                native_id    = coalesce(excluded.native_id, identities.native_id),
+                url          = coalesce(excluded.url, identities.url),
+                followers    = coalesce(excluded.followers, identities.followers),
+                first_seen   = least(coalesce(identities.first_seen, excluded.first_seen), excluded.first_seen),
+                last_seen    = greatest(coalesce(identities.last_seen, excluded.last_seen), excluded.last_seen)
+            """
+        )
+        after = con.execute("SELECT count(*) FROM identities").fetchone()[0]
+        con.execute(
+            """
+            INSERT OR IGNORE INTO people (person_id, name, tier, is_key_client, notes, created_at)
+            SELECT DISTINCT ON (i.person_id) i.person_id, coalesce(i.display_name, i.handle), NULL, false, NULL, now()
+            FROM incoming_identities n JOIN identities i USING (identity_uid)
+            """
+        )
+    finally:
+        con.unregister("incoming_identities")
+    return after - before
+
+
+def _insert_posts(con, table: pa.Table) -> int:
+    con.register("incoming_posts", table)
+    try:
+        inserted = con.execute(
+            f"""
+            INSERT OR IGNORE INTO posts
+                (post_uid, seq, platform, native_id, kind, url, title, text, created_at, author_uid,
+                 parent_uid, conversation_uid, parent_url, lang, mentions, raw, source, retrieved_at)
+            SELECT post_uid, nextval('post_seq'), platform, native_id, kind, url, title, text, created_at,
+                   author_uid, parent_uid, conversation_uid, parent_url, lang, mentions, raw, source, retrieved_at
+            FROM incoming_posts
+            QUALIFY row_number() OVER (PARTITION BY post_uid ORDER BY retrieved_at DESC) = 1
+            """
+        ).fetchone()[0]
+        # comments known only by their post's URL (site-wide comment feeds) find their parent here
+        con.execute(
+            """
+            UPDATE posts SET parent_uid = parent.post_uid, conversation_uid = coalesce(posts.conversation_uid, parent.post_uid)
+            FROM posts AS parent
+            WHERE posts.parent_uid IS NULL AND posts.parent_url IS NOT NULL
+              AND posts.post_uid IN (SELECT post_uid FROM incoming_posts)
+              AND parent.url = posts.parent_url AND parent.platform = posts.platform
+            """
+        )
+    finally:
+        con.unregister("incoming_posts")
+    return inserted
+
+
+def store_batch(
+    db: Database,
+    *,
+    source: str,
+    source_type: str,
+    posts: Sequence[Post],
+    state: dict[str, Any],
+    note: str | None,
+    our_handles: dict[str, set[str]],
+    now: datetime,
+) -> BatchResult:
+    """Posts, authors and the source's new state, all or nothing."""
+    with db.transaction() as con:
+        identities_new = _upsert_identities(con, identities_table(posts, our_handles)) if posts else 0
+        posts_new = _insert_posts(con, posts_table(posts)) if posts else 0
+        con.execute(
+            """
+            INSERT INTO source_state (source, source_type, state, last_run_at, last_note, posts_stored, last_new)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (source) DO UPDATE SET
+                source_type = excluded.source_type, state = excluded.state, last_run_at = excluded.last_run_at,
+                last_note = coalesce(excluded.last_note, source_state.last_note),
+                posts_stored = source_state.posts_stored + excluded.posts_stored,
+                last_new = excluded.last_new
+            """,
+            [source, source_type, _json(state), now, note, posts_new, posts_new],
+        )
+    return BatchResult(posts_new=posts_new, identities_new=identities_new)
+
+
+def finish_source_run(
+    db: Database,
+    *,
+    source: str,
+    source_type: str,
+    now: datetime,
+    new_posts: int,
+    error: str | None = None,
+    retry_at: datetime | None = None,
+    note: str | None = None,
+) -> None:
+    """Record how a source's run ended. The state (cursor) is never touched here."""
+    with db.transaction() as con:
+        con.execute(
+            """
+            INSERT INTO source_state (source, source_type, state, last_run_at) VALUES (?, ?, '{}', ?)
+            ON CONFLICT (source) DO NOTHING
+            """,
+            [source, source_type, now],
+        )
+        if error is None:
+            con.execute(
+                """UPDATE source_state SET last_run_at = ?, last_success = ?, last_new = ?, next_allowed_at = NULL,
+                       last_note = ?
+                   WHERE source = ?""",
+                [now, now, new_posts, note, source],
+            )
+        else:
+            con.execute(
+                """UPDATE source_state SET last_run_at = ?, last_error = ?, last_error_at = ?, last_new = ?,
+                       next_allowed_at = ?, last_note = coalesce(?, last_note)
+                   WHERE source = ?""",
+                [now, error, now, new_posts, retry_at, note, source],
+            )
+
+
+def load_source_state(db: Database, source: str) -> dict[str, Any]:
+    row = db.con.execute(
+        "SELECT state, next_allowed_at FROM source_state WHERE source = ?", [source]
+    ).fetchone()
+    if not row:
+        return {}
+    return json.loads(row[0]) if row[0] else {}
+
+
+def sync_key_clients(db: Database, key_clients: Iterable[Any], me: Any, now: datetime) -> None:
+    """Config is the truth for key clients: their people rows and the identities they own."""
+    people_rows: list[tuple] = [(OUR_PERSON_ID, me.name, None, False, "our own accounts")]
+    identity_rows: list[tuple] = []
+    for platform in ("x", "reddit", "blog"):
+        for handle in me.handles.for_platform(platform):
+            identity_rows.append((identity_uid(platform, handle), platform, handle, OUR_PERSON_ID, True))
+    for client in key_clients:
+        pid = key_client_person_id(client.name)
+        people_rows.append((pid, client.name, client.tier, True, client.notes or None))
+        for platform in ("x", "reddit", "blog"):
+            for handle in client.handles.for_platform(platform):
+                identity_rows.append((identity_uid(platform, handle), platform, handle, pid, False))
+    people = pa.table(
+        {
+            "person_id": [r[0] for r in people_rows],
+            "name": [r[1] for r in people_rows],
+            "tier": pa.array([r[2] for r in people_rows], pa.int32()),
+            "is_key_client": [r[3] for r in people_rows],
+            "notes": [r[4] for r in people_rows],
+        }
+    )
+    idents = pa.table(
+        {
+            "identity_uid": [r[0] for r in identity_rows],
+            "platform": [r[1] for r in identity_rows],
+            "handle": [r[2] for r in identity_rows],
+            "person_id": [r[3] for r in identity_rows],
+            "is_ours": pa.array([r[4] for r in identity_rows], pa.bool_()),
+        }
+    )
+    with db.transaction() as con:
+        con.register("cfg_people", people)
+        con.register("cfg_identities", idents)
+        try:
+            con.execute(
+                """
+                INSERT INTO people (person_id, name, tier, is_key_client, notes, created_at)
+                SELECT person_id, name, tier, is_key_client, notes, ? FROM cfg_people
+                ON CONFLICT (person_id) DO UPDATE SET
+                    name = excluded.name, tier = excluded.tier, is_key_client = excluded.is_key_client,
+                    notes = excluded.notes
+                """,
+                [now],
+            )
+            # clients removed from config stop being key clients but keep their history
+            con.execute(
+                """UPDATE people SET is_key_client = false, tier = NULL
+                   WHERE is_key_client AND person_id NOT IN (SELECT person_id FROM cfg_people)"""
+            )
+            con.execute(
+                """
+                INSERT INTO identities (identity_uid, platform, handle, person_id, is_ours)
+                SELECT identity_uid, platform, handle, person_id, is_ours FROM cfg_identities
+                ON CONFLICT (identity_uid) DO UPDATE SET person_id = excluded.person_id, is_ours = excluded.is_ours
+                """
+            )
+        finally:
+            con.unregister("cfg_people")
+            con.unregister("cfg_identities")

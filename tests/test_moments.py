@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import pytest
+
+from nlp.intents import detect_intents
+from nlp.language import detect_language
+from nlp.moments import detect_moments
+
+
+def kinds(text: str) -> list[str]:
+    return [m.type for m in detect_moments(text)]
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("Thrilled to share that I've joined Acme as VP Operations!", "new_job"),
+    ("First week at Brightpath done. What a team.", "new_job"),
+    ("We just launched Tidewater 2.0 — it's live on Product Hunt today", "launch"),
+    ("We raised a $4M seed round led by Northstar", "funding"),
+    ("Packing boxes: we're moving to Lisbon in December", "moving"),
+    ("My father passed away last week. Taking some time off.", "bereavement"),
+    ("Honoured to receive the Data Leader of the Year award", "award"),
+    ("I'll be speaking at DataConf Berlin next Thursday", "speaking"),
+    ("We got married on Saturday!", "wedding"),
+])
+def test_own_moments_are_found_with_evidence(text: str, kind: str):
+    found = detect_moments(text)
+    assert kind in [m.type for m in found]
+    moment = next(m for m in found if m.type == kind)
+    assert 0.5 <= moment.confidence <= 1
+    assert moment.evidence and moment.evidence in text
+    assert text[moment.start:moment.end]
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("We're not moving to Lisbon after all.", "moving"),
+    ("I didn't get the job. Onwards.", "new_job"),
+    ("My friend got promoted to director, so proud of her", "new_job"),
+    ("Congrats to Ana on joining Acme as VP Ops!", "new_job"),
+    ("Someday I hope to launch my own company", "launch"),
+    ("The moving average on this chart is off", "moving"),
+])
+def test_negation_and_other_peoples_news_are_not_the_authors_moment(text: str, kind: str):
+    assert kind not in kinds(text)
+
+
+def test_a_relatives_loss_is_the_authors_loss():
+    assert "bereavement" in kinds("We lost my mother on Sunday.")
+
+
+@pytest.mark.parametrize("text, expected, to_us", [
+    ("How do I export a dashboard to PDF?", "question", False),
+    ("@fernhillhq any update on my ticket?", "question", True),
+    ("The sync has been broken for two days, really frustrating", "complaint", True),
+    ("Thank you @fernhillhq, the support team was brilliant", "praise", True),
+    ("We're switching to Metabase next month, cancelling our plan", "churn_risk", True),
+    ("Looking for an alternative to Looker for a 20-person team", "purchase_intent", False),
+])
+def test_intents(text: str, expected: str, to_us: bool):
+    assert expected in detect_intents(text, sentiment=None, addressed_to_us=to_us)
+
+
+def test_rhetorical_statement_is_not_a_question():
+    assert "question" not in detect_intents("Shipped the new dashboards today. Feels good.", 0.5, True)
+
+
+def test_praise_is_not_a_complaint():
+    assert "complaint" not in detect_intents("Thanks, this is great", 0.8, True)
+
+
+@pytest.mark.parametrize("text, declared, lang", [
+    ("Muito obrigado pela ajuda com o painel, vocês são demais", None, "pt"),
+    ("Das ist nicht das, was wir erwartet haben", None, "de"),
+    ("the dashboard is slow again", None, "en"),
+    ("whatever it says", "es", "es"),
+    ("ok", "und", "en"),
+])
+def test_language(text: str, declared: str | None, lang: str):
+    assert detect_language(text, declared) == lang

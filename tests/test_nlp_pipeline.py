@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import pytest
+
+from nlp.pipeline import build_pipeline, make_doc
+
+TOPICS = {
+    "dataviz": {"keywords": ["dashboard"], "phrases": ["data quality"], "hashtags": ["dataviz"]},
+    "pricing": {"keywords": ["pricing", "invoice"], "aliases": ["price plan"]},
+}
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return build_pipeline(TOPICS)
+
+
+def test_topics_match_case_insensitively_plurals_phrases_and_hashtags(nlp):
+    doc = nlp(make_doc(nlp, "New DASHBOARDS and better Data Quality checks #DataViz"))
+    assert doc._.topics == ["dataviz"]
+    doc = nlp(make_doc(nlp, "Our price plan changed, see the invoice"))
+    assert doc._.topics == ["pricing"]
+    assert nlp(make_doc(nlp, "nothing relevant here"))._.topics == []
+
+
+def test_sentiment_intents_and_moments_on_english(nlp):
+    doc = nlp(make_doc(nlp, "I'm thrilled to share I've joined Acme as VP Ops! Thank you all, this is amazing",
+                       addressed_to_us=True))
+    assert doc._.lang == "en"
+    assert doc._.sentiment_label == "positive" and doc._.sentiment > 0
+    assert "praise" in doc._.intents
+    assert doc._.moments[0]["type"] == "new_job"
+
+
+def test_non_english_posts_are_marked_and_not_scored(nlp):
+    doc = nlp(make_doc(nlp, "O painel está horrível, não funciona nada", declared_lang="pt"))
+    assert doc._.lang == "pt"
+    assert doc._.sentiment is None and doc._.sentiment_label is None
+    assert doc._.intents == [] and doc._.moments == []
+
+
+def test_pipe_in_two_processes_matches_one(nlp):
+    texts = ["I love this dashboard", "this pricing is terrible and broken", "We're moving to Lisbon!"] * 20
+
+    def run(n):
+        docs = nlp.pipe((make_doc(nlp, t) for t in texts), n_process=n, batch_size=10)
+        return [(d._.sentiment_label, tuple(d._.topics), tuple(m["type"] for m in d._.moments)) for d in docs]
+
+    assert run(2) == run(1)

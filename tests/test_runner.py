@@ -1,0 +1,99 @@
+"""The collect runner: checkpoints, failure isolation, rate limits, secrets."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from collectors.base import Checkpoint, Identity, Post, RateLimited, SourceError
+from jobs.collect import redact, run_collector
+from storage.db import Database
+from storage.writes import load_source_state
+
+NOW = datetime(2026, 11, 20, 18, tzinfo=timezone.utc)
+OURS = {"x": set(), "reddit": set(), "blog": set()}
+
+
+def post(n: int) -> Post:
+    return Post(platform="x", native_id=str(n), text=f"t{n}", created_at=NOW - timedelta(minutes=n),
+                author=Identity("x", f"user{n % 3}"), source="s", retrieved_at=NOW)
+
+
+class Scripted:
+    """A collector that yields pages and then, optionally, fails."""
+
+    def __init__(self, name: str, pages: list[list[int]], fail: Exception | None = None, tail: list[int] = ()):
+        self.name = name
+        self.pages = pages
+        self.fail = fail
+        self.tail = list(tail)
+        self.states_seen: list[dict] = []
+
+    def fetch(self, state):
+        self.states_seen.append(dict(state))
+        done = state.get("done", 0)
+        for i, page in enumerate(self.pages[done:], start=done + 1):
+            yield from (post(n) for n in page)
+            yield Checkpoint({"done": i, "since_id": max(page)})
+        yield from (post(n) for n in self.tail)
+        if self.fail:
+            raise self.fail
+
+
+def run(db, collector, **kw):
+    return run_collector(db, collector, source_type="test", our_handles=OURS, now=NOW, **kw)
+
+
+def test_failure_after_a_checkpoint_keeps_the_stored_page_and_its_cursor(tmp_path: Path):
+    with Database.open(tmp_path / "lw.duckdb") as db:
+        collector = Scripted("s", [[1, 2, 3], [4, 5]], fail=SourceError("HTTP 503 from the API"), tail=[6, 7])
+        result = run(db, collector)
+        assert result.error == "HTTP 503 from the API"
+        assert result.new_posts == 5
+        # 6 and 7 came after the last checkpoint: not stored, cursor not past them
+        assert db.scalar("SELECT count(*) FROM posts") == 5
+        assert load_source_state(db, "s") == {"done": 2, "since_id": 5}
+        row = db.con.execute("SELECT last_error, last_success FROM source_state WHERE source = 's'").fetchone()
+        assert row == ("HTTP 503 from the API", None)
+
+
+def test_rerun_resumes_from_the_committed_state_without_duplicates(tmp_path: Path):
+    with Database.open(tmp_path / "lw.duckdb") as db:
+        run(db, Scripted("s", [[1, 2]], fail=SourceError("boom")))
+        collector = Scripted("s", [[1, 2], [3, 4]])
+        result = run(db, collector)
+        assert collector.states_seen[0] == {"done": 1, "since_id": 2}
+        assert result.ok and result.new_posts == 2
+        assert db.scalar("SELECT count(*) FROM posts") == 4
+        assert db.scalar("SELECT last_success FROM source_state WHERE source = 's'") == NOW
+
+
+def test_unexpected_exception_is_recorded_not_raised(tmp_path: Path):
+    with Database.open(tmp_path / "lw.duckdb") as db:
+        result = run(db, Scripted("s", [[1]], fail=KeyError("data")))
+        assert result.error == "unexpected KeyError: 'data'"
+        assert db.scalar("SELECT count(*) FROM posts") == 1
+
+
+def test_rate_limit_records_next_allowed_at(tmp_path: Path):
+    retry = NOW + timedelta(minutes=15)
+    with Database.open(tmp_path / "lw.duckdb") as db:
+        result = run(db, Scripted("s", [[1]], fail=RateLimited("429 from X", retry_at=retry)))
+        assert "rate limited" in result.error
+        assert db.scalar("SELECT next_allowed_at FROM source_state WHERE source = 's'") == retry
+
+
+def test_posts_without_a_final_checkpoint_are_not_stored_and_say_so(tmp_path: Path):
+    with Database.open(tmp_path / "lw.duckdb") as db:
+        result = run(db, Scripted("s", [[1]], tail=[2, 3]))
+        assert db.scalar("SELECT count(*) FROM posts") == 1
+        assert any("not stored" in n for n in result.notes)
+
+
+def test_secrets_are_scrubbed_from_recorded_errors(tmp_path: Path):
+    token = "AAAAsecret-bearer-123"
+    with Database.open(tmp_path / "lw.duckdb") as db:
+        result = run(db, Scripted("s", [], fail=SourceError(f"401 for token {token}")), secrets=[token])
+        assert token not in result.error
+        stored = db.scalar("SELECT last_error FROM source_state WHERE source = 's'")
+        assert token not in stored and "***" in stored
+    assert redact("a b c", ["b"]) == "a *** c"
