@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import json
-import os
 import re
 from datetime import datetime, timezone
 from pathlib import Path
@@ -33,12 +31,15 @@ from typing import Any, Iterator
 
 from collectors.base import PLATFORMS, POST_KINDS, Checkpoint, Identity, Item, Post, SourceError, utcnow
 from collectors.reddit_shapes import is_listing, is_thing, reddit_mentions, thing_to_post, things_from_listing
-from collectors.x_shapes import is_tweet, is_x_page, tweet_to_post, tweets_from_page
+from collectors.x_shapes import _tweet_to_post, is_tweet, is_x_page, tweets_from_page
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 CSV_SUFFIXES = (".csv",)
 CSV_REQUIRED = ("platform", "id", "author", "text", "created_at")
+# "jsonl" detects X and Reddit shapes per line; "x" / "reddit" accept only that platform's shapes
+FORMATS = ("auto", "jsonl", "x", "reddit", "csv")
 HEAD_BYTES = 1024
+_NO_USERS: dict = {}
 _X_MENTION_RE = re.compile(r"(?<![\w@])@([A-Za-z0-9_]{1,15})\b")
 
 
@@ -77,8 +78,8 @@ class FilesCollector:
         our_handles: dict[str, set[str]] | None = None,
         batch_size: int = 2000,
     ):
-        if format not in ("auto", "jsonl", "csv"):
-            raise ValueError(f"format must be auto, jsonl or csv, not {format!r}")
+        if format not in FORMATS:
+            raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
         self.name = name
         self.paths = [Path(p) for p in paths]
         self.format = format
@@ -100,8 +101,8 @@ class FilesCollector:
         if missing:
             raise SourceError(
                 f"source {self.name!r}: file(s) not found: {', '.join(missing)}. "
-                "Check the paths in config.yaml (relative paths are resolved from the directory "
-                "listenwell runs in), or remove them from the source."
+                "Check the paths in config.yaml (relative paths are resolved from the folder that "
+                "holds config.yaml), or remove them from the source."
             )
 
     # -- internals ------------------------------------------------------------------------
@@ -124,6 +125,12 @@ class FilesCollector:
             return self.format
         return "csv" if path.suffix.lower() in CSV_SUFFIXES else "jsonl"
 
+    def _reader_for(self, path: Path):
+        fmt = self._format_of(path)
+        if fmt == "csv":
+            return self._read_csv
+        return lambda p, offset, line_no: self._read_jsonl(p, offset, line_no, fmt)
+
     def _snapshot(self, files_state: dict[str, dict[str, Any]]) -> dict[str, Any]:
         return {"files": {k: dict(v) for k, v in files_state.items()}}
 
@@ -139,10 +146,12 @@ class FilesCollector:
                 offset, line_no, restarted = 0, 0, True
             elif st.st_size == offset:
                 return  # nothing new
+        elif prev and st.st_size == 0:
+            return
         entry = {"offset": offset, "size": st.st_size, "mtime_ns": st.st_mtime_ns, "line": line_no,
                  "head": prev.get("head", "") if offset else ""}
         files_state[key] = entry
-        reader = self._read_csv if self._format_of(path) == "csv" else self._read_jsonl
+        reader = self._reader_for(path)
         bad = 0
         first_bad: str | None = None
         pending = 0
@@ -174,7 +183,7 @@ class FilesCollector:
 
     # JSONL ---------------------------------------------------------------------------------
 
-    def _read_jsonl(self, path: Path, offset: int, line_no: int):
+    def _read_jsonl(self, path: Path, offset: int, line_no: int, fmt: str = "jsonl"):
         source = self.name
         retrieved_at = utcnow()
         x_handles = self.our_handles.get("x", set())
@@ -191,6 +200,8 @@ class FilesCollector:
                     if not complete:
                         line_no -= 1
                     continue
+                if line_no == 1 and stripped.startswith(b"\xef\xbb\xbf"):
+                    stripped = stripped[3:]
                 try:
                     obj = loads(stripped)
                 except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
@@ -201,30 +212,35 @@ class FilesCollector:
                     continue
                 offset += len(raw_line)
                 try:
-                    posts = self._posts_from_obj(obj, source, retrieved_at, x_handles, r_handles)
+                    posts = self._posts_from_obj(obj, source, retrieved_at, x_handles, r_handles, fmt)
                 except (KeyError, TypeError, ValueError, AttributeError, _Malformed) as exc:
                     yield "bad", _short(exc), offset, line_no
                     continue
                 yield "posts", posts, offset, line_no
 
-    def _posts_from_obj(self, obj: Any, source: str, retrieved_at: datetime, x_handles, r_handles) -> list[Post]:
+    def _posts_from_obj(self, obj: Any, source: str, retrieved_at: datetime, x_handles, r_handles,
+                        fmt: str = "jsonl") -> list[Post]:
         if isinstance(obj, list):
             out: list[Post] = []
             for item in obj:
-                out.extend(self._posts_from_obj(item, source, retrieved_at, x_handles, r_handles))
+                out.extend(self._posts_from_obj(item, source, retrieved_at, x_handles, r_handles, fmt))
             return out
-        if is_listing(obj):
-            return list(things_from_listing(obj, source, retrieved_at, r_handles))
-        if is_thing(obj):
-            post = thing_to_post(obj, source, retrieved_at, r_handles)
-            return [post] if post is not None else []
-        if is_x_page(obj):
-            return list(tweets_from_page(obj, source, retrieved_at, x_handles))
-        if is_tweet(obj):
-            return [tweet_to_post(obj, {}, source, retrieved_at, x_handles)]
-        if isinstance(obj, dict) and obj.get("kind") == "more":
-            return []
-        raise _Malformed("not an X page, tweet, Reddit Listing or t1/t3 thing")
+        if fmt != "x":
+            if is_listing(obj):
+                return list(things_from_listing(obj, source, retrieved_at, r_handles))
+            if is_thing(obj):
+                post = thing_to_post(obj, source, retrieved_at, r_handles)
+                return [post] if post is not None else []
+            if isinstance(obj, dict) and obj.get("kind") == "more":
+                return []
+        if fmt != "reddit":
+            if is_x_page(obj):
+                return list(tweets_from_page(obj, source, retrieved_at, x_handles, copy=False))
+            if is_tweet(obj):
+                return [_tweet_to_post(obj, _NO_USERS, source, retrieved_at, x_handles, {}, False)]
+        expected = {"x": "an X page or tweet", "reddit": "a Reddit Listing or t1/t3 thing"}.get(
+            fmt, "an X page, tweet, Reddit Listing or t1/t3 thing")
+        raise _Malformed(f"not {expected}")
 
     # CSV -----------------------------------------------------------------------------------
 

@@ -62,45 +62,65 @@ def tweet_to_post(
 ) -> Post:
     """One v2 tweet object -> ``Post``.
 
-    ``our_handles`` are lower-case X usernames without '@' (they decide kind "mention").
+    ``our_handles`` are X usernames (any case, with or without '@'); they decide kind "mention".
     ``users_by_id`` maps author ids to v2 user objects (``includes.users``); a flattened tweet's
-    inline ``author`` is used when the id is not found there.
+    inline ``author`` is used when the id is not found there. ``tweet`` is not modified: ``raw``
+    is a shallow copy carrying the author under ``"author"`` when it came from ``users_by_id``.
     """
-    ours = our_handles if isinstance(our_handles, set) else _normalise_handles(our_handles)
+    return _tweet_to_post(tweet, users_by_id, source, retrieved_at, _normalise_handles(our_handles), {}, True)
+
+
+def _tweet_to_post(
+    tweet: dict[str, Any],
+    users_by_id: Mapping[str, Mapping[str, Any]],
+    source: str,
+    retrieved_at: datetime,
+    ours: set[str],
+    identity_args: dict[str, tuple],
+    copy: bool,
+) -> Post:
     tweet_id = str(tweet["id"])
     author_id = tweet.get("author_id")
     user = users_by_id.get(author_id) if author_id is not None else None
-    if user is None:
-        inline = tweet.get("author")
-        if isinstance(inline, dict):
-            user = inline
-            if author_id is None:
-                author_id = inline.get("id")
+    inline = tweet.get("author")
+    if user is None and isinstance(inline, dict):
+        user = inline
+        if author_id is None:
+            author_id = inline.get("id")
     if user is not None:
-        author = user_to_identity(user)
+        key = user.get("id") or id(user)
+        args = identity_args.get(key)
+        if args is None:
+            ident = user_to_identity(user)
+            args = identity_args[key] = (ident.handle, ident.display_name, ident.native_id, ident.url, ident.followers)
+            author = ident
+        else:
+            author = Identity(PLATFORM, *args)
         username = user.get("username")
     else:
         author = Identity(platform=PLATFORM, handle=f"id:{author_id}", native_id=str(author_id) if author_id else None)
         username = None
 
     parent_id = None
-    for ref in tweet.get("referenced_tweets") or ():
-        if ref.get("type") == "replied_to":
-            parent_id = str(ref.get("id"))
-            break
+    refs = tweet.get("referenced_tweets")
+    if refs:
+        for ref in refs:
+            if ref.get("type") == "replied_to":
+                parent_id = str(ref.get("id"))
+                break
 
-    entities = tweet.get("entities") or _EMPTY
-    mentions = [m["username"] for m in entities.get("mentions") or () if m.get("username")]
+    entities = tweet.get("entities")
+    mentions = [m["username"] for m in entities.get("mentions") or () if m.get("username")] if entities else []
 
     if parent_id is not None:
         kind = "reply"
-    elif ours and any(m.lower() in ours for m in mentions):
+    elif ours and mentions and any(m.lower() in ours for m in mentions):
         kind = "mention"
     else:
         kind = "post"
 
-    if user is not None and tweet.get("author") is not user:
-        raw = dict(tweet)
+    if user is not None and inline is not user:
+        raw = dict(tweet) if copy else tweet
         raw["author"] = user
     else:
         raw = tweet
@@ -143,14 +163,20 @@ def tweets_from_page(
     source: str,
     retrieved_at: datetime,
     our_handles: set[str] | Iterable[str] | None,
+    *,
+    copy: bool = True,
 ) -> Iterator[Post]:
     """Every tweet in ``page["data"]`` as a ``Post`` (referenced tweets in ``includes.tweets`` are
-    context, not results, and are not yielded). An empty page (``result_count`` 0) yields nothing."""
+    context, not results, and are not yielded). An empty page (``result_count`` 0) yields nothing.
+
+    With ``copy=False`` the tweet dicts of ``page`` are reused as ``raw`` and get their author
+    added in place (no per-tweet copy; for callers that own the freshly parsed page)."""
     ours = _normalise_handles(our_handles)
     includes = page.get("includes") or _EMPTY
     users_by_id = {u["id"]: u for u in includes.get("users") or () if "id" in u}
     data = page.get("data") or ()
     if isinstance(data, dict):
         data = (data,)
+    identity_args: dict[str, tuple] = {}
     for tweet in data:
-        yield tweet_to_post(tweet, users_by_id, source, retrieved_at, ours)
+        yield _tweet_to_post(tweet, users_by_id, source, retrieved_at, ours, identity_args, copy)

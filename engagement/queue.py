@@ -4,6 +4,7 @@ pending → approved → sent, or dismissed; ``answered`` when we replied some o
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime, timedelta
 
@@ -37,6 +38,11 @@ SELECT person_id, max(occurred_at) FROM interactions
 WHERE direction = 'outbound' AND list_contains($people, person_id)
 GROUP BY person_id
 """
+
+
+def suggestion_id(post_uid: str) -> str:
+    """Short, stable and typeable: `listenwell queue send rs-3f9a1c2b7d`."""
+    return "rs-" + hashlib.sha1(post_uid.encode()).hexdigest()[:10]
 
 
 def _when(moment: datetime, now: datetime) -> str:
@@ -76,7 +82,7 @@ def suggest_replies(config, con, lo: int, hi: int, generator: ReplyGenerator | N
         if suggestion is None:
             continue
         age_hours = max((now - created_at).total_seconds() / 3600, 0)
-        out["suggestion_id"].append("rs-" + uid.replace(":", "-"))
+        out["suggestion_id"].append(suggestion_id(uid))
         out["post_uid"].append(uid)
         out["person_id"].append(person_id)
         out["platform"].append(platform)

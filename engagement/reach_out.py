@@ -13,26 +13,21 @@ from datetime import datetime, timedelta
 from engagement.replies import SENSITIVE_MOMENTS, excerpt, first_name
 from storage.db import Database
 
+# what to do, beyond social media, for each kind of moment: (action, "Verb {first}: purpose")
 ACTIONS = {
-    "new_job": ("call", "Call {first} to congratulate them on {what}"),
-    "launch": ("call", "Call {first} to congratulate them on {what}"),
-    "funding": ("call", "Call {first} to congratulate them on {what}"),
-    "acquisition": ("call", "Call {first} about {what}: what it means for them"),
-    "award": ("note", "Send {first} a note of congratulations on {what}"),
-    "speaking": ("note", "Send {first} a note wishing them well with {what}"),
-    "moving": ("meal", "Offer {first} a coffee or lunch around {what}"),
-    "wedding": ("note", "Send {first} a card for {what}"),
-    "baby": ("note", "Send {first} a card for {what}"),
+    "new_job": ("call", "Call {first}: congratulate them on the new role"),
+    "launch": ("call", "Call {first}: congratulate them on the launch"),
+    "funding": ("call", "Call {first}: congratulate them on the funding round"),
+    "acquisition": ("call", "Call {first}: ask what the acquisition means for them"),
+    "award": ("note", "Send {first} a note: congratulations on the award"),
+    "speaking": ("note", "Send {first} a note: good luck with the talk"),
+    "moving": ("meal", "Take {first} for coffee or lunch: the move is a good moment to catch up"),
+    "wedding": ("note", "Send {first} a card for the wedding"),
+    "baby": ("note", "Send {first} a card for the new baby"),
     "birthday": ("note", "Send {first} a birthday note"),
-    "anniversary": ("note", "Send {first} a note on {what}"),
-    "illness": ("note", "Send {first} a personal note; no business talk"),
-    "bereavement": ("note", "Send {first} a handwritten condolence note; no business talk"),
-}
-WHAT = {
-    "new_job": "the new role", "launch": "the launch", "funding": "the funding round",
-    "acquisition": "the acquisition", "award": "the award", "speaking": "the talk", "moving": "the move",
-    "wedding": "the wedding", "baby": "the new baby", "birthday": "the birthday",
-    "anniversary": "the anniversary", "illness": "what they are going through", "bereavement": "their loss",
+    "anniversary": ("note", "Send {first} a note for the anniversary"),
+    "illness": ("note", "Send {first} a personal note wishing them well, no business talk"),
+    "bereavement": ("note", "Send {first} a handwritten condolence note, no business talk"),
 }
 TIER_WEIGHT = {1: 3.0, 2: 2.0, 3: 1.5, 4: 1.2, 5: 1.1}
 
@@ -45,6 +40,7 @@ class ReachOut:
     reason: str  # moment | quiet | negative | unanswered
     action: str  # call | meal | note | email
     sentence: str
+    detail: str  # the reason in a few words, for merging several reasons into one entry
     evidence_url: str | None
     evidence_date: str | None
     evidence_text: str | None
@@ -89,14 +85,13 @@ def reach_out_list(config, db: Database, limit: int = 20) -> list[ReachOut]:
         if (person_id, kind) in seen:
             continue
         seen.add((person_id, kind))
-        action, template = ACTIONS.get(kind, ("note", "Reach out to {first} about {what}"))
+        action, template = ACTIONS.get(kind, ("note", "Send {first} a note about their news"))
         first = first_name(name, person_id)
-        sentence = (
-            f"{template.format(first=first, what=WHAT.get(kind, 'their news'))} "
-            f"they shared on {_date(created)}; {_last_spoke(last_by_person.get(person_id), now)}."
-        )
-        urgency = 1.6 if kind in SENSITIVE_MOMENTS else 1.3
-        items.append(ReachOut(person_id, name, tier, "moment", action, sentence, url, _date(created),
+        told = template.format(first=first)
+        detail = f"{told[told.find(':') + 1:].strip() if ':' in told else told} (shared on {_date(created)})"
+        sentence = f"{told} (shared on {_date(created)}); {_last_spoke(last_by_person.get(person_id), now)}."
+        urgency = 1.8 if kind in SENSITIVE_MOMENTS else 1.6
+        items.append(ReachOut(person_id, name, tier, "moment", action, sentence, detail, url, _date(created),
                               moment["evidence"], TIER_WEIGHT.get(tier, 1.0) * urgency))
 
     quiet_after = min(eng.quiet_days)
@@ -110,10 +105,11 @@ def reach_out_list(config, db: Database, limit: int = 20) -> list[ReachOut]:
         days = (now - last).days
         band = max(d for d in eng.quiet_days if d <= days)
         first = first_name(name, person_id)
-        sentence = (f"Call {first}: no conversation for {days} days (over {band}), "
-                    f"after {count} exchanges before that; {_last_spoke(last, now)}.")
-        items.append(ReachOut(person_id, name, tier, "quiet", "call", sentence, None, _date(last), None,
-                              TIER_WEIGHT.get(tier, 1.0) * (1.0 + band / 90)))
+        exchanges = f"{count} exchange{'s' if count != 1 else ''}"
+        detail = f"no conversation for {days} days (over {band}), after {exchanges} before that"
+        sentence = f"Call {first}: {detail}; {_last_spoke(last, now)}."
+        items.append(ReachOut(person_id, name, tier, "quiet", "call", sentence, detail, None, _date(last), None,
+                              TIER_WEIGHT.get(tier, 1.0) * (1.0 + band / 180)))
 
     negative = db.con.execute(
         """SELECT pe.person_id, pe.name, pe.tier, p.url, p.created_at, p.text, t.sentiment_score
@@ -126,9 +122,9 @@ def reach_out_list(config, db: Database, limit: int = 20) -> list[ReachOut]:
     ).fetchall()
     for person_id, name, tier, url, created, text, score in negative:
         first = first_name(name, person_id)
-        sentence = (f"Call {first} about the problem they raised on {_date(created)} "
-                    f"(“{excerpt(text, 70)}”); {_last_spoke(last_by_person.get(person_id), now)}.")
-        items.append(ReachOut(person_id, name, tier, "negative", "call", sentence, url, _date(created),
+        detail = f"the problem they raised on {_date(created)} (“{excerpt(text, 70)}”)"
+        sentence = f"Call {first} about {detail}; {_last_spoke(last_by_person.get(person_id), now)}."
+        items.append(ReachOut(person_id, name, tier, "negative", "call", sentence, detail, url, _date(created),
                               excerpt(text, 160), TIER_WEIGHT.get(tier, 1.0) * 1.8))
 
     unanswered = db.con.execute(
@@ -140,14 +136,26 @@ def reach_out_list(config, db: Database, limit: int = 20) -> list[ReachOut]:
     for person_id, name, tier, url, created, text in unanswered:
         hours = int((now - created).total_seconds() // 3600)
         first = first_name(name, person_id)
-        sentence = (f"Email {first} an answer: their question from {_date(created)} has waited {hours} hours "
-                    f"(“{excerpt(text, 70)}”).")
-        items.append(ReachOut(person_id, name, tier, "unanswered", "email", sentence, url, _date(created),
+        detail = f"their question from {_date(created)} has waited {hours} hours (“{excerpt(text, 70)}”)"
+        sentence = f"Email {first} an answer: {detail}."
+        items.append(ReachOut(person_id, name, tier, "unanswered", "email", sentence, detail, url, _date(created),
                               excerpt(text, 160), TIER_WEIGHT.get(tier, 1.0) * 1.1))
 
-    best: dict[tuple[str, str], ReachOut] = {}
-    for item in items:
-        key = (item.person_id, item.reason)
-        if key not in best or item.score > best[key].score:
-            best[key] = item
-    return sorted(best.values(), key=lambda i: (-i.score, i.person))[:limit]
+    return merge_by_person(items)[:limit]
+
+
+def merge_by_person(items: list[ReachOut]) -> list[ReachOut]:
+    """One entry per person: the strongest reason leads, the others follow as 'Also: …'."""
+    by_person: dict[str, list[ReachOut]] = {}
+    for item in sorted(items, key=lambda i: -i.score):
+        by_person.setdefault(item.person_id, []).append(item)
+    merged = []
+    for group in by_person.values():
+        lead, rest = group[0], group[1:]
+        extra = [r for r in rest if r.reason != lead.reason]
+        if extra:
+            also = "; ".join(dict.fromkeys(r.detail for r in extra))
+            lead = ReachOut(**{**lead.to_dict(), "sentence": f"{lead.sentence} Also: {also}.",
+                               "score": lead.score + 0.25 * sum(r.score for r in extra)})
+        merged.append(lead)
+    return sorted(merged, key=lambda i: (-i.score, i.person))

@@ -68,10 +68,6 @@ def _pick(options: list[str], key: str) -> str:
     return options[digest[0] % len(options)]
 
 
-def _topic_phrase(topics: list[str]) -> str:
-    return topics[0].replace("_", " ") if topics else ""
-
-
 def excerpt(text: str, limit: int = 60) -> str:
     text = re.sub(r"https?://\S+|@\w+", "", text).strip()
     text = re.sub(r"\s+", " ", text)
@@ -83,7 +79,7 @@ def excerpt(text: str, limit: int = 60) -> str:
 
 TEMPLATES: dict[str, list[str]] = {
     "question": [
-        "Hi {name}, good question{about}. Short answer: yes, and I'd rather walk you through it properly. Can I DM you the steps?",
+        "Hi {name}, good question{about}. I'd rather get you a proper answer than a quick guess: can I DM you?",
         "{name}, thanks for asking{about}. Let me check the details with the team and come back to you today.",
         "Hey {name}! Happy to help{about}. Could you share a bit more about your setup so we point you to the right fix?",
         "Hi {name}, we've got you. I'll send over a short guide{about} — and if it's quicker, a 10-minute call works too.",
@@ -116,11 +112,11 @@ TEMPLATES: dict[str, list[str]] = {
 
 # a nod to the last conversation, so the reply reads as from someone who remembers
 HISTORY_NOTES = {
-    "question": ["Building on our chat {when}, too.", "Good to pick this up again after {when}."],
+    "question": ["Building on our chat {when}, too.", "Good to pick this up again (we last spoke {when})."],
     "complaint": ["I know we spoke {when} as well; I'll make sure this one gets sorted.",
                   "Especially after our conversation {when}, we owe you better."],
     "churn_risk": ["You've been with us a while (we last spoke {when}) and I'd hate to lose you."],
-    "praise": ["Lovely to hear from you again since {when}."],
+    "praise": ["Lovely to hear from you again (we last spoke {when})."],
 }
 
 REASONS = {
@@ -148,8 +144,7 @@ class TemplateGenerator:
         if not options:
             return None
         name = first_name(ctx.author_name, ctx.author_handle)
-        topic = _topic_phrase(ctx.topics)
-        about = f" about {topic}" if topic and ctx.intent in ("question", "praise", "purchase_intent") else ""
+        about = ""  # topic ids (e.g. "bi_alternatives") read badly in a reply; the reason carries the topic
         moment = CELEBRATED_MOMENTS.get(ctx.moment or "", "the news")
         text = _pick(options, ctx.post_uid).format(name=name, about=about, moment=moment)
         if ctx.last_conversation and ctx.intent in HISTORY_NOTES:
@@ -157,7 +152,8 @@ class TemplateGenerator:
         text = fit(text, ctx.platform)
         said = excerpt(ctx.text)
         who = "key client " + name if ctx.is_key_client else name
-        reason = f"{who} {REASONS.get(ctx.intent, 'wrote to us')}: “{said}”"
+        about = f" about {', '.join(ctx.topics[:2])}" if ctx.topics else ""
+        reason = f"{who} {REASONS.get(ctx.intent, 'wrote to us')}{about}: “{said}”"
         return Suggestion(text=text, reason=reason)
 
 
@@ -172,15 +168,14 @@ def fit(text: str, platform: str) -> str:
     return text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-INTENT_WEIGHT = {"churn_risk": 95, "complaint": 90, "question": 80, "purchase_intent": 70, "moment": 60, "praise": 40}
-TIER_WEIGHT = {1: 1.5, 2: 1.35, 3: 1.2, 4: 1.1, 5: 1.05}
+INTENT_WEIGHT = {"churn_risk": 70, "complaint": 65, "question": 55, "purchase_intent": 50, "moment": 45, "praise": 30}
+TIER_BONUS = {1: 20, 2: 14, 3: 8, 4: 4, 5: 2}
 
 
 def priority(intent: str, tier: int | None, age_hours: float) -> float:
-    """0–100: what it is, who it is from, and how long it has waited (waiting raises it, up to 3 days)."""
-    base = INTENT_WEIGHT.get(intent, 30) * TIER_WEIGHT.get(tier or 0, 1.0)
+    """0–100: what it is (≤70), who it is from (key-client tier, ≤20), how long it has waited (≤10 over 3 days)."""
     waiting = min(age_hours, 72) / 72 * 10 if intent in ("question", "complaint", "churn_risk") else 0
-    return round(min(base + waiting, 100.0), 1)
+    return round(INTENT_WEIGHT.get(intent, 20) + TIER_BONUS.get(tier or 0, 0) + waiting, 1)
 
 
 def choose_intent(intents: list[str], moments: list[dict]) -> str | None:

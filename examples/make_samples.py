@@ -142,9 +142,12 @@ for k, p in PEOPLE.items():
                               RNG.randrange(24), RNG.randrange(60), tzinfo=UTC)
     p["t2"] = "t2_" + "".join(RNG.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(8))
 SUSPENDED_X_ID = "1722004118890443776"  # an author the API no longer returns (suspended spam account)
-FILLER_AUTHORS = [k for k, *_ in OTHERS if k not in ("spam", "anon")]
+HEAVY_POSTERS = ["ravi", "dev", "nina", "jo", "pete", "lena", "fatima", "amy"]  # the loud end of the long tail
+_rest = [k for k, *_ in OTHERS if k not in ("spam", "anon") and k not in HEAVY_POSTERS]
+RNG.shuffle(_rest)
+FILLER_AUTHORS = HEAVY_POSTERS + _rest
 # long tail: a few people post a lot, most post once or twice
-FILLER_WEIGHTS = [1.0 / (i + 1) ** 0.9 for i in range(len(FILLER_AUTHORS))]
+FILLER_WEIGHTS = [1.0 / (i + 1) ** 0.8 for i in range(len(FILLER_AUTHORS))]
 
 
 def filler_author() -> str:
@@ -176,7 +179,9 @@ def tw(author: str, when: datetime, text: str, *, label: str | None = None, repl
 def reply_text(parent: dict, text: str) -> str:
     """X prefixes a reply with the handle of the author it answers."""
     handle = PEOPLE[parent["author"]]["x"]
-    return text if text.startswith("@") else f"@{handle} {text}"
+    if re.search(rf"@{handle}\b", text, re.I):
+        return text
+    return f"@{handle} {text}"
 
 
 # --- our own tweets (announcements, tips, links) -----------------------------------------------
@@ -266,41 +271,70 @@ def key_client_tweets() -> None:
 
 
 # --- inbound to us from non-key people: questions, complaints, praise, sarcasm ------------------
+# (text, our answer or None for "we never answered", not before MM-DD or None)
 QUESTIONS = [
-    "@fernhillhq can I connect Fernhill to a read replica instead of our primary Postgres? Our DBA is giving me the look.",
-    "@fernhillhq is there an API to create dashboards from code? We'd like to version them in git.",
-    "@fernhillhq do you support BigQuery with a service account per workspace, or one per org?",
-    "@fernhillhq quick one: can viewers on the new free tier download CSVs, or only editors?",
-    "@fernhillhq how do you count 'data volume' in the new pricing? Rows scanned, rows stored, something else?",
-    "Hey @fernhillhq, does the Slack digest support threads? Ours posts 9 messages every morning.",
-    "@fernhillhq is SSO on every plan or only the top one? Asking before our security review asks me.",
-    "@fernhillhq any plans for a Looker LookML importer? We have ~300 explores and I'm not rebuilding them by hand.",
-    "@fernhillhq can I embed a single chart in Notion or only full dashboards?",
-    "@fernhillhq what's the max rows for a scheduled CSV export? We hit a wall at 1M.",
-    "@fernhillhq do dashboards respect the viewer's timezone or the workspace timezone?",
-    "@fernhillhq is there a way to see who viewed a dashboard? Want to prune the unloved ones.",
-    "@fernhillhq does Fernhill work with DuckDB files on S3 yet?",
-    "@fernhillhq any student/nonprofit discount? Running analytics for a food bank.",
+    ("@fernhillhq can I connect Fernhill to a read replica instead of our primary Postgres? Our DBA is giving me the look.",
+     "Yes! Point the connection at the replica host; we only ever read. Docs: https://help.fernhill.example/connections", None),
+    ("@fernhillhq is there an API to create dashboards from code? We'd like to version them in git.",
+     "Not yet, but it's on the roadmap for Q1. Happy to add you to the beta list; DM us your workspace name.", None),
+    ("@fernhillhq do you support BigQuery with a service account per workspace, or one per org?",
+     "Per workspace. Each workspace can hold its own service account.", None),
+    ("@fernhillhq quick one: can viewers on the new free tier download CSVs, or only editors?",
+     "Viewers can download CSVs of any chart they can see. Editors can schedule exports.", "10-22"),
+    ("@fernhillhq how do you count 'data volume' in the new pricing? Rows scanned, rows stored, something else?",
+     "Rows scanned per month, counted after caching. The FAQ has a worked example: https://blog.fernhill.example/2026/10/pricing-update/#faq", "10-22"),
+    ("Hey @fernhillhq, does the Slack digest support threads? Ours posts 9 messages every morning.",
+     "It can! Settings -> Integrations -> Slack -> 'Post as thread'.", None),
+    ("@fernhillhq is SSO on every plan or only the top one? Asking before our security review asks me.",
+     "SSO is on Team and above. Happy to walk your security folks through it.", None),
+    ("@fernhillhq any plans for a Looker LookML importer? We have ~300 explores and I'm not rebuilding them by hand.",
+     "It's the most requested importer after Metabase. No date yet; we'll post when there's a beta.", None),
+    ("@fernhillhq can I embed a single chart in Notion or only full dashboards?",
+     "Single charts work: Share -> Embed -> 'This chart only', then paste the link into Notion.", None),
+    ("@fernhillhq what's the max rows for a scheduled CSV export? We hit a wall at 1M.",
+     "1M rows per CSV is the limit today; bigger exports become a download link. DM us if you need more.", "10-08"),
+    ("@fernhillhq do dashboards respect the viewer's timezone or the workspace timezone?",
+     "Workspace timezone by default; you can switch a dashboard to viewer time in its settings.", None),
+    ("@fernhillhq is there a way to see who viewed a dashboard? Want to prune the unloved ones.",
+     "Yes: Admin -> Usage report lists views per dashboard for the last 90 days.", None),
+    ("@fernhillhq does Fernhill work with DuckDB files on S3 yet?", None, None),
+    ("@fernhillhq any student/nonprofit discount? Running analytics for a food bank.",
+     "Yes, 50% for nonprofits. Email hello@fernhill.example and we'll sort it today.", None),
 ]
 COMPLAINTS = [
-    "@fernhillhq your onboarding emails have sent me the same 'connect your first database' nudge four days in a row. I connected it on day one.",
-    "@fernhillhq the new pricing page says 'free viewers' but my invoice still has 12 viewer seats on it. Which is it?",
-    "Dashboard took 40 seconds to load this morning. @fernhillhq is something up?",
-    "@fernhillhq filters on embedded dashboards reset every time the page reloads. Customers are confused, and so am I.",
-    "@fernhillhq the mobile view crops the y-axis labels on every bar chart. Makes our sales deck look broken.",
-    "@fernhillhq support told me a fix was 'on the roadmap' in July. It's November.",
-    "Three hours lost to a @fernhillhq export that silently dropped every row with a null region. Fun Tuesday.",
-    "@fernhillhq why does changing a chart title need editor permissions? Our interns can't fix a typo.",
+    ("@fernhillhq your onboarding emails have sent me the same 'connect your first database' nudge four days in a row. I connected it on day one.",
+     "That's on us, sorry. The nudge should stop once a source is connected; we're fixing the trigger this week.", None),
+    ("@fernhillhq the new pricing page says 'free viewers' but my invoice still has 12 viewer seats on it. Which is it?",
+     "Existing plans switch at renewal unless you opt in earlier. DM us your workspace and we'll move you today.", "10-22"),
+    ("Dashboard took 40 seconds to load this morning. @fernhillhq is something up?",
+     "Sorry about that. We had a slow query pool this morning, it's fixed now. Still slow for you?", None),
+    ("@fernhillhq filters on embedded dashboards reset every time the page reloads. Customers are confused, and so am I.",
+     "You're right, that's a bug. Fix is in next week's release; we'll reply here when it ships.", None),
+    ("@fernhillhq the mobile view crops the y-axis labels on every bar chart. Makes our sales deck look broken.", None, None),
+    ("@fernhillhq support told me a fix was 'on the roadmap' in July. It's November.",
+     "You're right, and it shouldn't have taken this long. We've reopened it; an engineer will follow up directly.", "11-01"),
+    ("Three hours lost to a @fernhillhq export that silently dropped every row with a null region. Fun Tuesday.",
+     "That's a bad one, sorry. Can you DM your workspace name? We'd like to look at this today.", None),
+    ("@fernhillhq why does changing a chart title need editor permissions? Our interns can't fix a typo.",
+     "Fair point. We're changing that in next week's release.", "10-22"),
 ]
 PRAISE = [
-    "Switched our weekly ops review to @fernhillhq. Meeting went from 50 minutes to 25. Nobody misses the slides.",
-    "Shout-out to @fernhillhq for the pricing change. Free viewers means I can finally share dashboards with the warehouse floor.",
-    "@fernhillhq the pinned chart notes are exactly what I wanted. Context next to the number, not in a Confluence page nobody reads.",
-    "Genuinely pleasant support experience with @fernhillhq today. A human, who read my message, and fixed it.",
-    "Two weeks into @fernhillhq after four years of Looker. I don't miss LookML and I feel a bit guilty about that.",
-    "The data quality checks post from @fernhillhq is the most practical thing I've read this month. Freshness + volume checks are live already.",
-    "Migrated 60 Metabase questions to @fernhillhq in one afternoon as promised. The guide was honest about what doesn't carry over, which I appreciated.",
-    "Whoever designed the @fernhillhq empty states: thank you. 'No data yet, here's why' beats a blank chart every time.",
+    ("Switched our weekly ops review to @fernhillhq. Meeting went from 50 minutes to 25. Nobody misses the slides.",
+     "25 minutes back every week, we love to see it.", None),
+    ("Shout-out to @fernhillhq for the pricing change. Free viewers means I can finally share dashboards with the warehouse floor.",
+     "That's exactly why we did it. Thank you!", "10-22"),
+    ("@fernhillhq the pinned chart notes are exactly what I wanted. Context next to the number, not in a Confluence page nobody reads.",
+     None, "11-17"),
+    ("Genuinely pleasant support experience with @fernhillhq today. A human, who read my message, and fixed it.",
+     "This made our morning. Thank you!", None),
+    ("Two weeks into @fernhillhq after four years of Looker. I don't miss LookML and I feel a bit guilty about that.",
+     "No guilt allowed. Thanks for giving us a go!", None),
+    ("The data quality checks post from @fernhillhq is the most practical thing I've read this month. Freshness + volume checks are live already.",
+     None, "11-17"),
+    ("Migrated 60 Metabase questions to @fernhillhq in one afternoon as promised. The guide was honest about what doesn't carry over, which I appreciated.",
+     "Thanks for saying so! We'll pass it on to the team.", "11-05"),
+    ("Whoever designed the @fernhillhq empty states: thank you. 'No data yet, here's why' beats a blank chart every time.",
+     "Passing this to our designer, who will frame it.", None),
 ]
 SARCASM = [
     "Wow @fernhillhq, love it when the export finishes in only 45 minutes. Truly blazing. 🐌",
@@ -308,31 +342,6 @@ SARCASM = [
 ]
 HOSTILE = ("@fernhillhq your chart titles don't escape HTML lol: <script>alert(1)</script> "
            "<img src=x onerror=alert(1)> try naming a dashboard that")
-OUR_REPLIES = {
-    "q": [
-        "Yes! Point the connection at the replica host; we only ever read. Docs: https://help.fernhill.example/connections",
-        "Not yet, but it's on the roadmap for Q1. Happy to add you to the beta list; DM us your workspace name.",
-        "Good question: per workspace. Each workspace can hold its own service account.",
-        "Viewers can download CSVs of any chart they can see. Editors can schedule exports.",
-        "Rows scanned per month, counted after caching. The FAQ has a worked example: https://blog.fernhill.example/2026/10/pricing-update/#faq",
-        "It can! Settings -> Integrations -> Slack -> 'Post as thread'.",
-        "SSO is on Team and above. Happy to walk your security folks through it.",
-        "Workspace timezone by default; you can switch a dashboard to viewer time in its settings.",
-        "Yes, 50% for nonprofits. Email hello@fernhill.example and we'll sort it today.",
-    ],
-    "c": [
-        "That's on us, sorry. Can you DM your workspace name? We'd like to look at this today.",
-        "You're right, and it shouldn't have taken this long. We've reopened it; an engineer will follow up directly.",
-        "Sorry about that. We had a slow query pool this morning, it's fixed now. Still slow for you?",
-        "Fair point. We're changing that in next week's release.",
-    ],
-    "p": [
-        "This made our morning. Thank you!",
-        "Thanks for saying so! We'll pass it on to the team.",
-        "25 minutes back every week, we love to see it.",
-    ],
-}
-
 # --- neutral chatter (not about us): dashboards, pipelines, pricing, onboarding, BI tools, data quality
 CHATTER = [
     "Every company has exactly one dashboard everyone trusts and it's a spreadsheet someone emails on Mondays.",
@@ -407,29 +416,32 @@ def build_x() -> None:
 
     own_targets = [LABELS[l] for _, l, _ in OWN]
 
-    def inbound(kind: str, texts: list[str], answer_rate: float, recent_unanswered: int) -> None:
-        texts = list(texts)
-        RNG.shuffle(texts)
-        for i, text in enumerate(texts):
+    def inbound(entries: list[tuple], recent_unanswered: int) -> None:
+        entries = list(entries)
+        RNG.shuffle(entries)
+        for i, (text, answer, not_before) in enumerate(entries):
             author = filler_author()
-            if i < recent_unanswered:  # the latest few stay unanswered for the queue
-                when = rand_time(NOW - timedelta(days=4), NOW - timedelta(hours=2))
+            lo = max(START + timedelta(days=1), d(not_before + " 10:00") if not_before else START)
+            recent = i < recent_unanswered or lo > NOW - timedelta(days=5)
+            if recent:  # the latest few stay unanswered for the queue
+                when = rand_time(max(lo, NOW - timedelta(days=4)), NOW - timedelta(hours=2))
             else:
-                when = rand_time(START + timedelta(days=1), NOW - timedelta(days=4))
+                when = rand_time(lo, NOW - timedelta(days=4))
             parent = None
             if RNG.random() < 0.35:  # some are replies under one of our tweets
                 earlier = [t for t in own_targets if t["created_at"] < when - timedelta(hours=1)]
                 if earlier:
                     parent = RNG.choice(earlier[-6:])
             rec = tw(author, when, text, reply_to=parent)
-            if i >= recent_unanswered and RNG.random() < answer_rate:
+            if answer and not recent:
                 rt = rec["created_at"] + timedelta(minutes=RNG.randrange(20, 20 * 60))
-                if rt < NOW:
-                    tw("me", rt, RNG.choice(OUR_REPLIES[kind]), reply_to=rec)
+                if rt.hour < 7:  # we're a UK team: nights wait until the morning
+                    rt = rt.replace(hour=7) + timedelta(minutes=RNG.randrange(15, 120))
+                tw("me", min(rt, NOW - timedelta(hours=3)), answer, reply_to=rec)
 
-    inbound("q", QUESTIONS, 0.8, 3)
-    inbound("c", COMPLAINTS, 0.7, 2)
-    inbound("p", PRAISE, 0.6, 2)
+    inbound(QUESTIONS, 3)
+    inbound(COMPLAINTS, 2)
+    inbound(PRAISE, 1)
     tw("dev", d("11-12 20:10"), SARCASM[0])
     tw("owen", d("10-28 15:30"), SARCASM[1])
     tw("anon", d("11-20 07:55"), HOSTILE, label="hostile")
@@ -666,7 +678,7 @@ def write_x() -> dict:
     stamp = NOW - timedelta(minutes=5)
     base = "https://api.twitter.com/2"
     write_jsonl(OUT / "x" / "own_tweets.jsonl",
-                x_pages(own, 100, f"{base}/users/{me['x_id']}/tweets?{X_FIELDS}&start_time=2026-09-21T00:00:00Z", stamp))
+                x_pages(own, 30, f"{base}/users/{me['x_id']}/tweets?{X_FIELDS}&start_time=2026-09-21T00:00:00Z", stamp))
     write_jsonl(OUT / "x" / "mentions.jsonl",
                 x_pages(mentions, 25, f"{base}/users/{me['x_id']}/mentions?{X_FIELDS}&start_time=2026-09-21T00:00:00Z", stamp))
     pages = []
@@ -1424,11 +1436,26 @@ storage dedupes on id.
 | Grace Whitfield | VP Marketing, Lumen & Oak | 2 | x `gracewhitfield`, reddit `gwhitfield`, blog "Grace Whitfield" | **Reach out: went quiet.** ~15 interactions 2026-09-21 .. 2026-10-04 (replies to us, blog comments, Reddit), nothing since 2026-10-04 09:10 (47 days). She agreed to a case study ("Ping me next month!") that nobody followed up. |
 | Kenji Watanabe | Ops analyst, Shirokane Trading | 3 | x `kenji_wtnb` | **Praise**: 2026-11-10 thanks support (we replied) and 2026-11-14 praise in Japanese (unanswered -> queue, thank him). Hard negative 2026-10-30: *his friend* got promoted (not a job change for Kenji). |
 
+## What each output should show at "now" (2026-11-20 18:00 UTC)
+
+- **Alerts (key clients, meaningful posts)**: Sofia's complaint (11-18/11-19, negative, tier 1), Daniel's bereavement
+  (11-16, sensitive), Marcus's launch (11-12), Priya's new role (11-03), Helen's move (10-28; lower priority by now).
+- **Reply queue (inbound, unanswered, recent first)**: Sofia (X + Reddit), Tom (X, blog, r/FernhillAnalytics),
+  the hostile tweet (should be shown as text, probably dismissed), recent questions/complaints/praise from
+  non-key people, Kenji's Japanese praise, Marcus's thank-you, blog comments from Fatima and Rachel.
+  Daniel's post must not get a generic suggested reply.
+- **Reach out**: Sofia (call: complaint + churn risk), Daniel (condolence note), Priya (congratulate; champion left
+  Brightpath), Marcus (congratulate the launch), Grace (quiet since 10-04; case study never followed up),
+  Helen (meal before she moves to Lisbon in January).
+- **Daily digest for 11-20**: our Friday question, the hostile tweet, new questions, Rachel's blog comment, Jamal on
+  Tidewater's blog, our hiring post on r/SaaS and its first comment.
+
 ## Others worth knowing
 
 - ~40 non-key people with a long tail (a few post a lot, most once or twice), plus ~10 Reddit-only users.
 - Inbound to us on X: 14 questions, 8 complaints, 8 praise, 2 sarcastic "praise" (Dev Patel 2026-11-12, Owen Price 2026-10-28);
-  most older ones got a reply from @fernhillhq, the newest 2-3 of each kind are unanswered.
+  most older ones got a reply from @fernhillhq; everything from the last ~4 days is unanswered, plus two older
+  ones we never answered (the DuckDB-on-S3 question and the cropped y-axis complaint).
 - Reddit: unanswered u/fernhill_team mentions (Sofia's thread 2026-11-18; bi_throwaway_19 on pricing 2026-11-19);
   an unanswered question in our subreddit (devp, 2026-11-17, PDF export of notes).
 - Blog: unanswered comments on our posts from Tom Reyes (question), Fatima Zahra (question, 2026-11-19),

@@ -28,6 +28,7 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
     "launch": [
         re.compile(rf"\b{_I} (?:finally )?(?:launched|shipped|released|went live|are live|launch(?:ed|ing) today)\b", re.I),
         re.compile(r"\b(?:it'?s )?launch day\b|\bwe'?re live\b|\bis (?:now )?live\b|\bintroducing \w+|\bnow available\b|\blive on product hunt\b", re.I),
+        re.compile(r"\b(?:today |finally )?(?:we'?re|we are|i'?m|i am) (?:officially |finally )?(?:launching|releasing|shipping|opening)\b", re.I),
     ],
     "funding": [
         re.compile(r"\b(?:raised|closed|closing) (?:a|our|an)? ?(?:\$[\d.,]+ ?[mkb]?\w*|seed|pre-seed|series [a-e]|funding)(?: round)?", re.I),
@@ -37,7 +38,9 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
         re.compile(r"\b(?:been|being|was|were|got) acquired by\b|\b(?:we|i)(?:'ve| have)? (?:acquired|agreed to acquire)\b|\bacquisition of \w+", re.I),
     ],
     "moving": [
-        re.compile(r"\b(?:i'?m|i am|we'?re|we are|i'?ve|we'?ve|finally|officially|just)? ?(?:moving|relocating|moved|relocated) (?:to|back to|across)\b", re.I),
+        # a place follows (capitalised): "moving to Lisbon", not "moving to a warehouse"
+        re.compile(r"\b(?:moving|relocating|moved|relocated)(?: house| home)? (?:from (?-i:[A-Z])\w+ )?(?:back )?to (?:the )?(?-i:[A-Z])\w+", re.I),
+        re.compile(r"\b(?:relocating|moving (?:house|home|abroad|countries|cities))\b(?: (?:in|this|next) \w+)?", re.I),
         re.compile(r"\b(?:packing (?:boxes|up the)|new (?:city|apartment|flat|house|home)|moving day)\b", re.I),
     ],
     "wedding": [

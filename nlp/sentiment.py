@@ -81,22 +81,20 @@ _ELONG_RE = re.compile(r"(\w)\1{2,}")
 _EYES = r"[:=;]"
 _EYES_X = r"(?<![\w])[xX8]"
 _NOSE = r"[-o^'\"]?"
-_TOKEN_RE = re.compile(
-    "|".join(
-        [
-            r"(#\w+)",  # 1 hashtag
-            # 2 positive emoticons
-            r"(%s%s[)\]}dDpP3*]+(?![\w])|%s%s[)\]}D]+(?![\w])|\(+%s%s|<3+|\^[_.-]?\^|\\o/)"
-            % (_EYES, _NOSE, _EYES_X, _NOSE, _NOSE, _EYES),
-            # 3 negative emoticons
-            r"(%s'?%s[(\[{/\\|]+(?![\w/])|\)+%s%s(?![\w])|</3|-_+-|[tT]_+[tT](?![\w]))"
-            % (_EYES, _NOSE, _NOSE, _EYES),
-            r"(\w+(?:'\w+)*)",  # 4 word
-            r"([!?]+|\.{2,}|[.,;:])",  # 5 punctuation
-            r"([\U0001F000-\U0001FAFF\u2600-\u27BF\u2B50\u2764\u2B06-\u2B07])",  # 6 emoji
-        ]
-    )
-)
+_TOKEN_ALTS = [
+    r"#\w+",  # 1 hashtag
+    # 2 positive emoticons
+    r"%s%s[)\]}dDpP3*]+(?![\w])|%s%s[)\]}D]+(?![\w])|\(+%s%s|<3+|\^[_.-]?\^|\\o/"
+    % (_EYES, _NOSE, _EYES_X, _NOSE, _NOSE, _EYES),
+    # 3 negative emoticons
+    r"%s'?%s[(\[{/\\|]+(?![\w/])|\)+%s%s(?![\w])|</3|-_+-|[tT]_+[tT](?![\w])"
+    % (_EYES, _NOSE, _NOSE, _EYES),
+    r"\w+(?:'\w+)*",  # 4 word
+    r"[!?]+|\.{2,}|[.,;:]",  # 5 punctuation
+    r"[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B50\u2764\u2B06-\u2B07]",  # 6 emoji
+]
+_TOKEN_RE = re.compile("|".join("(%s)" % a for a in _TOKEN_ALTS))
+_findall = re.compile("|".join("(?:%s)" % a for a in _TOKEN_ALTS)).findall
 
 _CLAUSE_END = frozenset([".", ",", ";", ":", "!", "?", "!!", "??", "?!", "...", "__emopos__", "__emoneg__"])
 
@@ -116,8 +114,73 @@ def _norm_word(w: str) -> tuple[str, bool, bool]:
     return lw, caps, elong
 
 
-def analyze(text: str, but_mark: bool = True, bigrams: bool = True, **_ignored) -> tuple[list[str], list[str]]:
-    """Split a post into (word-level features, normalised words for character n-grams)."""
+_TOK_CACHE: dict[str, tuple] = {}
+
+
+def _classify(tok: str) -> tuple:
+    """Cached per-token analysis (the token string alone decides its class)."""
+    m = _TOKEN_RE.fullmatch(tok)
+    kind = m.lastindex if m else 0
+    if kind == 4 or kind == 1:
+        tag = None
+        role = 0
+        raw = tok
+        if kind == 1:
+            raw = tok[1:]
+            if raw.lower() in SARCASM_TAGS:
+                info: tuple = (0, "", False, False, 4, None)
+                return _remember(tok, info)
+            tag = "#" + _norm_word(raw)[0]
+        if raw == "__url__" or raw == "__user__":
+            info = (0, raw, False, False, 3, tag)
+            return _remember(tok, info)
+        w, caps, el = _norm_word(raw)
+        if w == "__num__":
+            role = 5
+        elif w in NEGATION_WORDS or w.endswith("n't"):
+            role = 1
+        elif w in ("but", "however", "although", "though"):
+            role = 2
+        info = (0, w, caps, el, role, tag)
+    elif kind == 5:
+        c0 = tok[0]
+        if c0 == "!" or c0 == "?":
+            if len(tok) == 1:
+                p = tok
+            elif "!" in tok and "?" in tok:
+                p = "?!"
+            else:
+                p = c0 + c0
+        else:
+            p = tok if len(tok) == 1 else "..."
+        info = (1, p)
+    elif kind == 2:
+        info = (2, "__emopos__", None)
+    elif kind == 3:
+        info = (2, "__emoneg__", None)
+    elif tok in EMOJI_POS:
+        info = (2, "__emopos__", tok)
+    elif tok in EMOJI_NEG:
+        info = (2, "__emoneg__", tok)
+    else:
+        info = (3, tok)
+    return _remember(tok, info)
+
+
+def _remember(tok: str, info: tuple) -> tuple:
+    if len(_TOK_CACHE) > 300_000:
+        _TOK_CACHE.clear()
+    _TOK_CACHE[tok] = info
+    return info
+
+
+def analyze(text: str, but_mark: bool = True, bigrams: bool = True, lexicon: dict | None = None,
+            **_ignored) -> tuple[list[str], list[str]]:
+    """Split a post into (word-level features, normalised words for character n-grams).
+
+    ``lexicon`` (word -> valence, e.g. VADER's) adds bucketed polarity-sum features,
+    with valences of negated words flipped and damped.
+    """
     if "&" in text:
         text = html.unescape(text)
     text = text.replace("\u2019", "'").replace("\u2018", "'")
@@ -135,80 +198,106 @@ def analyze(text: str, but_mark: bool = True, bigrams: bool = True, **_ignored) 
     after_but = False
     caps_n = 0
     elong = False
-    for m in _TOKEN_RE.finditer(text):
-        kind = m.lastindex
-        tok = m.group(kind)
-        if kind == 4 or kind == 1:
-            if kind == 1:
-                tag = tok[1:].lower()
-                if tag in SARCASM_TAGS:
-                    extras.append("__sarcasm__")
-                    continue
-                extras.append("#" + _norm_word(tok[1:])[0])
-                tok = tok[1:]
-            if tok[:2] == "__" and (tok == "__url__" or tok == "__user__"):
-                seq.append(tok)
+    lpos = lneg = 0.0
+    cache_get = _TOK_CACHE.get
+    for tok in _findall(text):
+        info = cache_get(tok) or _classify(tok)
+        k = info[0]
+        if k == 0:  # word or hashtag: (0, norm, caps, elong, role, hashtag-feature)
+            if info[5] is not None:
+                extras.append(info[5])
+            role = info[4]
+            if role == 3:  # __url__ / __user__
+                seq.append(info[1])
                 continue
-            w, caps, el = _norm_word(tok)
-            if caps:
+            if role == 4:  # sarcasm hashtag
+                extras.append("__sarcasm__")
+                continue
+            w = info[1]
+            if info[2]:
                 caps_n += 1
-            if el:
+            if info[3]:
                 elong = True
-            if w != "__num__":
-                words.append(w)
-            if w in NEGATION_WORDS or w.endswith("n't"):
+            if role == 5:  # number
+                seq.append(w)
+                continue
+            words.append(w)
+            if role == 1:
                 seq.append(w)
                 neg = True
                 continue
-            if w == "but" or w == "however" or w == "although" or w == "though":
+            if role == 2:
                 seq.append(w)
                 neg = False
                 after_but = True
                 continue
             seq.append(w + "_NEG" if neg else w)
+            if lexicon is not None:
+                v = lexicon.get(w)
+                if v:
+                    if neg:
+                        v = -0.74 * v
+                    if info[2]:
+                        v *= 1.5
+                    if after_but:
+                        v *= 1.5
+                    if v > 0:
+                        lpos += v
+                    else:
+                        lneg -= v
             if after_but and but_mark:
                 extras.append("B_" + w)
-        elif kind == 5:
-            c0 = tok[0]
-            if c0 == "!" or c0 == "?":
-                if len(tok) == 1:
-                    p = tok
-                elif "!" in tok and "?" in tok:
-                    p = "?!"
-                else:
-                    p = c0 + c0
-            else:
-                p = tok if len(tok) == 1 else "..."
+        elif k == 1:  # punctuation: (1, normalised)
+            p = info[1]
             seq.append(p)
             neg = False
             if p != ",":
                 after_but = False
-        elif kind == 2:
-            seq.append("__emopos__")
+        elif k == 2:  # emoticon / polar emoji: (2, token, raw-emoji-feature or None)
+            seq.append(info[1])
             neg = False
-        elif kind == 3:
-            seq.append("__emoneg__")
-            neg = False
-        else:  # emoji
-            if tok in EMOJI_POS:
-                seq.append("__emopos__")
-                neg = False
-            elif tok in EMOJI_NEG:
-                seq.append("__emoneg__")
-                neg = False
-            else:
-                extras.append("__emoji__")
-            extras.append(tok)
+            if info[2] is not None:
+                extras.append(info[2])
+        else:  # other emoji: (3, raw)
+            extras.append("__emoji__")
+            extras.append(info[1])
     if caps_n:
         extras.append("__allcaps__")
         if caps_n > 1:
             extras.append("__allcaps2__")
     if elong:
         extras.append("__elong__")
+    if lexicon is not None:
+        extras.extend(_lex_buckets(lpos, lneg))
     feats = seq + extras
     if bigrams and len(seq) > 1:
         feats.extend([a + " " + b for a, b in zip(seq, seq[1:])])
     return feats, words
+
+
+def _lex_buckets(lpos: float, lneg: float) -> list[str]:
+    out = []
+    for name, v in (("__lexpos", lpos), ("__lexneg", lneg)):
+        if v > 0:
+            out.append(name + "0__")
+        if v >= 1.5:
+            out.append(name + "1__")
+        if v >= 3:
+            out.append(name + "2__")
+        if v >= 5:
+            out.append(name + "3__")
+    d = lpos - lneg
+    if d >= 1:
+        out.append("__lexdiff+1__")
+    if d >= 3:
+        out.append("__lexdiff+3__")
+    if d <= -1:
+        out.append("__lexdiff-1__")
+    if d <= -3:
+        out.append("__lexdiff-3__")
+    if -1 < d < 1:
+        out.append("__lexdiff0__")
+    return out
 
 
 def char_ngrams(word: str, nmin: int = 2, nmax: int = 5) -> list[str]:
@@ -219,7 +308,7 @@ def char_ngrams(word: str, nmin: int = 2, nmax: int = 5) -> list[str]:
     for n in range(nmin, nmax + 1):
         if n > L:
             break
-        out.extend(w[i:i + n] for i in range(L - n + 1))
+        out += [w[i:i + n] for i in range(L - n + 1)]
     return out
 
 
@@ -233,7 +322,7 @@ class SentimentModel:
     version: str
 
     def __init__(self, meta: dict, word_vocab: Sequence[str], char_vocab: Sequence[str],
-                 arrays: dict[str, np.ndarray]):
+                 arrays: dict[str, np.ndarray], lexicon: dict[str, float] | None = None):
         if meta.get("format") != FORMAT:
             raise ValueError(f"unsupported sentiment model format {meta.get('format')!r}")
         self.meta = meta
@@ -257,7 +346,10 @@ class SentimentModel:
             raise ValueError("weights do not match vocabulary sizes")
         self._ipos = self.labels.index("positive")
         self._ineg = self.labels.index("negative")
-        self._char_cache: dict[str, tuple[int, ...]] = {}
+        self._char_cache: dict[str, tuple[float, float, float, float]] = {}
+        if self.settings.get("lexicon") and lexicon is None:
+            raise ValueError("model was trained with a polarity lexicon but none was given")
+        self._lexicon = lexicon if self.settings.get("lexicon") else None
 
     # ---------------------------------------------------------------- loading
     @classmethod
@@ -269,58 +361,92 @@ class SentimentModel:
             vocab = json.loads((d / "vocab.json").read_text(encoding="utf-8"))
             with np.load(d / "weights.npz", allow_pickle=False) as z:
                 arrays = {k: z[k] for k in z.files}
+            lexicon = None
+            if meta.get("analyzer", {}).get("lexicon"):
+                lexicon = json.loads((d / "lexicon.json").read_text(encoding="utf-8"))
         except FileNotFoundError as e:
             raise FileNotFoundError(
-                f"{d} is not a sentiment model directory (needs meta.json, vocab.json, weights.npz): {e}"
+                f"{d} is not a sentiment model directory (needs meta.json, vocab.json, weights.npz"
+                f" and lexicon.json if the model uses one): {e}"
             ) from e
-        return cls(meta, vocab["word"], vocab["char"], arrays)
+        return cls(meta, vocab["word"], vocab["char"], arrays, lexicon=lexicon)
 
-    # ---------------------------------------------------------------- features -> ids
-    def _char_ids(self, w: str) -> tuple[int, ...]:
-        ids = self._char_cache.get(w)
-        if ids is None:
-            get = self._cvocab.get
-            ids = tuple({i for i in map(get, char_ngrams(w, self._cmin, self._cmax)) if i is not None})
-            if len(self._char_cache) > 300_000:
-                self._char_cache.clear()
-            self._char_cache[w] = ids
-        return ids
+    # ---------------------------------------------------------------- char block per word
+    def _fill_char_cache(self, words: Iterable[str]) -> None:
+        """Compute (3 class-logit contributions, squared idf norm) of the character n-grams
+        of each new word, vectorised over all the words at once."""
+        get = self._cvocab.get
+        cmin, cmax = self._cmin, self._cmax
+        new = [w for w in set(words) if w not in self._char_cache]
+        if not new:
+            return
+        flat: list[int] = []
+        owner: list[int] = []
+        for j, w in enumerate(new):
+            ids = set(map(get, char_ngrams(w, cmin, cmax)))
+            ids.discard(None)
+            flat.extend(ids)
+            owner.extend([j] * len(ids))
+        m = len(new)
+        if flat:
+            ids_a = np.asarray(flat, dtype=np.intp)
+            own = np.asarray(owner, dtype=np.intp)
+            cw = self._cw[ids_a]
+            cols = [np.bincount(own, weights=cw[:, k], minlength=m) for k in range(3)]
+            cols.append(np.bincount(own, weights=self._ci2[ids_a], minlength=m))
+            vals = list(zip(*(c.tolist() for c in cols)))
+        else:
+            vals = [(0.0, 0.0, 0.0, 0.0)] * m
+        if len(self._char_cache) + m > 500_000:
+            self._char_cache.clear()
+        self._char_cache.update(zip(new, vals))
 
     # ---------------------------------------------------------------- scoring
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """(len(texts), 3) class probabilities in the order of ``self.labels``."""
         n = len(texts)
         wget = self._wvocab.get
-        char_ids = self._char_ids
         but_mark = bool(self.settings.get("but_mark", True))
         bigrams = bool(self.settings.get("bigrams", True))
+        lexicon = self._lexicon
         w_ids: list[int] = []
         w_doc: list[int] = []
-        c_ids: list[int] = []
-        c_doc: list[int] = []
+        doc_words: list[list[str]] = []
+        all_words: list[str] = []
         for d, text in enumerate(texts):
-            feats, words = analyze(text if isinstance(text, str) else str(text), but_mark, bigrams)
-            ids = {i for i in map(wget, feats) if i is not None}
+            feats, words = analyze(text if isinstance(text, str) else str(text), but_mark, bigrams, lexicon)
+            ids = set(map(wget, feats))
+            ids.discard(None)
             if ids:
                 w_ids.extend(ids)
                 w_doc.extend([d] * len(ids))
-            if words:
-                cs: set[int] = set()
-                for w in words:
-                    cs.update(char_ids(w))
-                if cs:
-                    c_ids.extend(cs)
-                    c_doc.extend([d] * len(cs))
-        logits = np.tile(self._bias, (n, 1))
-        for ids_l, doc_l, W, I2 in ((w_ids, w_doc, self._ww, self._wi2), (c_ids, c_doc, self._cw, self._ci2)):
-            if not ids_l:
-                continue
-            ids = np.asarray(ids_l, dtype=np.intp)
-            doc = np.asarray(doc_l, dtype=np.intp)
-            norm = np.sqrt(np.bincount(doc, weights=I2[ids], minlength=n))
+            doc_words.append(words)
+            all_words += words
+        self._fill_char_cache(all_words)
+        cache = self._char_cache
+        crow = []
+        for words in doc_words:
+            a0 = a1 = a2 = n2 = 0.0
+            for w in words:
+                v = cache[w]
+                a0 += v[0]
+                a1 += v[1]
+                a2 += v[2]
+                n2 += v[3]
+            if n2 > 0:
+                f = n2 ** -0.5
+                crow.append((a0 * f, a1 * f, a2 * f))
+            else:
+                crow.append((0.0, 0.0, 0.0))
+        logits = np.array(crow, dtype=np.float64).reshape(n, 3)
+        logits += self._bias
+        if w_ids:
+            ids = np.asarray(w_ids, dtype=np.intp)
+            doc = np.asarray(w_doc, dtype=np.intp)
+            norm = np.sqrt(np.bincount(doc, weights=self._wi2[ids], minlength=n))
             norm[norm == 0] = 1.0
-            contrib = W[ids]
-            for k in range(W.shape[1]):
+            contrib = self._ww[ids]
+            for k in range(3):
                 logits[:, k] += np.bincount(doc, weights=contrib[:, k], minlength=n) / norm
         logits -= logits.max(axis=1, keepdims=True)
         np.exp(logits, out=logits)

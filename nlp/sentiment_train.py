@@ -36,6 +36,9 @@ from nlp.sentiment import DEFAULT_ANALYZER, FORMAT, LABELS, SentimentModel, anal
 DEFAULT_SETTINGS = {
     # analyzer (stored in meta.json, used again at inference)
     **DEFAULT_ANALYZER,
+    # polarity lexicon: "vader" (VADER 3.3.2's lexicon, MIT licence, read from the
+    # installed vaderSentiment package and copied into the artefact) or None
+    "lexicon": "vader",
     # vocabulary
     "word_min_df": 2,
     "char_min_df": 3,
@@ -90,31 +93,33 @@ class Featurizer:
     def __init__(self, settings: dict):
         self.s = settings
         self._char_cache: dict[str, list[str]] = {}
+        self.lexicon = load_lexicon(settings.get("lexicon"))
 
-    def docs(self, texts: Sequence[str]) -> list[tuple[set[str], set[str]]]:
+    def docs(self, texts: Sequence[str]) -> list[tuple[set[str], list[str]]]:
         s = self.s
-        cmin, cmax = int(s["char_min"]), int(s["char_max"])
         out = []
-        cache = self._char_cache
         for t in texts:
-            feats, words = analyze(t, bool(s["but_mark"]), bool(s["bigrams"]))
-            cs: set[str] = set()
-            for w in words:
-                g = cache.get(w)
-                if g is None:
-                    g = cache[w] = char_ngrams(w, cmin, cmax)
-                cs.update(g)
-            out.append((set(feats), cs))
+            feats, words = analyze(t, bool(s["but_mark"]), bool(s["bigrams"]), self.lexicon)
+            out.append((set(feats), words))
         return out
+
+    def grams(self, w: str) -> list[str]:
+        g = self._char_cache.get(w)
+        if g is None:
+            g = self._char_cache[w] = sorted(set(char_ngrams(w, int(self.s["char_min"]), int(self.s["char_max"]))))
+        return g
 
     def fit_vocab(self, docs) -> None:
         s = self.s
         n = len(docs)
         wdf: Counter = Counter()
         cdf: Counter = Counter()
-        for wf, cf in docs:
+        for wf, words in docs:
             wdf.update(wf)
-            cdf.update(cf)
+            cs: set[str] = set()
+            for w in words:
+                cs.update(self.grams(w))
+            cdf.update(cs)
 
         def pick(df: Counter, min_df: int, cap: int) -> list[str]:
             items = [(c, f) for f, c in df.items() if c >= min_df]
@@ -130,30 +135,78 @@ class Featurizer:
         self.cidf = np.array([math.log((1 + n) / (1 + cdf[f])) + 1 for f in self.char_vocab])
 
     def matrix(self, docs):
+        """CSR matrix [word block | char block].
+
+        Word block: binary features, idf-weighted, L2-normalised.  Char block: each
+        word w gives v_w = idf-weighted binary vector of its character n-grams; the
+        block is sum_w v_w / sqrt(sum_w |v_w|^2) (so inference can cache one
+        3-vector + one squared norm per distinct word).
+        """
         from scipy import sparse
 
         s = self.s
         nw = len(self.word_vocab)
+        wscale = float(s["word_scale"])
+        cscale = float(s["char_scale"])
+        widx, cidx, widf, cidf = self.widx, self.cidx, self.widf.tolist(), self.cidf.tolist()
+        wcache: dict[str, list[int]] = {}
         data: list[float] = []
         indices: list[int] = []
         indptr = [0]
-        for wf, cf in docs:
-            for vocab, idf, feats, off, scale in (
-                (self.widx, self.widf, wf, 0, float(s["word_scale"])),
-                (self.cidx, self.cidf, cf, nw, float(s["char_scale"])),
-            ):
-                ids = [vocab[f] for f in feats if f in vocab]
-                if not ids:
-                    continue
-                v = idf[ids]
-                v = v * (scale / math.sqrt(float(v @ v)))
-                indices.extend(i + off for i in ids)
-                data.extend(v.tolist())
+        for wf, words in docs:
+            ids = [widx[f] for f in wf if f in widx]
+            if ids:
+                v = [widf[i] for i in ids]
+                norm = math.sqrt(sum(x * x for x in v))
+                indices.extend(ids)
+                data.extend(x * wscale / norm for x in v)
+            acc: dict[int, float] = {}
+            n2 = 0.0
+            for w in words:
+                cids = wcache.get(w)
+                if cids is None:
+                    cids = wcache[w] = [cidx[g] for g in self.grams(w) if g in cidx]
+                for i in cids:
+                    x = cidf[i]
+                    acc[i] = acc.get(i, 0.0) + x
+                    n2 += x * x
+            if acc:
+                f = cscale / math.sqrt(n2)
+                indices.extend(i + nw for i in acc)
+                data.extend(x * f for x in acc.values())
             indptr.append(len(indices))
         return sparse.csr_matrix(
             (np.asarray(data), np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
             shape=(len(docs), nw + len(self.char_vocab)),
         )
+
+
+def load_lexicon(name) -> dict[str, float] | None:
+    """Word -> valence.  ``"vader"``: single lower-case words of VADER's lexicon."""
+    if not name:
+        return None
+    if name != "vader":
+        p = Path(name)
+        if p.is_file():  # a user's own "word<TAB>valence" file
+            lex = {}
+            for line in p.read_text(encoding="utf-8").splitlines():
+                parts = line.split("\t")
+                if len(parts) >= 2:
+                    try:
+                        lex[parts[0].strip().lower()] = float(parts[1])
+                    except ValueError:
+                        continue
+            return lex
+        raise ValueError(f"unknown lexicon {name!r} (use 'vader', a word<TAB>valence file, or None)")
+    import vaderSentiment
+
+    path = Path(vaderSentiment.__file__).resolve().parent / "vader_lexicon.txt"
+    lex = {}
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 2 and parts[0].replace("'", "").isalpha():
+            lex[parts[0].lower()] = float(parts[1])
+    return lex
 
 
 def fit_classifier(X, y: Sequence[str], settings: dict):
@@ -186,6 +239,12 @@ def export(fz: Featurizer, clf, out_dir: Path, meta: dict) -> None:
         char_idf2=(fz.cidf ** 2).astype(np.float32),
         bias=clf.intercept_.astype(np.float64),
     )
+    if fz.lexicon is not None:
+        (out_dir / "lexicon.json").write_text(
+            json.dumps(fz.lexicon, ensure_ascii=False, separators=(",", ":"), sort_keys=True), encoding="utf-8"
+        )
+    elif (out_dir / "lexicon.json").exists():
+        (out_dir / "lexicon.json").unlink()
     (out_dir / "vocab.json").write_text(
         json.dumps({"word": fz.word_vocab, "char": fz.char_vocab}, ensure_ascii=False, separators=(",", ":")),
         encoding="utf-8",
@@ -259,6 +318,7 @@ def train(
 
     fz, clf = _fit(rows, s)
     analyzer = {k: s[k] for k in ANALYZER_KEYS}
+    analyzer["lexicon"] = fz.lexicon is not None
     meta = {
         "format": FORMAT,
         "version": version or "lr-" + _dt.date.today().strftime("%Y%m%d"),
@@ -307,4 +367,5 @@ def _in_memory_model(fz: Featurizer, clf, s: dict) -> SentimentModel:
     }
     meta = {"format": FORMAT, "version": "tmp", "labels": list(LABELS),
             "analyzer": {k: s[k] for k in ANALYZER_KEYS}}
-    return SentimentModel(meta, fz.word_vocab, fz.char_vocab, arrays)
+    meta["analyzer"]["lexicon"] = fz.lexicon is not None
+    return SentimentModel(meta, fz.word_vocab, fz.char_vocab, arrays, lexicon=fz.lexicon)

@@ -34,6 +34,14 @@ MIGRATIONS: list[tuple[str, str]] = [
             last_seen      TIMESTAMPTZ
         );
 
+        -- config's claims on identities: exact handles, or for blogs a name on any host
+        CREATE TABLE identity_claims (
+            platform   VARCHAR NOT NULL,
+            handle     VARCHAR NOT NULL,            -- lowercase; a blog name without '@host' matches every host
+            person_id  VARCHAR NOT NULL,
+            PRIMARY KEY (platform, handle)
+        );
+
         CREATE TABLE posts (
             post_uid          VARCHAR PRIMARY KEY,   -- platform:native_id
             seq               BIGINT NOT NULL,       -- insertion order; stage cursors follow it

@@ -13,7 +13,7 @@ from typing import Any, Iterable, Sequence
 
 import pyarrow as pa
 
-from collectors.base import Post, identity_uid
+from collectors.base import Post
 from storage.db import Database
 
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -152,9 +152,15 @@ def _upsert_identities(con, table: pa.Table) -> int:
                  is_follower, is_ours, person_id, first_seen, last_seen)
             SELECT identity_uid, platform, handle, display_name, native_id, url, followers,
                    NULL, is_ours,
-                   CASE WHEN is_ours THEN '{OUR_PERSON_ID}' ELSE 'p:' || identity_uid END,
+                   CASE WHEN is_ours THEN '{OUR_PERSON_ID}' ELSE coalesce(
+                       (SELECT c.person_id FROM identity_claims c
+                        WHERE c.platform = n.platform AND c.handle = lower(n.handle)),
+                       (SELECT c.person_id FROM identity_claims c
+                        WHERE n.platform = 'blog' AND c.platform = 'blog'
+                          AND c.handle = split_part(lower(n.handle), '@', 1)),
+                       'p:' || identity_uid) END,
                    seen_at, seen_at
-            FROM incoming_identities
+            FROM incoming_identities n
             ON CONFLICT (identity_uid) DO UPDATE SET
                 display_name = coalesce(excluded.display_name, identities.display_name),
                 native_id    = coalesce(excluded.native_id, identities.native_id),
@@ -282,18 +288,18 @@ def load_source_state(db: Database, source: str) -> dict[str, Any]:
 
 
 def sync_key_clients(db: Database, key_clients: Iterable[Any], me: Any, now: datetime) -> None:
-    """Config is the truth for key clients: their people rows and the identities they own."""
+    """Config is the truth for key clients: their people rows and the identities they claim."""
     people_rows: list[tuple] = [(OUR_PERSON_ID, me.name, None, False, "our own accounts")]
-    identity_rows: list[tuple] = []
+    claims: list[tuple[str, str, str]] = []
     for platform in ("x", "reddit", "blog"):
         for handle in me.handles.for_platform(platform):
-            identity_rows.append((identity_uid(platform, handle), platform, handle, OUR_PERSON_ID, True))
+            claims.append((platform, handle.lower(), OUR_PERSON_ID))
     for client in key_clients:
         pid = key_client_person_id(client.name)
         people_rows.append((pid, client.name, client.tier, True, client.notes or None))
         for platform in ("x", "reddit", "blog"):
             for handle in client.handles.for_platform(platform):
-                identity_rows.append((identity_uid(platform, handle), platform, handle, pid, False))
+                claims.append((platform, handle.lower(), pid))
     people = pa.table(
         {
             "person_id": [r[0] for r in people_rows],
@@ -303,18 +309,12 @@ def sync_key_clients(db: Database, key_clients: Iterable[Any], me: Any, now: dat
             "notes": [r[4] for r in people_rows],
         }
     )
-    idents = pa.table(
-        {
-            "identity_uid": [r[0] for r in identity_rows],
-            "platform": [r[1] for r in identity_rows],
-            "handle": [r[2] for r in identity_rows],
-            "person_id": [r[3] for r in identity_rows],
-            "is_ours": pa.array([r[4] for r in identity_rows], pa.bool_()),
-        }
-    )
+    claim_table = pa.table({
+        "platform": [c[0] for c in claims], "handle": [c[1] for c in claims], "person_id": [c[2] for c in claims],
+    })
     with db.transaction() as con:
         con.register("cfg_people", people)
-        con.register("cfg_identities", idents)
+        con.register("cfg_claims", claim_table)
         try:
             con.execute(
                 """
@@ -331,13 +331,36 @@ def sync_key_clients(db: Database, key_clients: Iterable[Any], me: Any, now: dat
                 """UPDATE people SET is_key_client = false, tier = NULL
                    WHERE is_key_client AND person_id NOT IN (SELECT person_id FROM cfg_people)"""
             )
+            con.execute("DELETE FROM identity_claims")
             con.execute(
+                "INSERT OR IGNORE INTO identity_claims SELECT DISTINCT platform, handle, person_id FROM cfg_claims"
+            )
+            # exact handles exist as identities before they ever post, so the person page can list them
+            con.execute(
+                """INSERT INTO identities (identity_uid, platform, handle, person_id, is_ours)
+                   SELECT platform || ':' || handle, platform, handle, person_id, person_id = ?
+                   FROM identity_claims WHERE platform <> 'blog' OR contains(handle, '@')
+                   ON CONFLICT (identity_uid) DO NOTHING""",
+                [OUR_PERSON_ID],
+            )
+            con.execute(
+                f"""UPDATE identities SET person_id = coalesce(
+                        (SELECT c.person_id FROM identity_claims c
+                         WHERE c.platform = identities.platform AND c.handle = lower(identities.handle)),
+                        (SELECT c.person_id FROM identity_claims c
+                         WHERE identities.platform = 'blog' AND c.platform = 'blog'
+                           AND c.handle = split_part(lower(identities.handle), '@', 1)),
+                        CASE WHEN identities.person_id LIKE 'kc:%' THEN 'p:' || identity_uid
+                             ELSE identities.person_id END),
+                    is_ours = is_ours OR person_id = '{OUR_PERSON_ID}'
                 """
-                INSERT INTO identities (identity_uid, platform, handle, person_id, is_ours)
-                SELECT identity_uid, platform, handle, person_id, is_ours FROM cfg_identities
-                ON CONFLICT (identity_uid) DO UPDATE SET person_id = excluded.person_id, is_ours = excluded.is_ours
-                """
+            )
+            con.execute(
+                """INSERT OR IGNORE INTO people (person_id, name, tier, is_key_client, notes, created_at)
+                   SELECT DISTINCT ON (person_id) person_id, coalesce(display_name, handle), NULL, false, NULL, ?
+                   FROM identities"""
+                , [now],
             )
         finally:
             con.unregister("cfg_people")
-            con.unregister("cfg_identities")
+            con.unregister("cfg_claims")

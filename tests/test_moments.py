@@ -21,6 +21,9 @@ def kinds(text: str) -> list[str]:
     ("Honoured to receive the Data Leader of the Year award", "award"),
     ("I'll be speaking at DataConf Berlin next Thursday", "speaking"),
     ("We got married on Saturday!", "wedding"),
+    ("Today we're launching Tidewater Pulse: live ETAs for short-sea shippers", "launch"),
+    ("Relocating in January and staying with my employer", "moving"),
+    ("Moving from London to Lisbon in January", "moving"),
 ])
 def test_own_moments_are_found_with_evidence(text: str, kind: str):
     found = detect_moments(text)
@@ -38,6 +41,8 @@ def test_own_moments_are_found_with_evidence(text: str, kind: str):
     ("Congrats to Ana on joining Acme as VP Ops!", "new_job"),
     ("Someday I hope to launch my own company", "launch"),
     ("The moving average on this chart is off", "moving"),
+    ("We ran this for a year before moving to a warehouse.", "moving"),
+    ("We're launching into the Q3 planning now", "new_job"),
 ])
 def test_negation_and_other_peoples_news_are_not_the_authors_moment(text: str, kind: str):
     assert kind not in kinds(text)

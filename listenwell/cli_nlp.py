@@ -1,0 +1,122 @@
+"""`listenwell nlp ...`: train and evaluate the tweet sentiment model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+nlp_group = click.Group(
+    "nlp",
+    help="""Sentiment model tools: train on labelled tweets, evaluate on a labelled file.
+
+    Labelled files are tab-separated: id, label (negative/neutral/positive), text.
+
+    \b
+    Example:
+      listenwell nlp eval data/my-labelled.tsv --json
+    """,
+)
+
+
+@nlp_group.command(
+    "train-sentiment",
+    help="""Train the sentiment model and write the artefact to OUT.
+
+    DATA is a directory of id<TAB>label<TAB>text files (*.txt / *.tsv) or a single
+    such file.  Files named with --holdout are not trained on; the model is scored
+    on each of them (if none exists, 10% of the rows are held back for the report
+    and the final model is refitted on all rows).  Needs scikit-learn
+    (pip install 'listenwell[train]').
+
+    \b
+    Example:
+      listenwell nlp train-sentiment --data ~/data/sentiment --out /tmp/my-model
+    """,
+)
+@click.option("--data", "data", required=True, type=click.Path(exists=True, path_type=Path),
+              help="Directory of labelled TSV files, or one labelled TSV file.")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Output directory for the model artefact (created if missing).")
+@click.option("--holdout", "holdout", multiple=True, default=("twitter-2016devtest-A.txt",),
+              show_default=True, help="File name (in DATA) or path to hold back and report on; repeatable.")
+@click.option("--exclude", "exclude", multiple=True,
+              help="File name in DATA not to train on (and not evaluate); repeatable.")
+@click.option("--C", "C", type=float, default=None, help="Inverse regularisation strength (default: tuned value).")
+@click.option("--no-lexicon", is_flag=True, help="Do not use the VADER polarity lexicon features.")
+@click.option("--json", "as_json", is_flag=True, help="Print the training report as JSON.")
+def train_sentiment(data: Path, out: Path, holdout, exclude, C, no_lexicon, as_json):
+    try:
+        from nlp.sentiment_train import train
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise click.ClickException(
+            f"training needs scikit-learn and scipy ({e}); install with: pip install 'listenwell[train]'"
+        )
+    settings = {}
+    if C is not None:
+        settings["C"] = C
+    if no_lexicon:
+        settings["lexicon"] = None
+    if exclude:
+        settings["exclude"] = tuple(exclude)
+    try:
+        report = train(data, out, holdout=tuple(holdout), **settings)
+    except ImportError as e:
+        raise click.ClickException(
+            f"training needs scikit-learn, scipy and vaderSentiment ({e}); "
+            "install with: pip install 'listenwell[train]' (or pass --no-lexicon)"
+        )
+    except ValueError as e:
+        raise click.ClickException(str(e))
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    click.echo(f"model {report['version']} written to {report['out_dir']} "
+               f"({report['n_train']} training posts, {report['train_seconds']} s)")
+    if not report["holdout"]:
+        click.echo("no holdout file found and too few rows for a split: no held-back metrics")
+    for name, m in report["holdout"].items():
+        click.echo(f"{name}: n={m['n']} macro_recall={m['macro_recall']:.3f} "
+                   f"accuracy={m['accuracy']:.3f} f1_pn={m['f1_pn']:.3f}")
+
+
+@nlp_group.command(
+    "eval",
+    help="""Evaluate a sentiment model on a labelled FILE (id<TAB>label<TAB>text).
+
+    Prints the number of posts scored, malformed lines skipped, macro-averaged
+    recall over the three classes, accuracy, mean F1 of positive and negative,
+    and scoring throughput (posts per second, this process).
+
+    \b
+    Example:
+      listenwell nlp eval twitter-2016devtest-A.txt --model nlp/models/sentiment --json
+    """,
+)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--model", "model_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="Model artefact directory (default: the bundled model).")
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as one JSON object.")
+def eval_cmd(file: Path, model_dir: Path | None, as_json: bool):
+    from nlp.semeval import evaluate
+    from nlp.sentiment import SentimentModel
+
+    try:
+        model = SentimentModel.load(model_dir)
+    except (FileNotFoundError, ValueError, KeyError) as e:
+        raise click.ClickException(f"cannot load sentiment model: {e}")
+    try:
+        result = evaluate(model, file)
+    except ValueError as e:
+        raise click.ClickException(str(e))
+    out = {k: result[k] for k in ("n", "skipped", "macro_recall", "accuracy", "f1_pn", "posts_per_s")}
+    if as_json:
+        click.echo(json.dumps(out))
+        return
+    click.echo(f"n            {out['n']}")
+    click.echo(f"skipped      {out['skipped']}")
+    click.echo(f"macro_recall {out['macro_recall']:.4f}")
+    click.echo(f"accuracy     {out['accuracy']:.4f}")
+    click.echo(f"f1_pn        {out['f1_pn']:.4f}")
+    click.echo(f"posts_per_s  {out['posts_per_s']:.0f}")
