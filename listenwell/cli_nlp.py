@@ -45,8 +45,9 @@ nlp_group = click.Group(
               help="File name in DATA not to train on (and not evaluate); repeatable.")
 @click.option("--C", "C", type=float, default=None, help="Inverse regularisation strength (default: tuned value).")
 @click.option("--no-lexicon", is_flag=True, help="Do not use the VADER polarity lexicon features.")
+@click.option("--model-version", default=None, help="Version string stored in meta.json (default: lr-YYYYMMDD).")
 @click.option("--json", "as_json", is_flag=True, help="Print the training report as JSON.")
-def train_sentiment(data: Path, out: Path, holdout, exclude, C, no_lexicon, as_json):
+def train_sentiment(data: Path, out: Path, holdout, exclude, C, no_lexicon, model_version, as_json):
     try:
         from nlp.sentiment_train import train
     except ImportError as e:  # pragma: no cover - depends on the environment
@@ -60,6 +61,8 @@ def train_sentiment(data: Path, out: Path, holdout, exclude, C, no_lexicon, as_j
         settings["lexicon"] = None
     if exclude:
         settings["exclude"] = tuple(exclude)
+    if model_version:
+        settings["version"] = model_version
     try:
         report = train(data, out, holdout=tuple(holdout), **settings)
     except ImportError as e:

@@ -21,12 +21,14 @@ Features (see :func:`analyze`):
   (the clause after "but" usually carries the overall sentiment);
 * sarcasm markers (``#sarcasm``, ``#not``, ``#irony``, ``yeah right``) -> ``__sarcasm__``;
 * word 1-2-grams (binary, idf-weighted, L2-normalised block) and character
-  n-grams of each normalised word (binary, idf-weighted, L2-normalised block).
+  2-5-grams of each normalised word (per word: binary, idf-weighted; block =
+  sum over the post's words / sqrt(sum of their squared norms), so the block's
+  contribution can be cached per distinct word).
 
 Public API::
 
     model = SentimentModel.load()          # bundled artefact, or load(path)
-    model.score("sooo happy :)")          # -> (0.93, "positive")
+    model.score("sooo happy :)")           # -> (score in [-1, 1], "positive")
     model.score_many(list_of_texts)        # fast batch path
     default_model()                        # process-wide cached bundled model
 """
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -96,7 +99,6 @@ _TOKEN_ALTS = [
 _TOKEN_RE = re.compile("|".join("(%s)" % a for a in _TOKEN_ALTS))
 _findall = re.compile("|".join("(?:%s)" % a for a in _TOKEN_ALTS)).findall
 
-_CLAUSE_END = frozenset([".", ",", ";", ":", "!", "?", "!!", "??", "?!", "...", "__emopos__", "__emoneg__"])
 
 
 @lru_cache(maxsize=200_000)
@@ -361,6 +363,9 @@ class SentimentModel:
             vocab = json.loads((d / "vocab.json").read_text(encoding="utf-8"))
             with np.load(d / "weights.npz", allow_pickle=False) as z:
                 arrays = {k: z[k] for k in z.files}
+            cache = None
+            if (d / "char_cache.npy").is_file() and "cached_words" in vocab:
+                cache = (vocab["cached_words"], np.load(d / "char_cache.npy", allow_pickle=False))
             lexicon = None
             if meta.get("analyzer", {}).get("lexicon"):
                 lexicon = json.loads((d / "lexicon.json").read_text(encoding="utf-8"))
@@ -369,7 +374,11 @@ class SentimentModel:
                 f"{d} is not a sentiment model directory (needs meta.json, vocab.json, weights.npz"
                 f" and lexicon.json if the model uses one): {e}"
             ) from e
-        return cls(meta, vocab["word"], vocab["char"], arrays, lexicon=lexicon)
+        model = cls(meta, vocab["word"], vocab["char"], arrays, lexicon=lexicon)
+        if cache is not None and len(cache[0]) == len(cache[1]):
+            # precomputed char-block vectors of frequent words (same values the model would compute)
+            model._char_cache.update(zip(cache[0], map(tuple, cache[1].tolist())))
+        return model
 
     # ---------------------------------------------------------------- char block per word
     def _fill_char_cache(self, words: Iterable[str]) -> None:
@@ -377,9 +386,13 @@ class SentimentModel:
         of each new word, vectorised over all the words at once."""
         get = self._cvocab.get
         cmin, cmax = self._cmin, self._cmax
-        new = [w for w in set(words) if w not in self._char_cache]
+        words = set(words)
+        new = [w for w in words if w not in self._char_cache]
         if not new:
             return
+        if len(self._char_cache) + len(new) > 500_000:  # bound memory; keep this batch's words
+            self._char_cache.clear()
+            new = list(words)
         flat: list[int] = []
         owner: list[int] = []
         for j, w in enumerate(new):
@@ -397,8 +410,6 @@ class SentimentModel:
             vals = list(zip(*(c.tolist() for c in cols)))
         else:
             vals = [(0.0, 0.0, 0.0, 0.0)] * m
-        if len(self._char_cache) + m > 500_000:
-            self._char_cache.clear()
         self._char_cache.update(zip(new, vals))
 
     # ---------------------------------------------------------------- scoring
@@ -455,6 +466,8 @@ class SentimentModel:
 
     def score_many(self, texts: Sequence[str], batch_size: int = 4096) -> list[tuple[float, str]]:
         """Batch scoring: ``[(P(pos) - P(neg), label), ...]`` in input order."""
+        if not isinstance(texts, (list, tuple)):
+            texts = list(texts)
         out: list[tuple[float, str]] = []
         labels = self.labels
         for start in range(0, len(texts), batch_size):
@@ -465,8 +478,43 @@ class SentimentModel:
         return out
 
     def score(self, text: str) -> tuple[float, str]:
-        """``(score, label)``: score = P(positive) - P(negative) in [-1, 1]."""
-        return self.score_many([text])[0]
+        """``(score, label)``: score = P(positive) - P(negative) in [-1, 1].
+
+        Single-post path (same numbers as :meth:`score_many`, less numpy overhead)."""
+        feats, words = analyze(text if isinstance(text, str) else str(text),
+                               bool(self.settings.get("but_mark", True)),
+                               bool(self.settings.get("bigrams", True)), self._lexicon)
+        l0, l1, l2 = self._bias.tolist()
+        ids = set(map(self._wvocab.get, feats))
+        ids.discard(None)
+        if ids:
+            idl = list(ids)
+            c = (self._ww[idl].sum(axis=0) / math.sqrt(float(self._wi2[idl].sum()))).tolist()
+            l0 += c[0]
+            l1 += c[1]
+            l2 += c[2]
+        if words:
+            cache = self._char_cache
+            if any(w not in cache for w in words):
+                self._fill_char_cache(words)
+            a0 = a1 = a2 = n2 = 0.0
+            for w in words:
+                v = cache[w]
+                a0 += v[0]
+                a1 += v[1]
+                a2 += v[2]
+                n2 += v[3]
+            if n2 > 0:
+                f = n2 ** -0.5
+                l0 += a0 * f
+                l1 += a1 * f
+                l2 += a2 * f
+        mx = max(l0, l1, l2)
+        e = [math.exp(l0 - mx), math.exp(l1 - mx), math.exp(l2 - mx)]
+        z = e[0] + e[1] + e[2]
+        p = [x / z for x in e]
+        k = max(range(3), key=p.__getitem__)
+        return p[self._ipos] - p[self._ineg], self.labels[k]
 
     def __repr__(self) -> str:
         return f"SentimentModel(version={self.version!r}, words={len(self._wvocab)}, chars={len(self._cvocab)})"

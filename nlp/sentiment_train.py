@@ -46,13 +46,15 @@ DEFAULT_SETTINGS = {
     "max_word_features": 300_000,
     # block scales (relative weight of the two L2-normalised blocks)
     "word_scale": 1.0,
-    "char_scale": 1.0,
+    "char_scale": 1.4,
     # classifier
     "C": 1.0,
     "class_weight": "balanced",
     "max_iter": 2000,
     # used only when no holdout file exists
     "holdout_fraction": 0.1,
+    # ship precomputed char-block vectors for this many frequent training words (speed only)
+    "cached_words": 40_000,
     "seed": 13,
 }
 
@@ -74,13 +76,15 @@ def load_rows(files: Iterable[Path]) -> tuple[list[tuple[str, str, str]], dict[s
 
 
 def _resolve_holdout(data_dir: Path, holdout: Sequence[str | Path]) -> list[Path]:
+    """Bare names are looked up in ``data_dir`` (or next to it, if it is a file); names with a
+    directory part are taken as paths.  Names that do not exist are ignored."""
+    base = data_dir if data_dir.is_dir() else data_dir.parent
     out = []
     for h in holdout:
         hp = Path(h)
-        if hp.is_file():
-            out.append(hp)
-        elif data_dir.is_dir() and (data_dir / hp.name).is_file():
-            out.append(data_dir / hp.name)
+        cand = hp if (hp.is_absolute() or len(hp.parts) > 1) else base / hp
+        if cand.is_file() and cand.resolve() != data_dir.resolve():
+            out.append(cand)
     return out
 
 
@@ -329,12 +333,17 @@ def train(
         "excluded_files": sorted(exclude),
         "n_train": len(rows),
         "label_counts": dict(Counter(r[1] for r in rows)),
+        "lexicon_source": (
+            "VADER 3.3.2 vader_lexicon.txt (single words), MIT License, (c) C.J. Hutto"
+            if s.get("lexicon") == "vader" else s.get("lexicon")
+        ),
         "n_word_features": len(fz.word_vocab),
         "n_char_features": len(fz.char_vocab),
         "holdout": {},
     }
     export(fz, clf, out_dir, meta)
 
+    _write_char_cache(out_dir, fz, docs_words=[r[2] for r in rows], s=s, n=int(s["cached_words"]))
     model = SentimentModel.load(out_dir)
     holdout_metrics = {}
     for hf in hold_files:
@@ -353,6 +362,29 @@ def train(
         "settings": {**analyzer, **meta["settings"]},
         "train_seconds": meta["train_seconds"],
     }
+
+
+def _write_char_cache(out_dir: Path, fz: Featurizer, docs_words, s: dict, n: int) -> None:
+    """Precompute the char-block vector of the ``n`` most frequent training words with the
+    exported model itself (so cached and freshly computed values are identical)."""
+    cache_file = out_dir / "char_cache.npy"
+    vocab_file = out_dir / "vocab.json"
+    vocab = json.loads(vocab_file.read_text(encoding="utf-8"))
+    vocab.pop("cached_words", None)
+    if cache_file.exists():
+        cache_file.unlink()
+    if n > 0:
+        counts: Counter = Counter()
+        for t in docs_words:
+            counts.update(analyze(t, bool(s["but_mark"]), bool(s["bigrams"]), fz.lexicon)[1])
+        words = [w for w, c in counts.most_common(n) if c >= 2]
+        model = SentimentModel.load(out_dir)
+        model._char_cache.clear()
+        model._fill_char_cache(words)
+        arr = np.array([model._char_cache[w] for w in words], dtype=np.float64).reshape(len(words), 4)
+        np.save(cache_file, arr, allow_pickle=False)
+        vocab["cached_words"] = words
+    vocab_file.write_text(json.dumps(vocab, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
 def _in_memory_model(fz: Featurizer, clf, s: dict) -> SentimentModel:

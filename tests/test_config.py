@@ -91,11 +91,20 @@ def test_bundled_config_is_valid(repo: Path):
 
 
 def test_secret_values_never_live_in_the_bundled_config(repo: Path):
-    text = (repo / "config.yaml").read_text()
-    for line in text.splitlines():
-        key = line.split(":", 1)[0].strip().lstrip("- ")
-        if any(word in key for word in ("token", "secret", "password")):
-            assert key.endswith("_env"), f"{key} must name an environment variable"
+    import yaml
+
+    def keys(node, path=""):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                yield f"{path}.{k}".lstrip("."), k
+                yield from keys(v, f"{path}.{k}")
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                yield from keys(v, f"{path}[{i}]")
+
+    for where, key in keys(yaml.safe_load((repo / "config.yaml").read_text())):
+        if any(word in str(key) for word in ("token", "secret", "password", "api_key")):
+            assert str(key).endswith("_env"), f"{where} must name an environment variable"
 
 
 def test_invalid_config_through_the_real_command(tmp_path: Path, repo: Path):
