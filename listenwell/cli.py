@@ -122,8 +122,9 @@ def run(state: State, once: bool, only: tuple[str, ...], no_digest: bool, proces
 @main.command()
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Day to summarise (default: today).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Folder to write into.")
+@click.option("--json", "as_json", is_flag=True, help="Print the written paths as JSON.")
 @pass_state
-def digest(state: State, day: datetime | None, out_dir: str | None) -> None:
+def digest(state: State, day: datetime | None, out_dir: str | None, as_json: bool) -> None:
     """Write the daily listening digest (HTML and plain text) for a day.
 
     \b
@@ -136,6 +137,9 @@ def digest(state: State, day: datetime | None, out_dir: str | None) -> None:
 
     with state.db() as db:
         files = write_digest(state.config, db, day.date() if day else None, Path(out_dir) if out_dir else None)
+    if as_json:
+        print_json({"day": files.day, "html": str(files.html), "text": str(files.text)})
+        return
     click.echo(f"digest for {files.day}: {files.html}\nplain text: {files.text}")
 
 

@@ -26,7 +26,7 @@ def test_every_command_help_ends_with_an_example(path):
 
 def test_data_commands_offer_json():
     for path, command in all_commands(main):
-        if path[-1] in ("stats", "sources", "list"):
+        if path[-1] in ("stats", "sources", "list", "digest", "run", "eval"):
             assert any(o.name == "as_json" for o in command.params), path
 
 
