@@ -69,6 +69,28 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
     ],
 }
 
+# Substrings that every match of a type's patterns contains: a C-speed `in` check skips the regexes
+# for the many posts that cannot match. Keep in step with PATTERNS.
+TRIGGERS: dict[str, tuple[str, ...]] = {
+    "new_job": ("join", "start", "accepted", "promoted", "first day", "first week", "new role", "new job",
+                "new position"),
+    "launch": ("launch", "shipped", "shipping", "released", "releasing", "live", "introducing", "now available",
+               "opening"),
+    "funding": ("raised", "closed", "closing", "seed", "series"),
+    "acquisition": ("acquire", "acquisition"),
+    "moving": ("moving", "moved", "relocat", "packing", "new city", "new apartment", "new flat", "new house",
+               "new home"),
+    "wedding": ("married", "wedding", "tied the knot", "engaged"),
+    "baby": ("baby", "welcome", "new dad", "new mom", "new mum", "new parent", "parental leave"),
+    "birthday": ("birthday", "trip around the sun", "turn"),
+    "anniversary": ("year", "anniversary"),
+    "illness": ("hospital", "surgery", "diagnosed", "recovering", "sick", "been ill", "health scare", "chemo"),
+    "bereavement": ("passed away", "lost my", "lost our", "loss of", "rest in peace", "funeral", "griev",
+                    "memory", "goodbye"),
+    "award": ("award", "prize"),
+    "speaking": ("speaking", "presenting", "talk", "keynot", "panel", "session", "come see", "come hear"),
+}
+
 _NEGATION = re.compile(
     r"\b(?:not|never|no longer|didn'?t|don'?t|won'?t|isn'?t|aren'?t|wasn'?t|weren'?t|haven'?t|hasn'?t|"
     r"cancel+ed|fell through|if only|hope to|hoping to|would love to|someday|one day|wish i)\b",
@@ -100,34 +122,43 @@ class Moment:
 
 
 def detect_moments(text: str) -> list[Moment]:
-    """The author's own moments, at most one per type, strongest evidence first."""
+    """The author's own moments, at most one per type, strongest evidence first.
+
+    Each pattern runs once over the whole text; only its matches are judged in their sentence.
+    """
     best: dict[str, Moment] = {}
-    for sentence_match in _SENTENCE.finditer(text):
-        sentence = sentence_match.group()
-        offset = sentence_match.start()
-        for kind, patterns in PATTERNS.items():
-            for pattern in patterns:
-                m = pattern.search(sentence)
-                if not m:
-                    continue
-                before = sentence[max(0, m.start() - 40): m.start()]
-                after = sentence[m.end():]
-                if _NEGATION.search(before[-30:]) or _NEGATION.search(m.group()) or _NEGATION_AFTER.search(after):
-                    continue
-                others = _OTHERS.search(sentence[: m.end() + 20])
-                if others and kind not in _OWN_FAMILY_OK:
-                    continue
-                confidence = 0.75
-                if _FIRST_PERSON.search(sentence):
-                    confidence += 0.15
-                if others:
-                    confidence -= 0.2
-                evidence = sentence.strip()
-                if len(evidence) > 180:
-                    evidence = evidence[:177].rstrip() + "…"
-                moment = Moment(kind, round(min(confidence, 0.95), 2), evidence,
-                                offset + m.start(), offset + m.end())
-                if kind not in best or moment.confidence > best[kind].confidence:
+    sentences: list[tuple[int, int]] | None = None
+    lowered = text.lower()
+    for kind, patterns in PATTERNS.items():
+        if not any(trigger in lowered for trigger in TRIGGERS[kind]):
+            continue
+        for pattern in patterns:
+            for m in pattern.finditer(text):
+                if sentences is None:
+                    sentences = [(s.start(), s.end()) for s in _SENTENCE.finditer(text)]
+                s_start, s_end = next(((a, b) for a, b in sentences if a <= m.start() < b), (0, len(text)))
+                moment = _judge(kind, text, s_start, s_end, m.start(), m.end())
+                if moment and (kind not in best or moment.confidence > best[kind].confidence):
                     best[kind] = moment
-                break
     return sorted(best.values(), key=lambda mo: -mo.confidence)
+
+
+def _judge(kind: str, text: str, s_start: int, s_end: int, start: int, end: int) -> Moment | None:
+    sentence = text[s_start:s_end]
+    m_start, m_end = start - s_start, end - s_start
+    before = sentence[max(0, m_start - 40): m_start]
+    if _NEGATION.search(before[-30:]) or _NEGATION.search(sentence[m_start:m_end]) \
+            or _NEGATION_AFTER.search(sentence[m_end:]):
+        return None
+    others = _OTHERS.search(sentence[: m_end + 20])
+    if others and kind not in _OWN_FAMILY_OK:
+        return None
+    confidence = 0.75
+    if _FIRST_PERSON.search(sentence):
+        confidence += 0.15
+    if others:
+        confidence -= 0.2
+    evidence = sentence.strip()
+    if len(evidence) > 180:
+        evidence = evidence[:177].rstrip() + "…"
+    return Moment(kind, round(min(confidence, 0.95), 2), evidence, start, end)

@@ -21,6 +21,7 @@ PIPELINE_VERSION = "listenwell-nlp/1"
 ENGLISH = "en"
 
 for _name, _default in (
+    ("text", None),  # the post as written; Doc.text is rebuilt from tokens on every access
     ("declared_lang", None),
     ("addressed_to_us", False),
     ("lang", None),
@@ -34,13 +35,20 @@ for _name, _default in (
         Doc.set_extension(_name, default=_default)
 
 
+def text_of(doc: Doc) -> str:
+    text = doc._.text
+    if text is None:
+        text = doc._.text = doc.text
+    return text
+
+
 def _is_english(doc: Doc) -> bool:
     return doc._.lang in (ENGLISH, None)
 
 
 @Language.component("listenwell_language")
 def language_component(doc: Doc) -> Doc:
-    doc._.lang = detect_language(doc.text, doc._.declared_lang)
+    doc._.lang = detect_language(text_of(doc), doc._.declared_lang)
     return doc
 
 
@@ -59,7 +67,7 @@ class SentimentComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         if _is_english(doc):
-            doc._.sentiment, doc._.sentiment_label = self.model.score(doc.text)
+            doc._.sentiment, doc._.sentiment_label = self.model.score(text_of(doc))
         return doc
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 1000):
@@ -74,7 +82,7 @@ class SentimentComponent:
 
     def _score(self, docs: list[Doc]) -> list[Doc]:
         english = [d for d in docs if _is_english(d)]
-        for doc, (score, label) in zip(english, self.model.score_many([d.text for d in english])):
+        for doc, (score, label) in zip(english, self.model.score_many([text_of(d) for d in english])):
             doc._.sentiment, doc._.sentiment_label = score, label
         return docs
 
@@ -112,14 +120,14 @@ class TopicMatcher:
 @Language.component("listenwell_intents")
 def intents_component(doc: Doc) -> Doc:
     if _is_english(doc):
-        doc._.intents = detect_intents(doc.text, doc._.sentiment, doc._.addressed_to_us)
+        doc._.intents = detect_intents(text_of(doc), doc._.sentiment, doc._.addressed_to_us)
     return doc
 
 
 @Language.component("listenwell_moments")
 def moments_component(doc: Doc) -> Doc:
     if _is_english(doc):
-        doc._.moments = [m.to_dict() for m in detect_moments(doc.text)]
+        doc._.moments = [m.to_dict() for m in detect_moments(text_of(doc))]
     return doc
 
 
@@ -142,6 +150,7 @@ def _plain_topics(topics: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
 
 def make_doc(nlp: Language, text: str, declared_lang: str | None = None, addressed_to_us: bool = False) -> Doc:
     doc = nlp.make_doc(text)
+    doc._.text = text
     doc._.declared_lang = declared_lang
     doc._.addressed_to_us = addressed_to_us
     return doc

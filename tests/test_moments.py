@@ -81,3 +81,27 @@ def test_praise_is_not_a_complaint():
 ])
 def test_language(text: str, declared: str | None, lang: str):
     assert detect_language(text, declared) == lang
+
+
+def test_triggers_never_hide_a_pattern_match():
+    """Every example any pattern matches must contain one of its type's trigger substrings."""
+    from nlp.moments import PATTERNS, TRIGGERS
+
+    samples = [
+        "I've joined Acme", "we just started at Northwind", "I accepted the offer", "just got promoted",
+        "promoted to VP", "my first week at Acme", "starting my new role at Acme", "new position with them",
+        "we launched Pulse", "launch day!", "we're live", "Pulse is now live", "introducing Pulse", "now available",
+        "we're releasing v2", "we shipped it", "we raised a $4M seed", "series A round", "closed our funding round",
+        "we were acquired by Big Co", "acquisition of Small Co", "moving to Lisbon", "relocating next month",
+        "moved to Berlin", "packing boxes", "new apartment", "we got married", "our wedding", "tied the knot",
+        "we're engaged", "welcomed our baby", "baby girl arrived", "new dad here", "on parental leave",
+        "it's my birthday", "another trip around the sun", "I turn 40", "5 years at Acme", "work anniversary",
+        "in hospital", "had surgery", "diagnosed with", "recovering from flu", "on sick leave", "been ill",
+        "chemo starts", "passed away", "lost my dad", "rest in peace", "funeral today", "grieving",
+        "in loving memory", "said goodbye to our dog", "won the Data award", "shortlisted for the prize",
+        "I'll be speaking at DataConf", "my talk at PyCon", "come see me at booth 4", "we're on a panel",
+    ]
+    for text in samples:
+        for kind, patterns in PATTERNS.items():
+            if any(p.search(text) for p in patterns):
+                assert any(t in text.lower() for t in TRIGGERS[kind]), (kind, text)
