@@ -91,7 +91,8 @@ def chart_svg(series: list[dict[str, Any]], width: int = 560, height: int = 140)
     gap = 4
     bar = (width - gap * (len(series) + 1)) / max(len(series), 1)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 18}" '
-             f'viewBox="0 0 {width} {height + 18}" role="img" aria-label="Posts per day, last {len(series)} days">']
+             f'viewBox="0 0 {width} {height + 18}" style="max-width:100%;height:auto;" role="img" '
+             f'aria-label="Posts per day, last {len(series)} days">']
     for i, s in enumerate(series):
         x = gap + i * (bar + gap)
         h_total = s["posts"] / top * height

@@ -58,6 +58,8 @@ def _last_spoke(last: datetime | None, now: datetime) -> str:
     if last is None:
         return "you have no recorded conversation yet"
     days = (now - last).days
+    if days <= 1:
+        return "you last spoke yesterday" if days == 1 else "you spoke today"
     if days <= 14:
         return f"you last spoke {days} days ago"
     return f"you last spoke on {_date(last)}" if days < 60 else f"you last spoke in {last:%B}"
