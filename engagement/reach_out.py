@@ -1,8 +1,12 @@
-"""Who deserves a personal touch beyond social media, and why, with the evidence.
+"""Who deserves a personal touch beyond social media, why, and the evidence.
 
-First version: key clients' recent moments, key clients gone quiet, key clients'
-negative posts, and questions to us left unanswered. Ranked by tier and urgency,
-never by follower count.
+Reasons: a key client's meaningful moment; a key client gone quiet (relative to their own rhythm);
+a key client's negative post or complaint; a question to us left unanswered; and imbalance (they
+engage, we don't). Ranked by relationship importance:
+
+    score = tier weight × reason urgency × (0.6 + 0.4 · health/100) × recency
+
+where recency halves every 14 days of the evidence's age (never below 0.3). Follower counts play no part.
 """
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
+from engagement.health import quiet_threshold_days
+from engagement.people import health_for_all, load_events
 from engagement.replies import SENSITIVE_MOMENTS, excerpt, first_name
 from storage.db import Database
 
@@ -30,6 +36,9 @@ ACTIONS = {
     "bereavement": ("note", "Send {first} a handwritten condolence note, no business talk"),
 }
 TIER_WEIGHT = {1: 3.0, 2: 2.0, 3: 1.5, 4: 1.2, 5: 1.1}
+URGENCY = {"negative": 1.9, "moment": 1.6, "moment_sensitive": 1.8, "quiet": 1.2, "unanswered": 1.3,
+           "imbalance": 1.1}
+REASONS = ("moment", "quiet", "negative", "unanswered", "imbalance")
 
 
 @dataclass
@@ -37,7 +46,7 @@ class ReachOut:
     person_id: str
     person: str
     tier: int | None
-    reason: str  # moment | quiet | negative | unanswered
+    reason: str  # moment | quiet | negative | unanswered | imbalance
     action: str  # call | meal | note | email
     sentence: str
     detail: str  # the reason in a few words, for merging several reasons into one entry
@@ -45,6 +54,9 @@ class ReachOut:
     evidence_date: str | None
     evidence_text: str | None
     score: float
+    health: float | None = None
+    trend: str | None = None
+    also: list[str] | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -65,20 +77,37 @@ def _last_spoke(last: datetime | None, now: datetime) -> str:
     return f"you last spoke on {_date(last)}" if days < 60 else f"you last spoke in {last:%B}"
 
 
+def _recency(at: datetime | None, now: datetime) -> float:
+    if at is None:
+        return 1.0
+    return max(0.5 ** (max((now - at).days, 0) / 14), 0.3)
+
+
 def reach_out_list(config, db: Database, limit: int = 20) -> list[ReachOut]:
     now = config.now()
     eng = config.engagement
+    events = load_events(db)
+    healths = health_for_all(db, now)
+    last_by_person = {pid: max(e.occurred_at for e in evs if e.occurred_at <= now)
+                      for pid, evs in events.items() if any(e.occurred_at <= now for e in evs)}
     items: list[ReachOut] = []
-    last_by_person = dict(db.con.execute(
-        "SELECT person_id, last_interaction_at FROM person_activity").fetchall())
+
+    def add(person_id, name, tier, reason, action, sentence, detail, url, at, text, urgency, recent=True):
+        h = healths.get(person_id, {})
+        overall = h.get("overall", 0.0)
+        # for silence the age of the evidence is the point, so it does not lower the score
+        recency = _recency(at, now) if recent else 1.0
+        score = TIER_WEIGHT.get(tier, 1.0) * urgency * (0.6 + 0.4 * overall / 100) * recency
+        items.append(ReachOut(person_id, name, tier, reason, action, sentence, detail, url,
+                              _date(at) if at else None, text, round(score, 3), overall or None, h.get("trend")))
 
     moments = db.con.execute(
         """SELECT pe.person_id, pe.name, pe.tier, p.url, p.created_at, t.moments
            FROM tags t JOIN posts p USING (post_uid)
            JOIN identities a ON a.identity_uid = p.author_uid JOIN people pe ON pe.person_id = a.person_id
-           WHERE pe.is_key_client AND t.moments <> '[]' AND p.created_at >= $since
-           ORDER BY p.created_at DESC""",
-        {"since": now - timedelta(days=eng.moment_window_days)},
+           WHERE pe.is_key_client AND t.moments <> '[]' AND p.created_at >= $since AND p.created_at <= $now
+           ORDER BY p.created_at""",  # the first announcement is the news; later posts repeat it
+        {"since": now - timedelta(days=eng.moment_window_days), "now": now},
     ).fetchall()
     seen: set[tuple[str, str]] = set()
     for person_id, name, tier, url, created, moments_json in moments:
@@ -88,46 +117,49 @@ def reach_out_list(config, db: Database, limit: int = 20) -> list[ReachOut]:
             continue
         seen.add((person_id, kind))
         action, template = ACTIONS.get(kind, ("note", "Send {first} a note about their news"))
-        first = first_name(name, person_id)
-        told = template.format(first=first)
-        detail = f"{told[told.find(':') + 1:].strip() if ':' in told else told} (shared on {_date(created)})"
-        sentence = f"{told} (shared on {_date(created)}); {_last_spoke(last_by_person.get(person_id), now)}."
-        urgency = 1.8 if kind in SENSITIVE_MOMENTS else 1.6
-        items.append(ReachOut(person_id, name, tier, "moment", action, sentence, detail, url, _date(created),
-                              moment["evidence"], TIER_WEIGHT.get(tier, 1.0) * urgency))
+        told = template.format(first=first_name(name, person_id))
+        quote = excerpt(moment["evidence"], 90)
+        detail = f"{told.split(': ', 1)[-1]} (“{quote}”, {_date(created)})"
+        sentence = f"{told} — “{quote}” ({_date(created)}); {_last_spoke(last_by_person.get(person_id), now)}."
+        urgency = URGENCY["moment_sensitive"] if kind in SENSITIVE_MOMENTS else URGENCY["moment"]
+        add(person_id, name, tier, "moment", action, sentence, detail, url, created, moment["evidence"], urgency)
 
-    quiet_after = min(eng.quiet_days)
-    quiet = db.con.execute(
-        """SELECT pe.person_id, pe.name, pe.tier, pa.last_interaction_at, pa.inbound_count + pa.outbound_count
-           FROM people pe JOIN person_activity pa USING (person_id)
-           WHERE pe.is_key_client AND pa.last_interaction_at < $cutoff""",
-        {"cutoff": now - timedelta(days=quiet_after)},
-    ).fetchall()
-    for person_id, name, tier, last, count in quiet:
-        days = (now - last).days
-        band = max(d for d in eng.quiet_days if d <= days)
-        first = first_name(name, person_id)
-        exchanges = f"{count} exchange{'s' if count != 1 else ''}"
-        detail = f"no conversation for {days} days (over {band}), after {exchanges} before that"
-        sentence = f"Call {first}: {detail}; {_last_spoke(last, now)}."
-        items.append(ReachOut(person_id, name, tier, "quiet", "call", sentence, detail, None, _date(last), None,
-                              TIER_WEIGHT.get(tier, 1.0) * (1.0 + band / 180)))
+    key_clients = db.rows("SELECT person_id, name, tier FROM people WHERE is_key_client")
+    for client in key_clients:
+        pid = client["person_id"]
+        person_events = events.get(pid, [])
+        last = last_by_person.get(pid)
+        if last is None:
+            continue
+        silent = (now - last).days
+        threshold = quiet_threshold_days(person_events, now, min(eng.quiet_days))
+        if silent < threshold:
+            continue
+        band = max([d for d in eng.quiet_days if d <= silent] or [int(threshold)])
+        count = sum(1 for e in person_events if e.occurred_at <= now)
+        first = first_name(client["name"], pid)
+        detail = (f"no conversation for {silent} days (over {band}), "
+                  f"after {count} exchange{'s' if count != 1 else ''} before that")
+        add(pid, client["name"], client["tier"], "quiet", "call",
+            f"Call {first}: {detail}; {_last_spoke(last, now)}.", detail, None, last, None,
+            URGENCY["quiet"] * (1 + band / 180), recent=False)
 
     negative = db.con.execute(
-        """SELECT pe.person_id, pe.name, pe.tier, p.url, p.created_at, p.text, t.sentiment_score
+        """SELECT pe.person_id, pe.name, pe.tier, p.url, p.created_at, p.text
            FROM tags t JOIN posts p USING (post_uid)
            JOIN identities a ON a.identity_uid = p.author_uid JOIN people pe ON pe.person_id = a.person_id
-           WHERE pe.is_key_client AND t.sentiment_score <= $threshold AND p.created_at >= $since
-             AND (t.addressed_to_us OR list_contains(t.intents, 'complaint'))
+           WHERE pe.is_key_client AND p.created_at >= $since AND p.created_at <= $now
+             AND (t.sentiment_score <= $threshold AND (t.addressed_to_us OR list_contains(t.intents, 'complaint'))
+                  OR (t.addressed_to_us AND list_contains(t.intents, 'complaint')))
            ORDER BY p.created_at DESC""",
-        {"threshold": config.alerts.negative_threshold, "since": now - timedelta(days=7)},
+        {"threshold": config.alerts.negative_threshold, "since": now - timedelta(days=7), "now": now},
     ).fetchall()
-    for person_id, name, tier, url, created, text, score in negative:
+    for person_id, name, tier, url, created, text in negative:
         first = first_name(name, person_id)
         detail = f"the problem they raised on {_date(created)} (“{excerpt(text, 70)}”)"
-        sentence = f"Call {first} about {detail}; {_last_spoke(last_by_person.get(person_id), now)}."
-        items.append(ReachOut(person_id, name, tier, "negative", "call", sentence, detail, url, _date(created),
-                              excerpt(text, 160), TIER_WEIGHT.get(tier, 1.0) * 1.8))
+        add(person_id, name, tier, "negative", "call",
+            f"Call {first} about {detail}; {_last_spoke(last_by_person.get(person_id), now)}.", detail,
+            url, created, excerpt(text, 160), URGENCY["negative"])
 
     unanswered = db.con.execute(
         """SELECT s.person_id, pe.name, pe.tier, p.url, p.created_at, p.text
@@ -139,25 +171,58 @@ def reach_out_list(config, db: Database, limit: int = 20) -> list[ReachOut]:
         hours = int((now - created).total_seconds() // 3600)
         first = first_name(name, person_id)
         detail = f"their question from {_date(created)} has waited {hours} hours (“{excerpt(text, 70)}”)"
-        sentence = f"Email {first} an answer: {detail}."
-        items.append(ReachOut(person_id, name, tier, "unanswered", "email", sentence, detail, url, _date(created),
-                              excerpt(text, 160), TIER_WEIGHT.get(tier, 1.0) * 1.1))
+        add(person_id, name, tier, "unanswered", "email", f"Email {first} an answer: {detail}.", detail,
+            url, created, excerpt(text, 160), URGENCY["unanswered"])
 
+    window = now - timedelta(days=60)
+    names = {r["person_id"]: r for r in db.rows("SELECT person_id, name, tier FROM people")}
+    for person_id, person_events in events.items():
+        recent = [e for e in person_events if window <= e.occurred_at <= now]
+        inbound = [e for e in recent if e.direction == "inbound"]
+        if len(inbound) >= 3 and not any(e.direction == "outbound" for e in recent):
+            person = names.get(person_id, {"name": person_id, "tier": None})
+            first = first_name(person["name"], person_id)
+            detail = f"they wrote to us {len(inbound)} times in 60 days and we never answered"
+            add(person_id, person["name"], person["tier"], "imbalance", "email",
+                f"Email {first} a personal thank-you: {detail}.", detail, None, inbound[-1].occurred_at, None,
+                URGENCY["imbalance"])
+
+    snoozed = {(r[0], r[1]) for r in db.con.execute(
+        "SELECT person_id, reason FROM reach_out_snoozes WHERE until > ?", [now]).fetchall()}
+    items = [i for i in items if (i.person_id, i.reason) not in snoozed and (i.person_id, "any") not in snoozed]
     return merge_by_person(items)[:limit]
 
 
+LEAD_ORDER = {"negative": 0, "moment": 1, "unanswered": 2, "quiet": 3, "imbalance": 4}
+
+
 def merge_by_person(items: list[ReachOut]) -> list[ReachOut]:
-    """One entry per person: the strongest reason leads, the others follow as 'Also: …'."""
+    """One entry per person. The most actionable reason leads the sentence (a complaint, then news,
+    then a waiting question, then silence); the others follow as 'Also: …'. The score is the
+    strongest reason's, plus a quarter of the others'."""
     by_person: dict[str, list[ReachOut]] = {}
-    for item in sorted(items, key=lambda i: -i.score):
+    for item in items:
         by_person.setdefault(item.person_id, []).append(item)
     merged = []
     for group in by_person.values():
+        group.sort(key=lambda i: (LEAD_ORDER.get(i.reason, 9), -i.score))
         lead, rest = group[0], group[1:]
+        best = max(i.score for i in group)
         extra = [r for r in rest if r.reason != lead.reason]
+        changes: dict = {"score": round(best + 0.25 * (sum(i.score for i in group) - best), 3)}
         if extra:
-            also = "; ".join(dict.fromkeys(r.detail for r in extra))
-            lead = ReachOut(**{**lead.to_dict(), "sentence": f"{lead.sentence} Also: {also}.",
-                               "score": lead.score + 0.25 * sum(r.score for r in extra)})
-        merged.append(lead)
+            details = list(dict.fromkeys(r.detail for r in extra))
+            changes |= {"sentence": f"{lead.sentence} Also: {'; '.join(details)}.", "also": [r.reason for r in extra]}
+        merged.append(ReachOut(**{**lead.to_dict(), **changes}))
     return sorted(merged, key=lambda i: (-i.score, i.person))
+
+
+def snooze(db: Database, person_id: str, reason: str, until: datetime, now: datetime) -> None:
+    if reason not in REASONS + ("any",):
+        raise ValueError(f"reason must be one of {', '.join(REASONS + ('any',))}")
+    with db.transaction() as con:
+        con.execute(
+            """INSERT INTO reach_out_snoozes VALUES (?, ?, ?, ?)
+               ON CONFLICT (person_id, reason) DO UPDATE SET until = excluded.until, created_at = excluded.created_at""",
+            [person_id, reason, until, now],
+        )

@@ -146,7 +146,16 @@ class XSource(SourceBase):
     client_timelines: bool = True
     own_posts: bool = True
     followers: bool = False
-    max_pages_per_run: int = Field(default=5, ge=1)
+    max_pages_per_run: int = Field(default=5, ge=1, description="pages (of up to 100 tweets) per stream per run")
+    account: str | None = Field(
+        default=None,
+        description="our X username whose mentions and posts are read; default: the first of me.handles.x",
+    )
+    max_wait_seconds: float = Field(
+        default=60.0, ge=0, le=900,
+        description="on HTTP 429 wait for the rate-limit reset only this long; otherwise stop and retry next run",
+    )
+    max_retries: int = Field(default=3, ge=0, le=10, description="retries after a 5xx answer or a timeout")
 
 
 class RedditSource(SourceBase):

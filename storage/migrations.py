@@ -166,4 +166,49 @@ MIGRATIONS: list[tuple[str, str]] = [
         GROUP BY person_id;
         """,
     ),
+    (
+        "0002_relationships",
+        """
+        -- manual merges and splits: they win over automatic and config assignments, so re-collection
+        -- never undoes them
+        CREATE TABLE person_overrides (
+            identity_uid  VARCHAR PRIMARY KEY,
+            person_id     VARCHAR NOT NULL,
+            action        VARCHAR NOT NULL,        -- merge | split
+            created_at    TIMESTAMPTZ NOT NULL
+        );
+
+        -- a relationship's health per person and day; the trend compares against these
+        CREATE TABLE health_snapshots (
+            person_id    VARCHAR NOT NULL,
+            day          DATE NOT NULL,
+            time         DOUBLE NOT NULL,
+            trust        DOUBLE NOT NULL,
+            intensity    DOUBLE NOT NULL,
+            reciprocity  DOUBLE NOT NULL,
+            overall      DOUBLE NOT NULL,
+            computed_at  TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (person_id, day)
+        );
+
+        CREATE TABLE reach_out_snoozes (
+            person_id    VARCHAR NOT NULL,
+            reason       VARCHAR NOT NULL,         -- moment | quiet | negative | unanswered | imbalance | any
+            until        TIMESTAMPTZ NOT NULL,
+            created_at   TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (person_id, reason)
+        );
+
+        -- replies a human edited and sent, generalised ({name}) to become variants for their intent
+        CREATE TABLE reply_variants (
+            intent      VARCHAR NOT NULL,
+            template    VARCHAR NOT NULL,
+            created_at  TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (intent, template)
+        );
+
+        ALTER TABLE reply_suggestions ADD COLUMN edited_at TIMESTAMPTZ;
+        ALTER TABLE reply_suggestions ADD COLUMN last_error VARCHAR;
+        """,
+    ),
 ]

@@ -153,6 +153,7 @@ def _upsert_identities(con, table: pa.Table) -> int:
             SELECT identity_uid, platform, handle, display_name, native_id, url, followers,
                    NULL, is_ours,
                    CASE WHEN is_ours THEN '{OUR_PERSON_ID}' ELSE coalesce(
+                       (SELECT o.person_id FROM person_overrides o WHERE o.identity_uid = n.identity_uid),
                        (SELECT c.person_id FROM identity_claims c
                         WHERE c.platform = n.platform AND c.handle = lower(n.handle)),
                        (SELECT c.person_id FROM identity_claims c
@@ -287,6 +288,19 @@ def load_source_state(db: Database, source: str) -> dict[str, Any]:
     return json.loads(row[0]) if row[0] else {}
 
 
+def refresh_person_links(con) -> None:
+    """Interactions, queue items and alerts follow their identity's person after it is re-pointed."""
+    con.execute(
+        """UPDATE interactions SET person_id = i.person_id FROM identities i
+           WHERE interactions.identity_uid = i.identity_uid AND interactions.person_id <> i.person_id"""
+    )
+    for table in ("reply_suggestions", "alerts"):
+        con.execute(
+            f"""UPDATE {table} SET person_id = i.person_id FROM posts p JOIN identities i ON i.identity_uid = p.author_uid
+                WHERE {table}.post_uid = p.post_uid AND {table}.person_id <> i.person_id"""
+        )
+
+
 def sync_key_clients(db: Database, key_clients: Iterable[Any], me: Any, now: datetime) -> None:
     """Config is the truth for key clients: their people rows and the identities they claim."""
     people_rows: list[tuple] = [(OUR_PERSON_ID, me.name, None, False, "our own accounts")]
@@ -345,6 +359,7 @@ def sync_key_clients(db: Database, key_clients: Iterable[Any], me: Any, now: dat
             )
             con.execute(
                 f"""UPDATE identities SET person_id = coalesce(
+                        (SELECT o.person_id FROM person_overrides o WHERE o.identity_uid = identities.identity_uid),
                         (SELECT c.person_id FROM identity_claims c
                          WHERE c.platform = identities.platform AND c.handle = lower(identities.handle)),
                         (SELECT c.person_id FROM identity_claims c
@@ -361,6 +376,7 @@ def sync_key_clients(db: Database, key_clients: Iterable[Any], me: Any, now: dat
                    FROM identities"""
                 , [now],
             )
+            refresh_person_links(con)
         finally:
             con.unregister("cfg_people")
             con.unregister("cfg_claims")

@@ -1,0 +1,613 @@
+"""The X (Twitter) collector and reply sender, on ``tweepy.Client`` (API v2).
+
+Streams, each with its own cursor in the source state:
+
+* ``mentions``            — ``GET /2/users/:our_id/mentions``
+* ``own``                 — ``GET /2/users/:our_id/tweets``: our posts and replies (reciprocity)
+* ``timeline:<handle>``   — ``GET /2/users/:id/tweets`` for each key client's X handle
+* ``search:<query>``      — ``GET /2/tweets/search/recent`` for each configured query
+
+Every request asks for ``expansions=author_id,referenced_tweets.id,in_reply_to_user_id`` and the
+user/tweet fields ``collectors.x_shapes`` maps; pages are read one by one (``Paginator.flatten()``
+would drop ``includes``), so every tweet is joined to its author from ``includes.users``.
+
+Cursors. X returns newest first. A stream's state is::
+
+    {"since_id": "<committed>",            # everything newer than this... up to
+     "pending_newest": "<id>",             # ...this is being walked (None when caught up)
+     "next_token": "<token>",              # where the walk continues
+     "until_id": "<oldest id stored>",     # the same place, should the token be refused
+     "walked": 212,                        # tweets seen in this walk (the mentions 800 check)
+     "seen": ["<id>", ...],                # capped SeenIds at the boundary
+     "retry_at": "<iso>"}                  # only while rate limited
+
+``since_id`` jumps to ``pending_newest`` only in the checkpoint after the LAST page of the walk, so a
+crash half-way resumes with ``next_token`` (or ``until_id``) and never skips the gap. Each page's posts
+are followed by a ``Checkpoint`` carrying the whole source state::
+
+    {"version": 1, "user_ids": {"<handle lower>": "<id>"}, "streams": {"<stream>": {...}}}
+
+Errors: 429 waits for ``x-rate-limit-reset`` only up to ``max_wait_seconds``, otherwise the stream stops
+for this run and, after the other streams ran, ``RateLimited(retry_at=...)`` is raised. 5xx and timeouts
+are retried ``max_retries`` times with backoff. 401 → ``CredentialsError`` naming the env var; 403 → the
+access level needed. A malformed body stops that stream: recorded as the source's error, nothing stored
+from it. Other streams still run; the run ends with the collected errors.
+"""
+from __future__ import annotations
+
+import os
+import re
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Iterable, Iterator, Mapping
+
+import requests
+import tweepy
+
+from collectors.base import Checkpoint, CredentialsError, Item, Post, RateLimited, SeenIds, SourceError, utcnow
+from collectors.x_shapes import tweets_from_page
+
+STATE_VERSION = 1
+PAGE_SIZE = 100
+SEEN_CAP = 200
+MENTIONS_REACH = 800  # GET /2/users/:id/mentions only reaches back this many tweets
+SEARCH_REACH = timedelta(days=7)  # recent search only covers the last 7 days
+DEFAULT_RETRY_AFTER = timedelta(minutes=15)  # a 429 without x-rate-limit-reset
+TWEET_LIMIT = 280
+
+EXPANSIONS = ["author_id", "referenced_tweets.id", "in_reply_to_user_id"]
+TWEET_FIELDS = [
+    "id", "text", "author_id", "created_at", "conversation_id", "in_reply_to_user_id", "referenced_tweets",
+    "entities", "lang", "public_metrics",
+]
+USER_FIELDS = ["id", "name", "username", "public_metrics", "description", "created_at", "url", "verified"]
+
+_TWITTER_EPOCH_MS = 1288834974657
+
+
+def snowflake_time(tweet_id: str | int) -> datetime:
+    """When an X id was minted (ids are Snowflakes: milliseconds since 2010-11-04 in the top bits)."""
+    return datetime.fromtimestamp(((int(tweet_id) >> 22) + _TWITTER_EPOCH_MS) / 1000, timezone.utc)
+
+
+def _max_id(*ids: str | None) -> str | None:
+    present = [i for i in ids if i]
+    return max(present, key=int) if present else None
+
+
+# --- HTTP: timeouts, retries, error mapping ----------------------------------------------------
+
+
+class _TimeoutSession(requests.Session):
+    """tweepy passes no timeout; this session supplies one to every request."""
+
+    def __init__(self, timeout: float):
+        super().__init__()
+        self.timeout = timeout
+
+    def request(self, method, url, **kwargs):  # type: ignore[override]
+        kwargs.setdefault("timeout", self.timeout)
+        return super().request(method, url, **kwargs)
+
+
+def make_client(timeout: float, **credentials: str | None) -> tweepy.Client:
+    """A ``tweepy.Client`` that returns plain dicts (the v2 JSON) and times out after ``timeout`` s."""
+    client = tweepy.Client(**credentials, return_type=dict, wait_on_rate_limit=False)
+    client.session = _TimeoutSession(timeout)
+    return client
+
+
+class _StreamStop(Exception):
+    """This stream cannot go on this run. ``error`` is what the run will report."""
+
+    def __init__(self, error: SourceError, status: int | None = None):
+        super().__init__(str(error))
+        self.error = error
+        self.status = status
+
+
+def _api_detail(exc: tweepy.HTTPException) -> str:
+    """The API's own words (title/detail/errors), short, without echoing request headers."""
+    try:
+        body = exc.response.json()
+    except Exception:
+        body = None
+    parts: list[str] = []
+    if isinstance(body, dict):
+        for key in ("title", "detail", "reason"):
+            if isinstance(body.get(key), str) and body[key] not in parts:
+                parts.append(body[key])
+    parts.extend(m for m in exc.api_messages if m not in parts)
+    text = "; ".join(parts)
+    return (": " + text[:300]) if text else ""
+
+
+def _status(exc: tweepy.HTTPException) -> int | None:
+    return getattr(exc.response, "status_code", None)
+
+
+@dataclass
+class _Http:
+    """One place for retries, rate-limit waits and turning failures into messages that say what to do."""
+
+    bearer_token_env: str
+    max_wait_seconds: float
+    max_retries: int
+    sleep: Callable[[float], None]
+    clock: Callable[[], float]
+    backoff: float = 2.0
+    max_rate_waits: int = 2
+
+    def call(self, what: str, fn: Callable[..., Any], **params: Any) -> dict[str, Any]:
+        attempt = 0
+        rate_waits = 0
+        while True:
+            try:
+                body = fn(**params)
+            except tweepy.TooManyRequests as exc:
+                reset = exc.reset_time
+                if reset is None:
+                    header = exc.response.headers.get("x-rate-limit-reset") if exc.response is not None else None
+                    reset = int(header) if header and str(header).isdigit() else None
+                now = self.clock()
+                retry_at = (
+                    datetime.fromtimestamp(reset, timezone.utc) if reset is not None
+                    else datetime.fromtimestamp(now, timezone.utc) + DEFAULT_RETRY_AFTER
+                )
+                wait = retry_at.timestamp() - now + 1
+                if reset is not None and wait <= self.max_wait_seconds and rate_waits < self.max_rate_waits:
+                    rate_waits += 1
+                    self.sleep(max(wait, 0.0))
+                    continue
+                raise _StreamStop(
+                    RateLimited(f"X rate limit for {what} (HTTP 429); resets {retry_at:%Y-%m-%d %H:%M:%S} UTC",
+                                retry_at=retry_at),
+                    429,
+                ) from None
+            except tweepy.Unauthorized as exc:
+                raise CredentialsError(
+                    f"X rejected the bearer token for {what} (HTTP 401{_api_detail(exc)}): put the app's Bearer Token "
+                    f"in the environment variable {self.bearer_token_env} (Developer Portal → your app → Keys and tokens)"
+                ) from None
+            except tweepy.Forbidden as exc:
+                raise _StreamStop(
+                    CredentialsError(
+                        f"X refused {what} (HTTP 403{_api_detail(exc)}): the app behind {self.bearer_token_env} needs "
+                        "API access that includes this endpoint (reading mentions, timelines and recent search needs "
+                        "the Basic tier or higher, and the app must belong to a Project)"
+                    ),
+                    403,
+                ) from None
+            except tweepy.TwitterServerError as exc:
+                failure = f"HTTP {_status(exc)}{_api_detail(exc)}"
+            except (requests.Timeout, requests.ConnectionError) as exc:
+                failure = f"{type(exc).__name__} (no answer)"
+            except tweepy.HTTPException as exc:  # 400, 404, other 4xx: retrying will not help
+                raise _StreamStop(
+                    SourceError(f"X answered HTTP {_status(exc)} for {what}{_api_detail(exc)}; check the source's settings"),
+                    _status(exc),
+                ) from None
+            except ValueError as exc:  # requests.JSONDecodeError: a 2xx whose body is not JSON
+                raise _StreamStop(SourceError(
+                    f"malformed JSON from X for {what} ({exc}); nothing from that page was stored, it is retried next run"
+                )) from None
+            else:
+                if not isinstance(body, dict) or not isinstance(body.get("data", []), (list, dict)) \
+                        or not isinstance(body.get("includes", {}), dict) or not isinstance(body.get("meta", {}), dict):
+                    raise _StreamStop(SourceError(
+                        f"malformed response from X for {what} (not a v2 page); nothing from it was stored, "
+                        "it is retried next run"
+                    ))
+                return body
+            attempt += 1
+            if attempt > self.max_retries:
+                raise _StreamStop(SourceError(
+                    f"X failed for {what} after {attempt} attempts ({failure}); will try again next run"
+                ))
+            self.sleep(min(self.backoff ** (attempt - 1), 60.0))
+
+
+# --- streams -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Stream:
+    key: str  # state key
+    what: str  # for messages
+    method: str  # tweepy.Client method
+    token_param: str  # "pagination_token" (user endpoints) or "next_token" (search)
+    args: tuple[tuple[str, str], ...]  # positional-ish arguments (id= / query=)
+    handle: str | None = None  # user-timeline streams resolve this handle to an id first
+
+
+class XCollector:
+    """Collects mentions, our own posts, key clients' timelines and recent searches from X."""
+
+    def __init__(
+        self,
+        name: str,
+        client: tweepy.Client,
+        *,
+        account: str | None = None,
+        queries: Iterable[str] = (),
+        client_handles: Iterable[str] = (),
+        mentions: bool = True,
+        own_posts: bool = True,
+        our_handles: Iterable[str] = (),
+        max_pages_per_run: int = 5,
+        max_wait_seconds: float = 60.0,
+        max_retries: int = 3,
+        bearer_token_env: str = "X_BEARER_TOKEN",
+        now: Callable[[], datetime] = utcnow,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        page_size: int = PAGE_SIZE,
+    ):
+        self.name = name
+        self.client = client
+        self.account = account.strip().lstrip("@") if account else None
+        self.queries = [q for q in queries if q.strip()]
+        self.client_handles = list(dict.fromkeys(h.strip().lstrip("@") for h in client_handles if h.strip()))
+        self.mentions = mentions
+        self.own_posts = own_posts
+        self.our_handles = {h.lower().lstrip("@") for h in our_handles} | ({self.account.lower()} if self.account else set())
+        self.max_pages = max_pages_per_run
+        self.now = now
+        self.clock = clock
+        self.page_size = page_size
+        self.mentions_reach = MENTIONS_REACH
+        self.http = _Http(bearer_token_env, max_wait_seconds, max_retries, sleep, clock)
+        if (mentions or own_posts) and not self.account:
+            raise SourceError(
+                f"source {name!r}: set me.handles.x (our X username) or 'account' in config.yaml, "
+                "or turn off 'mentions' and 'own_posts'"
+            )
+
+    # -- construction from config.yaml -------------------------------------------------------
+
+    @classmethod
+    def from_config(cls, source: Any, config: Any, **overrides: Any) -> "XCollector":
+        """``source`` is a ``listenwell.config.XSource``; ``config`` the whole ``Config``."""
+        token = os.environ.get(source.bearer_token_env) or None
+        if not token:
+            raise CredentialsError(
+                f"source {source.name!r}: set the environment variable {source.bearer_token_env} to the X app's "
+                "Bearer Token (Developer Portal → your app → Keys and tokens)"
+            )
+        client = overrides.pop("client", None) or make_client(source.timeout_seconds, bearer_token=token)
+        handles = [h for kc in config.key_clients for h in kc.handles.x] if source.client_timelines else []
+        ours = config.our_handles().get("x", set())
+        account = source.account or (config.me.handles.x[0] if config.me.handles.x else None)
+        kwargs: dict[str, Any] = dict(
+            account=account,
+            queries=source.queries,
+            client_handles=[h for h in handles if h.lower() not in ours],
+            mentions=source.mentions,
+            own_posts=source.own_posts,
+            our_handles=ours,
+            max_pages_per_run=source.max_pages_per_run,
+            max_wait_seconds=source.max_wait_seconds,
+            max_retries=source.max_retries,
+            bearer_token_env=source.bearer_token_env,
+            now=config.now,
+        )
+        kwargs.update(overrides)
+        return cls(source.name, client, **kwargs)
+
+    # -- the streams this configuration reads -----------------------------------------------
+
+    def streams(self) -> list[_Stream]:
+        out: list[_Stream] = []
+        if self.mentions:
+            out.append(_Stream("mentions", f"mentions of @{self.account}", "get_users_mentions", "pagination_token",
+                               (), self.account))
+        if self.own_posts:
+            out.append(_Stream("own", f"posts of @{self.account}", "get_users_tweets", "pagination_token",
+                               (), self.account))
+        for handle in self.client_handles:
+            out.append(_Stream(f"timeline:{handle.lower()}", f"posts of @{handle}", "get_users_tweets",
+                               "pagination_token", (), handle))
+        for query in self.queries:
+            out.append(_Stream(f"search:{query}", f"search {query!r}", "search_recent_tweets", "next_token",
+                               (("query", query),)))
+        return out
+
+    # -- the run ------------------------------------------------------------------------------
+
+    def fetch(self, state: dict[str, Any]) -> Iterator[Item]:
+        streams = self.streams()
+        wanted = {s.key for s in streams}
+        old_streams = state.get("streams") if isinstance(state.get("streams"), dict) else {}
+        self._state: dict[str, Any] = {
+            "version": STATE_VERSION,
+            "user_ids": dict(state.get("user_ids") or {}),
+            "streams": {k: dict(v) for k, v in old_streams.items() if k in wanted and isinstance(v, dict)},
+        }
+        errors: list[SourceError] = []
+        limited: list[RateLimited] = []
+        notes: list[str] = []
+
+        lookup_note = None
+        try:
+            lookup_note = self._resolve_users(streams)
+        except _StreamStop as stop:
+            errors.append(stop.error)
+            if isinstance(stop.error, RateLimited):
+                limited.append(stop.error)
+        if lookup_note:
+            notes.append(lookup_note)
+
+        now_ts = self.clock()
+        for stream in streams:
+            sstate = self._state["streams"].setdefault(stream.key, {})
+            retry_at = sstate.get("retry_at")
+            if retry_at and datetime.fromisoformat(retry_at).timestamp() > now_ts:
+                limited.append(RateLimited(f"{stream.what} still rate limited", datetime.fromisoformat(retry_at)))
+                continue
+            sstate.pop("retry_at", None)
+            user_id = None
+            if stream.handle is not None:
+                user_id = self._state["user_ids"].get(stream.handle.lower())
+                if user_id is None:
+                    continue  # the lookup failed or the account does not exist; already reported
+            try:
+                yield from self._walk(stream, user_id, notes)
+            except _StreamStop as stop:
+                if isinstance(stop.error, RateLimited):
+                    limited.append(stop.error)
+                    if stop.error.retry_at:
+                        self._stream_state(stream)["retry_at"] = stop.error.retry_at.isoformat()
+                        yield Checkpoint(self._snapshot())
+                else:
+                    errors.append(stop.error)
+
+        if notes:
+            yield Checkpoint(self._snapshot(), "; ".join(notes))
+        others = [e for e in errors if not isinstance(e, RateLimited)]
+        if limited:
+            retry_at = min((r.retry_at for r in limited if r.retry_at), default=None)
+            message = "; ".join(str(e) for e in limited + others)
+            raise RateLimited(message, retry_at=retry_at)
+        if others:
+            kind = CredentialsError if any(isinstance(e, CredentialsError) for e in others) else SourceError
+            raise kind("; ".join(str(e) for e in others))
+
+    def _snapshot(self) -> dict[str, Any]:
+        return {
+            "version": STATE_VERSION,
+            "user_ids": dict(self._state["user_ids"]),
+            "streams": {k: dict(v) for k, v in self._state["streams"].items()},
+        }
+
+    def _stream_state(self, stream: _Stream) -> dict[str, Any]:
+        return self._state["streams"].setdefault(stream.key, {})
+
+    def _commit(self, stream: _Stream, working: dict[str, Any], note: str | None = None) -> Checkpoint:
+        """A checkpoint for everything yielded so far, with this stream's working cursor."""
+        self._state["streams"][stream.key] = {k: v for k, v in working.items() if v is not None}
+        return Checkpoint(self._snapshot(), note)
+
+    def _resolve_users(self, streams: list[_Stream]) -> str | None:
+        """Usernames → ids, once (cached in the state). Returns a note for handles X does not know."""
+        known = self._state["user_ids"]
+        missing = sorted({s.handle for s in streams if s.handle and s.handle.lower() not in known}, key=str.lower)
+        unknown: list[str] = []
+        for i in range(0, len(missing), 100):
+            chunk = missing[i:i + 100]
+            body = self.http.call("user lookup", self.client.get_users, usernames=chunk, user_fields=["id", "username"])
+            data = body.get("data") or []
+            for user in data if isinstance(data, list) else [data]:
+                if isinstance(user, dict) and user.get("username") and user.get("id"):
+                    known[str(user["username"]).lower()] = str(user["id"])
+            unknown += [h for h in chunk if h.lower() not in known]
+        if not unknown:
+            return None
+        if self.account and self.account.lower() in {u.lower() for u in unknown}:
+            raise _StreamStop(SourceError(
+                f"X has no account @{self.account} (suspended, renamed or a typo): fix me.handles.x or 'account' "
+                "in config.yaml"
+            ))
+        return "X has no account " + ", ".join(f"@{h}" for h in unknown) + " (suspended or renamed?); skipped"
+
+    def _params(self, stream: _Stream, user_id: str | None) -> dict[str, Any]:
+        params: dict[str, Any] = dict(stream.args)
+        if user_id is not None:
+            params["id"] = user_id
+        params.update(
+            max_results=self.page_size, expansions=EXPANSIONS, tweet_fields=TWEET_FIELDS, user_fields=USER_FIELDS,
+        )
+        return params
+
+    def _walk(self, stream: _Stream, user_id: str | None, notes: list[str]) -> Iterator[Item]:
+        """Pages of one stream, newest first, down to its committed since_id (or the page bound)."""
+        s = dict(self._stream_state(stream))  # a working copy; committed only with a Checkpoint
+        fn = getattr(self.client, stream.method)
+        since = s.get("since_id")
+        if since and stream.method == "search_recent_tweets" and self.now() - snowflake_time(since) > SEARCH_REACH - timedelta(minutes=5):
+            notes.append(f"{stream.what}: last run more than 7 days ago; recent search cannot reach the gap")
+            since = None
+            s.pop("since_id", None)
+            for k in ("pending_newest", "next_token", "until_id", "walked"):
+                s.pop(k, None)
+        seen = SeenIds(s.get("seen") or (), cap=SEEN_CAP)
+        pages = 0
+        while pages < self.max_pages:
+            params = self._params(stream, user_id)
+            if since:
+                params["since_id"] = since
+            resuming = bool(s.get("pending_newest"))
+            if resuming and s.get("next_token"):
+                params[stream.token_param] = s["next_token"]
+            elif resuming and s.get("until_id"):
+                params["until_id"] = s["until_id"]
+            try:
+                page = self.http.call(stream.what, fn, **params)
+            except _StreamStop as stop:
+                if stop.status == 400 and stream.token_param in params and s.get("until_id"):
+                    s.pop("next_token", None)  # an expired token: the same place again, by id
+                    continue
+                raise
+            pages += 1
+            data = page.get("data") or []
+            if isinstance(data, dict):
+                data = [data]
+            meta = page.get("meta") or {}
+            ids = [str(t["id"]) for t in data if isinstance(t, dict) and t.get("id")]
+            if not resuming:
+                s["pending_newest"] = _max_id(meta.get("newest_id"), *ids)
+                s["walked"] = 0
+            retrieved_at = self.now()
+            try:
+                posts = [p for p in tweets_from_page(page, self.name, retrieved_at, self.our_handles, copy=False)
+                         if p.native_id not in seen]
+            except (KeyError, TypeError, ValueError) as exc:
+                raise _StreamStop(SourceError(
+                    f"malformed tweet from X in {stream.what} ({type(exc).__name__}: {exc}); nothing from that page "
+                    "was stored, it is retried next run"
+                )) from None
+            for post in posts:
+                if stream.key == "mentions" and post.kind == "post":
+                    post.kind = "mention"
+                seen.add(post.native_id)
+                yield post
+            s["seen"] = seen.to_list()
+            s["walked"] = int(s.get("walked") or 0) + len(ids)
+            token = meta.get("next_token")
+            if token and ids:
+                s["next_token"] = token
+                s["until_id"] = min(ids, key=int)
+                yield self._commit(stream, s)
+                continue
+            # caught up: the whole gap down to since_id is stored, the cursor may jump
+            note = self._gap_note(stream, since, s)
+            s["since_id"] = _max_id(since, s.get("pending_newest"))
+            for k in ("pending_newest", "next_token", "until_id", "walked"):
+                s.pop(k, None)
+            yield self._commit(stream, s, note)
+            return
+        # the page bound was reached with the walk unfinished
+        if not since and s.get("pending_newest"):
+            # a first run: keep what we have, start incremental collection from the newest tweet
+            s["since_id"] = s["pending_newest"]
+            for k in ("pending_newest", "next_token", "until_id", "walked"):
+                s.pop(k, None)
+            notes.append(f"{stream.what}: first run read {pages} pages; older tweets were not collected")
+        else:
+            notes.append(f"{stream.what}: more than {pages} pages new; the rest is collected next run")
+        yield self._commit(stream, s)
+
+    def _gap_note(self, stream: _Stream, since: str | None, s: Mapping[str, Any]) -> str | None:
+        if stream.key != "mentions" or not since:
+            return None
+        walked = int(s.get("walked") or 0)
+        if walked >= self.mentions_reach - self.page_size // 2:
+            return (f"{stream.what}: {walked} new mentions since the last run; X only reaches back about "
+                    f"{self.mentions_reach}, so older ones may be missing (run more often, or add a search query)")
+        return None
+
+
+# --- sending -----------------------------------------------------------------------------------
+
+_URL = re.compile(r"https?://\S+|(?<![@\w])(?:[a-z0-9-]+\.)+[a-z]{2,}(?:/\S*)?", re.IGNORECASE)
+_URL_WEIGHT = 23
+_LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
+
+
+def tweet_length(text: str) -> int:
+    """X's weighted length (twitter-text v3): URLs count 23, CJK/emoji and most non-Latin scripts 2,
+    Latin, Greek, Cyrillic, Hebrew, Arabic... 1. A conservative approximation of X's own count."""
+    text = unicodedata.normalize("NFC", text)
+    total = 0
+    last = 0
+    for m in _URL.finditer(text):
+        total += _weigh(text[last:m.start()]) + _URL_WEIGHT
+        last = m.end()
+    return total + _weigh(text[last:])
+
+
+def _weigh(text: str) -> int:
+    n = 0
+    for ch in text:
+        cp = ord(ch)
+        if 0xFE00 <= cp <= 0xFE0F or cp == 0x200D:  # emoji variation selectors and joiners weigh nothing extra
+            continue
+        n += 1 if any(lo <= cp <= hi for lo, hi in _LIGHT_RANGES) else 2
+    return n
+
+
+class XReplySender:
+    """Posts a reply as our account with OAuth 1.0a user credentials (``POST /2/tweets``)."""
+
+    CREDENTIAL_FIELDS = ("consumer_key_env", "consumer_secret_env", "access_token_env", "access_token_secret_env")
+
+    def __init__(self, client: tweepy.Client, *, env_names: Iterable[str] = ()):
+        self.client = client
+        self.env_names = list(env_names) or [
+            "X_CONSUMER_KEY", "X_CONSUMER_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET"
+        ]
+
+    @classmethod
+    def from_config(cls, source: Any, config: Any = None, **overrides: Any) -> "XReplySender":
+        names = [getattr(source, f) for f in cls.CREDENTIAL_FIELDS]
+        missing = [n for n in names if not os.environ.get(n)]
+        if missing:
+            raise CredentialsError(
+                "sending on X needs OAuth 1.0a user credentials; set the environment variable"
+                f"{'s' if len(missing) > 1 else ''} {', '.join(missing)} (Developer Portal → your app → Keys and "
+                "tokens; the access token must be generated with Read and Write permission)"
+            )
+        key, secret, token, token_secret = (os.environ[n] for n in names)
+        client = overrides.pop("client", None) or make_client(
+            source.timeout_seconds, consumer_key=key, consumer_secret=secret,
+            access_token=token, access_token_secret=token_secret,
+        )
+        return cls(client, env_names=names)
+
+    def send_reply(self, in_reply_to_native_id: str, text: str) -> str:
+        """Post ``text`` as a reply to tweet ``in_reply_to_native_id``; returns the new tweet's id.
+
+        Never retried here: a timeout may still have posted, so the caller must check before trying again."""
+        if not str(in_reply_to_native_id).isdigit():
+            raise SourceError(f"cannot reply on X to {in_reply_to_native_id!r}: not a tweet id")
+        if not text or not text.strip():
+            raise SourceError("refusing to post an empty reply on X")
+        length = tweet_length(text)
+        if length > TWEET_LIMIT:
+            raise SourceError(
+                f"reply is too long for X: {length} characters as X counts them (limit {TWEET_LIMIT}; links count "
+                "23, CJK and emoji 2); shorten it"
+            )
+        what = f"the reply to tweet {in_reply_to_native_id}"
+        try:
+            body = self.client.create_tweet(text=text, in_reply_to_tweet_id=str(in_reply_to_native_id), user_auth=True)
+        except tweepy.TooManyRequests as exc:
+            reset = exc.reset_time
+            retry_at = datetime.fromtimestamp(reset, timezone.utc) if reset else utcnow() + DEFAULT_RETRY_AFTER
+            raise RateLimited(f"X rate limit for posting (HTTP 429); not sent, try after {retry_at:%H:%M} UTC",
+                              retry_at=retry_at) from None
+        except tweepy.Unauthorized as exc:
+            raise CredentialsError(
+                f"X rejected the user credentials for posting (HTTP 401{_api_detail(exc)}): check "
+                f"{', '.join(self.env_names)}"
+            ) from None
+        except tweepy.Forbidden as exc:
+            raise CredentialsError(
+                f"X refused to post {what} (HTTP 403{_api_detail(exc)}): the app needs 'Read and Write' permission "
+                f"and access tokens generated after enabling it (in {self.env_names[2]}, {self.env_names[3]}); "
+                "X also refuses duplicate text and replies to tweets you cannot see"
+            ) from None
+        except tweepy.HTTPException as exc:
+            raise SourceError(f"X answered HTTP {_status(exc)} when posting {what}{_api_detail(exc)}; not sent") from None
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            raise SourceError(
+                f"no answer from X when posting {what} ({type(exc).__name__}); it may or may not have been "
+                "posted — check the account before sending again"
+            ) from None
+        except ValueError:
+            raise SourceError(f"malformed answer from X when posting {what}; check the account before sending again") from None
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict) or not data.get("id"):
+            raise SourceError(f"X accepted {what} but returned no tweet id; check the account before sending again")
+        return str(data["id"])

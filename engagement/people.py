@@ -1,0 +1,239 @@
+"""People: resolving who someone means, merging and splitting identities, logging touches,
+and relationship health for everyone in one pass."""
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+
+from engagement.health import Event, Health, health, trend, week_before
+from storage.db import Database
+from storage.writes import refresh_person_links
+
+TOUCH_KINDS = ("call", "meal", "note", "email")
+
+
+class PersonError(Exception):
+    """A person reference that matches nobody, or more than one person; the message says what to type."""
+
+
+def resolve_person(db: Database, ref: str) -> str:
+    """A person id, a handle (`@ana`, `x:ana`, `u/ana`), or a name (case-insensitive, unique prefix)."""
+    ref = ref.strip()
+    if not ref:
+        raise PersonError("give a person: a name, a handle such as @anasouza or x:anasouza, or a person id")
+    if db.scalar("SELECT count(*) FROM people WHERE person_id = ?", [ref]):
+        return ref
+    handle = ref.lower().removeprefix("u/").removeprefix("/u/").lstrip("@")
+    by_identity = [r[0] for r in db.con.execute(
+        "SELECT DISTINCT person_id FROM identities WHERE identity_uid = $h OR lower(handle) = $h",
+        {"h": handle}).fetchall()]
+    if len(by_identity) == 1:
+        return by_identity[0]
+    exact = [r[0] for r in db.con.execute(
+        "SELECT person_id FROM people WHERE lower(name) = lower(?) AND person_id <> 'me'", [ref]).fetchall()]
+    if len(exact) == 1:
+        return exact[0]
+    matches = db.rows(
+        """SELECT person_id, name FROM people WHERE person_id <> 'me' AND
+                  (lower(name) LIKE lower(?) || '%' OR lower(name) LIKE '% ' || lower(?) || '%')
+           ORDER BY is_key_client DESC, name LIMIT 6""", [ref, ref])
+    if len(matches) == 1:
+        return matches[0]["person_id"]
+    candidates = by_identity or [m["person_id"] for m in matches] or exact
+    if not candidates:
+        raise PersonError(f"no person matches {ref!r}; try `listenwell people` to list them")
+    listed = ", ".join(f"{m['name']} ({m['person_id']})" for m in matches) or ", ".join(candidates)
+    raise PersonError(f"{ref!r} matches several people: {listed}; use the person id")
+
+
+def _reassign(con, identity_uids: list[str], person_id: str, action: str, now: datetime) -> None:
+    con.execute(
+        """INSERT INTO person_overrides SELECT unnest($ids), $pid, $action, $now
+           ON CONFLICT (identity_uid) DO UPDATE SET person_id = excluded.person_id, action = excluded.action,
+               created_at = excluded.created_at""",
+        {"ids": identity_uids, "pid": person_id, "action": action, "now": now},
+    )
+    con.execute("UPDATE identities SET person_id = $pid WHERE list_contains($ids, identity_uid)",
+                {"pid": person_id, "ids": identity_uids})
+    refresh_person_links(con)
+
+
+def merge_people(db: Database, keep_ref: str, other_ref: str, now: datetime) -> dict[str, Any]:
+    """Fold the second person into the first: identities, interactions, touches and queue items move."""
+    keep, other = resolve_person(db, keep_ref), resolve_person(db, other_ref)
+    if keep == other:
+        raise PersonError(f"{keep_ref!r} and {other_ref!r} are already the same person ({keep})")
+    if "me" in (keep, other):
+        raise PersonError("our own accounts cannot be merged with a person")
+    ids = [r[0] for r in db.con.execute("SELECT identity_uid FROM identities WHERE person_id = ?", [other]).fetchall()]
+    with db.transaction() as con:
+        if ids:
+            _reassign(con, ids, keep, "merge", now)
+        # touches have no identity: they follow the person
+        con.execute("UPDATE interactions SET person_id = ? WHERE person_id = ?", [keep, other])
+        con.execute("UPDATE reach_out_snoozes SET person_id = ? WHERE person_id = ? AND NOT EXISTS "
+                    "(SELECT 1 FROM reach_out_snoozes s WHERE s.person_id = ? AND s.reason = reach_out_snoozes.reason)",
+                    [keep, other, keep])
+        con.execute("DELETE FROM health_snapshots WHERE person_id IN (?, ?)", [keep, other])
+    return {"person_id": keep, "merged": other, "identities_moved": ids}
+
+
+def split_identity(db: Database, identity_ref: str, now: datetime) -> dict[str, Any]:
+    """Give one identity a person of its own again (undoes a merge or a wrong config claim)."""
+    ref = identity_ref.strip().lower().lstrip("@")
+    row = db.con.execute(
+        "SELECT identity_uid, person_id, coalesce(display_name, handle) FROM identities WHERE identity_uid = ?",
+        [ref]).fetchone()
+    if row is None:
+        raise PersonError(f"no identity {identity_ref!r}; identities look like x:anasouza or reddit:ana_s "
+                          f"(see `listenwell person NAME`)")
+    uid, old_person, name = row
+    new_person = f"p:{uid}"
+    if old_person == new_person:
+        raise PersonError(f"{uid} is already a person of its own")
+    with db.transaction() as con:
+        con.execute("INSERT OR IGNORE INTO people (person_id, name, tier, is_key_client, notes, created_at) "
+                    "VALUES (?, ?, NULL, false, NULL, ?)", [new_person, name, now])
+        _reassign(con, [uid], new_person, "split", now)
+        con.execute("DELETE FROM health_snapshots WHERE person_id IN (?, ?)", [old_person, new_person])
+    return {"identity": uid, "from": old_person, "person_id": new_person}
+
+
+def log_touch(db: Database, person_ref: str, kind: str, note: str | None, when: datetime) -> dict[str, Any]:
+    if kind not in TOUCH_KINDS:
+        raise PersonError(f"--kind must be one of {', '.join(TOUCH_KINDS)}")
+    person_id = resolve_person(db, person_ref)
+    key = hashlib.sha1(f"{person_id}|{kind}|{when.isoformat()}|{note}".encode()).hexdigest()[:16]
+    with db.transaction() as con:
+        con.execute(
+            """INSERT OR IGNORE INTO interactions
+               (interaction_id, person_id, identity_uid, post_uid, direction, kind, occurred_at, note)
+               VALUES (?, ?, NULL, NULL, 'outbound', ?, ?, ?)""",
+            [f"touch:{key}", person_id, f"touch:{kind}", when, note],
+        )
+        con.execute("DELETE FROM health_snapshots WHERE person_id = ? AND day >= ?", [person_id, when.date()])
+    return {"person_id": person_id, "kind": kind, "at": when, "note": note}
+
+
+EVENTS_SQL = """
+WITH answered AS (
+    SELECT DISTINCT r.parent_uid AS post_uid
+    FROM posts r JOIN identities ri ON ri.identity_uid = r.author_uid
+    WHERE ri.is_ours AND r.parent_uid IS NOT NULL
+)
+SELECT i.person_id, i.occurred_at, i.direction, i.kind, t.sentiment_score,
+       coalesce(list_contains(t.intents, 'complaint'), false) AS complaint,
+       a.post_uid IS NOT NULL AS answered
+FROM interactions i
+LEFT JOIN tags t ON t.post_uid = i.post_uid
+LEFT JOIN answered a ON a.post_uid = i.post_uid
+WHERE i.person_id <> 'me' AND ($people IS NULL OR list_contains($people, i.person_id))
+ORDER BY i.person_id, i.occurred_at
+"""
+
+
+def load_events(db: Database, people: list[str] | None = None) -> dict[str, list[Event]]:
+    """Every person's events in one query."""
+    events: dict[str, list[Event]] = defaultdict(list)
+    for person_id, at, direction, kind, sentiment, complaint, answered in db.con.execute(
+            EVENTS_SQL, {"people": people}).fetchall():
+        events[person_id].append(Event(at, direction, kind, sentiment, bool(complaint), bool(answered)))
+    return events
+
+
+def health_for_all(db: Database, now: datetime, people: list[str] | None = None) -> dict[str, dict[str, Any]]:
+    """Health and trend per person with any interaction; writes today's snapshots in one statement.
+
+    The trend compares with the snapshot from a week ago; when none was kept (a new install), the
+    same formula replayed on the events known a week ago stands in, and is kept as that day's snapshot.
+    """
+    events = load_events(db, people)
+    today, before_day = now.date(), week_before(now).date()
+    kept_before = dict(db.con.execute(
+        "SELECT person_id, overall FROM health_snapshots WHERE day = ?", [before_day]).fetchall())
+    results: dict[str, dict[str, Any]] = {}
+    rows: dict[str, list] = {k: [] for k in ("person_id", "day", "time", "trust", "intensity", "reciprocity",
+                                              "overall")}
+
+    def add(pid: str, day, h: Health) -> None:
+        for key, value in (("person_id", pid), ("day", day), ("time", h.time), ("trust", h.trust),
+                           ("intensity", h.intensity), ("reciprocity", h.reciprocity), ("overall", h.overall)):
+            rows[key].append(value)
+
+    for person_id, person_events in events.items():
+        current = health(person_events, now)
+        before = kept_before.get(person_id)
+        if before is None:
+            past = health(person_events, week_before(now))
+            before = past.overall if past.interactions else None
+            if past.interactions:
+                add(person_id, before_day, past)
+        add(person_id, today, current)
+        results[person_id] = current.to_dict() | {"trend": trend(current.overall, before),
+                                                  "overall_week_ago": before}
+    if rows["person_id"] and not db.read_only:
+        with db.transaction() as con:
+            con.register("incoming_health", pa.table(rows))
+            try:
+                con.execute(
+                    """INSERT INTO health_snapshots
+                       SELECT person_id, day, time, trust, intensity, reciprocity, overall, $now FROM incoming_health
+                       ON CONFLICT (person_id, day) DO UPDATE SET time = excluded.time, trust = excluded.trust,
+                           intensity = excluded.intensity, reciprocity = excluded.reciprocity,
+                           overall = excluded.overall, computed_at = excluded.computed_at""",
+                    {"now": now},
+                )
+            finally:
+                con.unregister("incoming_health")
+    return results
+
+
+def list_people(db: Database, now: datetime, cooling_only: bool = False, limit: int = 50) -> list[dict[str, Any]]:
+    people = db.rows(
+        """SELECT p.person_id, p.name, p.tier, p.is_key_client, p.notes,
+                  list(i.identity_uid ORDER BY i.identity_uid) AS identities,
+                  bool_or(coalesce(i.is_follower, false)) AS follower
+           FROM people p LEFT JOIN identities i ON i.person_id = p.person_id
+           WHERE p.person_id <> 'me'
+           GROUP BY ALL"""
+    )
+    scores = health_for_all(db, now)
+    out = []
+    for p in people:
+        h = scores.get(p["person_id"])
+        if h is None and not p["is_key_client"]:
+            continue  # authors we only heard about, never interacted with
+        h = h or health([], now).to_dict() | {"trend": "steady", "overall_week_ago": None}
+        if cooling_only and h["trend"] != "cooling":
+            continue
+        out.append({**p, "health": h})
+    out.sort(key=lambda p: (p["tier"] or 9, -p["health"]["overall"], p["name"]))
+    return out[:limit]
+
+
+def person_detail(db: Database, person_ref: str, now: datetime, timeline: int = 30) -> dict[str, Any]:
+    person_id = resolve_person(db, person_ref)
+    person = db.rows("SELECT person_id, name, tier, is_key_client, notes FROM people WHERE person_id = ?",
+                     [person_id])[0]
+    identities = db.rows(
+        """SELECT identity_uid, platform, handle, display_name, url, followers, is_follower, first_seen, last_seen
+           FROM identities WHERE person_id = ? ORDER BY platform, handle""", [person_id])
+    h = health_for_all(db, now, [person_id]).get(person_id) or (
+        health([], now).to_dict() | {"trend": "steady", "overall_week_ago": None})
+    history = db.rows(
+        """SELECT i.occurred_at, i.direction, i.kind, i.note, p.platform, p.url, p.text, t.sentiment_label
+           FROM interactions i LEFT JOIN posts p USING (post_uid) LEFT JOIN tags t USING (post_uid)
+           WHERE i.person_id = $pid
+           UNION ALL
+           SELECT p.created_at, 'heard', 'post', NULL, p.platform, p.url, p.text, t.sentiment_label
+           FROM posts p JOIN identities a ON a.identity_uid = p.author_uid LEFT JOIN tags t USING (post_uid)
+           WHERE a.person_id = $pid AND p.post_uid NOT IN (SELECT post_uid FROM interactions WHERE post_uid IS NOT NULL)
+           ORDER BY 1 DESC LIMIT $n""",
+        {"pid": person_id, "n": timeline},
+    )
+    snapshots = db.rows("SELECT day, overall FROM health_snapshots WHERE person_id = ? ORDER BY day", [person_id])
+    return {**person, "identities": identities, "health": h, "timeline": history, "snapshots": snapshots}
