@@ -50,7 +50,9 @@ def raise_alerts(config, con, lo: int, hi: int) -> int:
             kind = moments[0]["type"]
             add("key_client_moment", uid, person_id, f"{name} shared {MOMENT_WORDS.get(kind, 'news')}",
                 f"Tier {tier} client {name} posted {where} about {MOMENT_WORDS.get(kind, 'news')}: “{moments[0]['evidence']}”", url)
-        if rules.key_client_negative and score is not None and score <= rules.negative_threshold:
+        plain_question = "question" in (intents or []) and "complaint" not in (intents or [])
+        if rules.key_client_negative and score is not None and score <= rules.negative_threshold \
+                and not plain_question:
             add("key_client_negative", uid, person_id, f"{name} posted something negative",
                 f"Tier {tier} client {name} posted {where} with negative sentiment ({score:+.2f}): “{said}”", url)
         if rules.key_client_question and to_us and "question" in (intents or []):

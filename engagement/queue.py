@@ -10,10 +10,12 @@ from datetime import datetime, timedelta
 
 import pyarrow as pa
 
-from engagement.replies import ReplyContext, TemplateGenerator, ReplyGenerator, choose_intent, priority
+from typing import Protocol
+
+from engagement.replies import X_LIMIT, ReplyContext, ReplyGenerator, TemplateGenerator, choose_intent, priority
 from storage.db import Database
 
-STATUSES = ("pending", "approved", "sent", "dismissed", "answered")
+STATUSES = ("pending", "approved", "sending", "sent", "dismissed", "answered")
 ANSWERABLE = ["question", "complaint", "praise", "churn_risk", "purchase_intent"]
 
 CANDIDATES = """
@@ -118,8 +120,11 @@ def close_answered(con, now: datetime) -> int:
 
 
 def learned_variants(con) -> dict[str, list[str]]:
-    """Edited replies that were sent become variants for their intent (placeholders restored)."""
-    return {}
+    """Edited replies that were sent become variants for their intent."""
+    variants: dict[str, list[str]] = {}
+    for intent, template in con.execute("SELECT intent, template FROM reply_variants ORDER BY created_at").fetchall():
+        variants.setdefault(intent, []).append(template)
+    return variants
 
 
 def list_queue(db: Database, status: str = "pending", limit: int = 50) -> list[dict]:
@@ -135,3 +140,118 @@ def list_queue(db: Database, status: str = "pending", limit: int = 50) -> list[d
            LIMIT $limit""",
         {"status": status, "limit": limit},
     )
+
+
+class QueueError(Exception):
+    """A queue action that cannot be done; the message says why and what to do instead."""
+
+
+class ReplySender(Protocol):
+    def send_reply(self, in_reply_to_native_id: str, text: str) -> str: ...
+
+
+def get_suggestion(db: Database, suggestion_id: str) -> dict:
+    rows = db.rows(
+        """SELECT s.*, p.native_id, p.url, p.text AS post_text, p.created_at AS posted_at, pe.name AS person
+           FROM reply_suggestions s JOIN posts p USING (post_uid) JOIN people pe USING (person_id)
+           WHERE s.suggestion_id = ?""", [suggestion_id])
+    if not rows:
+        raise QueueError(f"no suggestion {suggestion_id!r}; see `listenwell queue list`")
+    return rows[0]
+
+
+def _decide(db: Database, suggestion_id: str, status: str, by: str, now: datetime, allowed: tuple[str, ...],
+            text: str | None = None) -> dict:
+    item = get_suggestion(db, suggestion_id)
+    if item["status"] not in allowed:
+        raise QueueError(f"{suggestion_id} is {item['status']}; only {' or '.join(allowed)} suggestions can be "
+                         f"{status if status != item['status'] else 'edited'}")
+    with db.transaction() as con:
+        con.execute(
+            """UPDATE reply_suggestions SET status = $status, text = coalesce($text, text),
+                   edited_at = CASE WHEN $text IS NULL THEN edited_at ELSE $now END,
+                   decided_by = $by, decided_at = $now, updated_at = $now
+               WHERE suggestion_id = $id""",
+            {"status": status, "text": text, "now": now, "by": by, "id": suggestion_id},
+        )
+    return get_suggestion(db, suggestion_id)
+
+
+def approve(db: Database, suggestion_id: str, by: str, now: datetime) -> dict:
+    return _decide(db, suggestion_id, "approved", by, now, ("pending",))
+
+
+def dismiss(db: Database, suggestion_id: str, by: str, now: datetime) -> dict:
+    return _decide(db, suggestion_id, "dismissed", by, now, ("pending", "approved"))
+
+
+def edit(db: Database, suggestion_id: str, text: str, by: str, now: datetime, approve_too: bool = False) -> dict:
+    text = text.strip()
+    if not text:
+        raise QueueError("the edited reply is empty")
+    item = get_suggestion(db, suggestion_id)
+    if item["platform"] == "x" and len(text) > X_LIMIT:
+        raise QueueError(f"the reply is {len(text)} characters; X allows {X_LIMIT}")
+    status = "approved" if approve_too else item["status"]
+    return _decide(db, suggestion_id, status, by, now, ("pending", "approved"), text)
+
+
+def send(db: Database, suggestion_id: str, *, sender: ReplySender | None, enabled: bool, by: str,
+         now: datetime) -> dict:
+    """Post an approved reply once. Dry-run unless sending is enabled in config.
+
+    The row is marked `sending` before the platform is called, so a crash between the two can
+    never lead to a second post: such a row needs a human to check the platform first.
+    """
+    item = get_suggestion(db, suggestion_id)
+    if item["status"] == "sent":
+        raise QueueError(f"{suggestion_id} was already sent as {item['sent_post_uid']}; nothing to do")
+    if item["status"] == "sending":
+        raise QueueError(f"{suggestion_id} was being sent when a previous attempt stopped; check {item['url']} "
+                         f"and mark it with `listenwell queue dismiss` or retry after confirming it is not posted")
+    if item["status"] != "approved":
+        raise QueueError(f"{suggestion_id} is {item['status']}; approve it first (`listenwell queue approve "
+                         f"{suggestion_id}`)")
+    if not enabled:
+        return item | {"dry_run": True}
+    if sender is None:
+        raise QueueError(f"no sender for {item['platform']}: configure an enabled {item['platform']} source "
+                         f"with posting credentials, or reply by hand at {item['url']}")
+    with db.transaction() as con:
+        con.execute("UPDATE reply_suggestions SET status = 'sending', updated_at = ? WHERE suggestion_id = ?",
+                    [now, suggestion_id])
+    try:
+        new_id = sender.send_reply(item["native_id"], item["text"])
+    except Exception as exc:
+        with db.transaction() as con:
+            con.execute("UPDATE reply_suggestions SET status = 'approved', last_error = ?, updated_at = ? "
+                        "WHERE suggestion_id = ?", [str(exc)[:500], now, suggestion_id])
+        raise QueueError(f"sending {suggestion_id} failed: {exc}") from None
+    sent_uid = f"{item['platform']}:{new_id}"
+    with db.transaction() as con:
+        con.execute(
+            """UPDATE reply_suggestions SET status = 'sent', sent_post_uid = ?, sent_at = ?, updated_at = ?,
+                   decided_by = coalesce(decided_by, ?), last_error = NULL
+               WHERE suggestion_id = ?""",
+            [sent_uid, now, now, by, suggestion_id],
+        )
+        con.execute(
+            """INSERT OR IGNORE INTO interactions VALUES (?, ?, NULL, ?, 'outbound', 'reply', ?, 'sent from the queue')""",
+            [f"sent:{sent_uid}", item["person_id"], sent_uid, now],
+        )
+        if item["edited_at"] is not None and item["text"] != item["original_text"]:
+            template = generalise(item["text"], item["person"])
+            if template:
+                con.execute("INSERT OR IGNORE INTO reply_variants VALUES (?, ?, ?)", [item["intent"], template, now])
+    return get_suggestion(db, suggestion_id)
+
+
+def generalise(text: str, person_name: str | None) -> str | None:
+    """An edited reply becomes a template: the person's first name becomes {name}. Replies that
+    quote specifics (numbers, links, handles) stay one-offs."""
+    import re
+
+    first = (person_name or "").split()[0] if person_name else ""
+    if not first or first not in text or re.search(r"https?://|@\w|#\d|\d{3,}", text):
+        return None
+    return text.replace("{", "{{").replace("}", "}}").replace(first, "{name}")

@@ -149,8 +149,10 @@ def reach_out_list(config, db: Database, limit: int = 20) -> list[ReachOut]:
            FROM tags t JOIN posts p USING (post_uid)
            JOIN identities a ON a.identity_uid = p.author_uid JOIN people pe ON pe.person_id = a.person_id
            WHERE pe.is_key_client AND p.created_at >= $since AND p.created_at <= $now
-             AND (t.sentiment_score <= $threshold AND (t.addressed_to_us OR list_contains(t.intents, 'complaint'))
-                  OR (t.addressed_to_us AND list_contains(t.intents, 'complaint')))
+             AND (list_contains(t.intents, 'complaint')
+                  -- a plain question is not a negative post, whatever its tone
+                  OR (t.sentiment_score <= $threshold AND t.addressed_to_us
+                      AND NOT list_contains(t.intents, 'question')))
            ORDER BY p.created_at DESC""",
         {"threshold": config.alerts.negative_threshold, "since": now - timedelta(days=7), "now": now},
     ).fetchall()

@@ -84,6 +84,11 @@ TEMPLATES: dict[str, list[str]] = {
         "Hey {name}! Happy to help{about}. Could you share a bit more about your setup so we point you to the right fix?",
         "Hi {name}, we've got you. I'll send over a short guide{about} — and if it's quicker, a 10-minute call works too.",
     ],
+    # a question asked in frustration: acknowledge the feeling before the help
+    "question_frustrated": [
+        "{name}, sorry this has been a headache. Let me get you a proper answer today; can I DM you?",
+        "Hi {name}, that shouldn't be this hard, and I'm sorry it is. I'll find out and get back to you directly.",
+    ],
     "complaint": [
         "{name}, I'm sorry — that's not the experience we want you to have. Can you DM me the details? I'll look into it personally.",
         "Hi {name}, thanks for flagging this, and apologies for the trouble. I've raised it with the team; could you DM me your account email so we can fix it fast?",
@@ -140,7 +145,10 @@ class TemplateGenerator:
     def generate(self, ctx: ReplyContext) -> Suggestion | None:
         if ctx.intent == "moment" and (ctx.moment in SENSITIVE_MOMENTS or ctx.moment not in CELEBRATED_MOMENTS):
             return None  # a loss or an illness deserves a personal note, not a public reply
-        options = self.templates.get(ctx.intent)
+        key = ctx.intent
+        if key == "question" and ctx.sentiment is not None and ctx.sentiment <= -0.3:
+            key = "question_frustrated"
+        options = self.templates.get(key)
         if not options:
             return None
         name = first_name(ctx.author_name, ctx.author_handle)

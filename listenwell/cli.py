@@ -3,61 +3,12 @@ from __future__ import annotations
 
 import json
 import sys
-from contextlib import contextmanager
-from datetime import date, datetime
-from typing import Any, Iterator
+from datetime import datetime
 
 import click
 
-from listenwell.config import CONFIG_ENV, Config, ConfigError, load_config
-from storage.db import Database, StorageError
-
-EXIT_USAGE = 2
-
-
-class ListenwellError(click.ClickException):
-    exit_code = EXIT_USAGE
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    return str(value)
-
-
-def print_json(data: Any) -> None:
-    click.echo(json.dumps(data, default=_json_default, ensure_ascii=False, indent=2))
-
-
-class State:
-    def __init__(self, config_path: str | None):
-        self.config_path = config_path
-        self._config: Config | None = None
-
-    @property
-    def config(self) -> Config:
-        if self._config is None:
-            try:
-                self._config = load_config(self.config_path)
-            except ConfigError as exc:
-                raise ListenwellError(str(exc)) from None
-        return self._config
-
-    @contextmanager
-    def db(self, read_only: bool = False) -> Iterator[Database]:
-        config = self.config  # validate before touching the database
-        try:
-            db = Database.open(config.db_path, read_only=read_only)
-        except StorageError as exc:
-            raise ListenwellError(str(exc)) from None
-        try:
-            yield db
-        finally:
-            db.close()
-
-
-pass_state = click.make_pass_decorator(State)
-
+from listenwell.cli_common import ListenwellError, State, pass_state, print_json
+from listenwell.config import CONFIG_ENV
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--config", "config_path", metavar="PATH", envvar=CONFIG_ENV, show_envvar=True,
@@ -143,47 +94,6 @@ def digest(state: State, day: datetime | None, out_dir: str | None, as_json: boo
     click.echo(f"digest for {files.day}: {files.html}\nplain text: {files.text}")
 
 
-@main.group()
-def queue() -> None:
-    """The reply queue: suggested replies waiting for a human.
-
-    \b
-    Example:
-      listenwell queue list --status pending
-    """
-
-
-@queue.command("list")
-@click.option("--status", default="pending", show_default=True,
-              type=click.Choice(["pending", "approved", "sent", "dismissed", "answered", "all"]))
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@pass_state
-def queue_list(state: State, status: str, limit: int, as_json: bool) -> None:
-    """List suggested replies, most important first.
-
-    \b
-    Example:
-      listenwell queue list --limit 5 --json
-    """
-    from engagement.queue import list_queue
-
-    with state.db(read_only=True) as db:
-        items = list_queue(db, status, limit)
-    if as_json:
-        print_json(items)
-        return
-    if not items:
-        click.echo(f"no {status} suggestions")
-    for item in items:
-        key = " ★" if item["key_client"] else ""
-        click.echo(f"[{item['priority']:>5.1f}] {item['id']}  {item['person']}{key} · {item['platform']} · {item['intent']}")
-        click.echo(f"        why: {item['reason']}")
-        click.echo(f"        reply: {item['reply']}")
-        if item["url"]:
-            click.echo(f"        {item['url']}")
-
-
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_state
@@ -260,15 +170,16 @@ def stats(state: State, as_json: bool) -> None:
     click.echo(f"{'by platform':>14}: " + ", ".join(f"{k} {v}" for k, v in by_platform.items()))
 
 
-def _register_optional() -> None:
-    try:
-        from listenwell.cli_nlp import nlp_group
-    except ImportError:
-        return
-    main.add_command(nlp_group)
+def _register_commands() -> None:
+    from listenwell.cli_nlp import nlp_group
+    from listenwell.cli_people import people, person, reach_out, touch
+    from listenwell.cli_queue import queue
+
+    for command in (nlp_group, queue, people, person, reach_out, touch):
+        main.add_command(command)
 
 
-_register_optional()
+_register_commands()
 
 
 if __name__ == "__main__":  # pragma: no cover

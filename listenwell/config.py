@@ -171,6 +171,27 @@ class RedditSource(SourceBase):
     client_activity: bool = True
     own_comments: bool = True
     max_items_per_run: int = Field(default=500, ge=1)
+    max_wait_seconds: float = Field(
+        default=60.0, ge=0, le=600,
+        description="when Reddit's rate-limit window is used up and resets later than this, stop and retry then",
+    )
+    oauth_url: HttpUrl | None = Field(
+        default=None,
+        description="API endpoint override (default https://oauth.reddit.com); credentials' tokens are sent here",
+    )
+    reddit_url: HttpUrl | None = Field(
+        default=None,
+        description="token endpoint override (default https://www.reddit.com); client secret and password are sent here",
+    )
+
+    @field_validator("oauth_url", "reddit_url")
+    @classmethod
+    def _https_unless_loopback(cls, value: str | None) -> str | None:
+        if value is not None:
+            parsed = urlparse(value)
+            if parsed.scheme != "https" and parsed.hostname not in ("127.0.0.1", "localhost", "::1"):
+                raise ValueError("credentials are sent here: use https:// (http:// only for 127.0.0.1/localhost)")
+        return value
 
 
 Source = Annotated[FeedSource | FilesSource | XSource | RedditSource, Field(discriminator="type")]
@@ -215,6 +236,10 @@ class Engagement(Strict):
     moment_window_days: int = Field(default=21, ge=1, description="moments this recent go on the reach-out list")
 
 
+class Sending(Strict):
+    enabled: bool = Field(default=False, description="false = `queue send` only shows what it would post")
+
+
 class Storage(Strict):
     path: str = "data/listenwell.duckdb"
 
@@ -228,6 +253,7 @@ class Config(Strict):
     digest: Digest = Digest()
     alerts: Alerts = Alerts()
     engagement: Engagement = Engagement()
+    sending: Sending = Sending()
     storage: Storage = Storage()
     reference_time: datetime | None = Field(
         default=None,

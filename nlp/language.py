@@ -6,7 +6,10 @@ import re
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 STOPWORDS: dict[str, frozenset[str]] = {
-    "en": frozenset("the and is are was to of in it that for you with this on my have not be at but so just what we our your i me".split()),
+    "en": frozenset(("the and is are was to of in it that for you with this on my have not be at but so just what we "
+                     "our your i me a an do does did how why when where who which can could would should will "
+                     "there they their he she his her them from by as or if about into than then its im i'm "
+                     "don't can't it's any get got new one all").split()),
     "es": frozenset("el la los las de que y en un una es por para con no se lo su al del muy pero como más está".split()),
     "pt": frozenset("o a os as de que e em um uma é não para com se do da dos das mas como mais está muito você".split()),
     "fr": frozenset("le la les de des et est en un une pour que qui pas ne sur avec dans au du ce mais très je".split()),
@@ -25,6 +28,8 @@ def detect_language(text: str, declared: str | None = None) -> str | None:
     if not words:
         return None
     scores = {lang: sum(1 for w in words if w in stop) for lang, stop in STOPWORDS.items()}
+    if all(w.isascii() for w in words):
+        scores["en"] += 1  # most posts here are English; accents tip the balance to the others
     best = max(scores, key=scores.get)
     if scores[best] == 0:
         # no function words at all: short English-looking text is the common case on these platforms

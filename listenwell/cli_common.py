@@ -1,0 +1,72 @@
+"""What every command shares: the config and database handles, errors, JSON output."""
+from __future__ import annotations
+
+import getpass
+import json
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any, Iterator
+
+import click
+
+from listenwell.config import Config, ConfigError, load_config
+from storage.db import Database, StorageError
+
+EXIT_USAGE = 2
+
+
+class ListenwellError(click.ClickException):
+    exit_code = EXIT_USAGE
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return str(value)
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, default=_json_default, ensure_ascii=False, indent=2))
+
+
+class State:
+    def __init__(self, config_path: str | None):
+        self.config_path = config_path
+        self._config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            try:
+                self._config = load_config(self.config_path)
+            except ConfigError as exc:
+                raise ListenwellError(str(exc)) from None
+        return self._config
+
+    @contextmanager
+    def db(self, read_only: bool = False) -> Iterator[Database]:
+        config = self.config  # validate before touching the database
+        try:
+            db = Database.open(config.db_path, read_only=read_only)
+        except StorageError as exc:
+            raise ListenwellError(str(exc)) from None
+        try:
+            yield db
+        finally:
+            db.close()
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+def who() -> str:
+    """Who made a decision in the queue: the OS user, for the audit trail."""
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"
+
+
+def fail(message: str) -> click.ClickException:
+    return ListenwellError(message)
+

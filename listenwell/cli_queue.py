@@ -1,0 +1,171 @@
+"""`listenwell queue …`: the reply queue, where a human approves, edits, dismisses and sends."""
+from __future__ import annotations
+
+import click
+
+from engagement.queue import QueueError, approve, dismiss, edit, get_suggestion, list_queue, send
+from listenwell.cli_common import ListenwellError, State, pass_state, print_json, who
+
+STATUS_CHOICES = ["pending", "approved", "sending", "sent", "dismissed", "answered", "all"]
+
+
+@click.group()
+def queue() -> None:
+    """The reply queue: suggested replies waiting for a human.
+
+    \b
+    Example:
+      listenwell queue list --status pending
+    """
+
+
+def _show(item: dict, as_json: bool) -> None:
+    if as_json:
+        print_json(item)
+        return
+    click.echo(f"{item['suggestion_id']}  [{item['status']}]  priority {item['priority']:.0f}  "
+               f"{item['person']} · {item['platform']} · {item['intent']}")
+    click.echo(f"  why:   {item['reason']}")
+    click.echo(f"  post:  {item['post_text']}")
+    click.echo(f"  reply: {item['text']}")
+    if item.get("url"):
+        click.echo(f"  {item['url']}")
+    if item.get("decided_by"):
+        click.echo(f"  decided by {item['decided_by']} at {item['decided_at']:%Y-%m-%d %H:%M}")
+    if item.get("last_error"):
+        click.echo(f"  last error: {item['last_error']}")
+
+
+@queue.command("list")
+@click.option("--status", default="pending", show_default=True, type=click.Choice(STATUS_CHOICES))
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def queue_list(state: State, status: str, limit: int, as_json: bool) -> None:
+    """List suggested replies, most important first.
+
+    \b
+    Example:
+      listenwell queue list --limit 5 --json
+    """
+    with state.db(read_only=True) as db:
+        items = list_queue(db, status, limit)
+    if as_json:
+        print_json(items)
+        return
+    if not items:
+        click.echo(f"no {status} suggestions")
+    for item in items:
+        key = " ★" if item["key_client"] else ""
+        click.echo(f"[{item['priority']:>5.1f}] {item['id']}  {item['person']}{key} · {item['platform']} · "
+                   f"{item['intent']}")
+        click.echo(f"        why: {item['reason']}")
+        click.echo(f"        reply: {item['reply']}")
+        if item["url"]:
+            click.echo(f"        {item['url']}")
+
+
+@queue.command("show")
+@click.argument("suggestion_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def queue_show(state: State, suggestion_id: str, as_json: bool) -> None:
+    """Show one suggestion with its post, reason and history.
+
+    \b
+    Example:
+      listenwell queue show rs-3f9a1c2b7d
+    """
+    with state.db(read_only=True) as db:
+        try:
+            _show(get_suggestion(db, suggestion_id), as_json)
+        except QueueError as exc:
+            raise ListenwellError(str(exc)) from None
+
+
+def _act(state: State, action, suggestion_id: str, as_json: bool, **kwargs) -> None:
+    with state.db() as db:
+        try:
+            item = action(db, suggestion_id, by=kwargs.pop("by", None) or who(), now=state.config.now(), **kwargs)
+        except QueueError as exc:
+            raise ListenwellError(str(exc)) from None
+    _show(item, as_json)
+
+
+@queue.command("approve")
+@click.argument("suggestion_id")
+@click.option("--by", help="Who approves (default: the OS user).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def queue_approve(state: State, suggestion_id: str, by: str | None, as_json: bool) -> None:
+    """Approve a pending suggestion as it is.
+
+    \b
+    Example:
+      listenwell queue approve rs-3f9a1c2b7d
+    """
+    _act(state, approve, suggestion_id, as_json, by=by)
+
+
+@queue.command("edit")
+@click.argument("suggestion_id")
+@click.option("--text", required=True, help="The reply as it should be sent.")
+@click.option("--approve", "approve_too", is_flag=True, help="Approve it in the same step.")
+@click.option("--by", help="Who edits (default: the OS user).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def queue_edit(state: State, suggestion_id: str, text: str, approve_too: bool, by: str | None, as_json: bool) -> None:
+    """Rewrite a suggestion. Sent edits teach the generator a new variant for that intent.
+
+    \b
+    Example:
+      listenwell queue edit rs-3f9a1c2b7d --text "Ana, so sorry: fixing it now." --approve
+    """
+    _act(state, edit, suggestion_id, as_json, text=text, approve_too=approve_too, by=by)
+
+
+@queue.command("dismiss")
+@click.argument("suggestion_id")
+@click.option("--by", help="Who dismisses (default: the OS user).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def queue_dismiss(state: State, suggestion_id: str, by: str | None, as_json: bool) -> None:
+    """Dismiss a suggestion: no reply will be sent.
+
+    \b
+    Example:
+      listenwell queue dismiss rs-3f9a1c2b7d
+    """
+    _act(state, dismiss, suggestion_id, as_json, by=by)
+
+
+@queue.command("send")
+@click.argument("suggestion_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def queue_send(state: State, suggestion_id: str, as_json: bool) -> None:
+    """Post an approved reply, once. A dry run unless `sending.enabled: true` in config.
+
+    \b
+    Example:
+      listenwell queue send rs-3f9a1c2b7d
+    """
+    from delivery.senders import sender_for
+
+    config = state.config
+    with state.db() as db:
+        try:
+            item = get_suggestion(db, suggestion_id)
+            sender = sender_for(config, item["platform"]) if config.sending.enabled else None
+            result = send(db, suggestion_id, sender=sender, enabled=config.sending.enabled, by=who(),
+                          now=config.now())
+        except QueueError as exc:
+            raise ListenwellError(str(exc)) from None
+    if result.get("dry_run"):
+        if as_json:
+            print_json(result)
+            return
+        click.echo(f"dry run (sending.enabled is false in config): would reply on {result['platform']} to "
+                   f"{result['url']}:\n  {result['text']}")
+        return
+    _show(result, as_json)
