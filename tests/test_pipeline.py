@@ -101,3 +101,41 @@ def test_alerts_name_the_key_client_and_link_the_post(bundled_run: Path):
         assert alert["name"] in alert["title"]
         assert alert["url"]
         assert alert["delivery_status"] == "delivered"
+
+
+def test_reach_out_surfaces_the_people_the_samples_were_written_for(bundled_run: Path):
+    items = json.loads(cli(bundled_run, "reach-out", "--json"))
+    by_person = {i["person"]: i for i in items}
+    expected = {  # examples/README.md: who should be surfaced, and why
+        "Sofia Lindqvist": ("negative", "call"),
+        "Priya Raman": ("moment", "call"),
+        "Daniel Mbeki": ("moment", "note"),
+        "Marcus Oyelaran": ("moment", "call"),
+        "Grace Whitfield": ("quiet", "call"),
+        "Helen Kowalczyk": ("moment", "meal"),
+        "Tom Reyes": ("unanswered", "email"),
+    }
+    for person, (reason, action) in expected.items():
+        assert person in by_person, person
+        assert (by_person[person]["reason"], by_person[person]["action"]) == (reason, action), by_person[person]
+        assert by_person[person]["sentence"]
+    for item in items:
+        if item["reason"] != "quiet":
+            assert item["evidence_url"] and item["evidence_date"], item
+    # key clients lead: tier 1 before anyone without a tier
+    tiers = [i["tier"] or 9 for i in items]
+    assert tiers.index(9) > tiers.index(1)
+    assert "Acme Freight" in by_person["Priya Raman"]["sentence"]
+    assert "condolence" in by_person["Daniel Mbeki"]["sentence"]
+
+
+def test_people_and_person_commands_on_the_samples(bundled_run: Path):
+    people = json.loads(cli(bundled_run, "people", "--json"))
+    assert people[0]["tier"] == 1
+    for p in people:
+        for sinew in ("time", "trust", "intensity", "reciprocity", "overall"):
+            assert 0 <= p["health"][sinew] <= 100
+        assert p["health"]["trend"] in ("warming", "steady", "cooling")
+    priya = json.loads(cli(bundled_run, "person", "Priya Raman", "--json"))
+    assert {i["identity_uid"] for i in priya["identities"]} >= {"x:priyaraman_ops", "reddit:priya_r_ops"}
+    assert priya["timeline"] and priya["notes"]
