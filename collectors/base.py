@@ -61,6 +61,18 @@ class Post:
 
 
 @dataclass(slots=True)
+class FollowersPage:
+    """One page of accounts that follow our ``account``. Storage marks them followers; after the
+    ``complete`` page of a walk, earlier followers not seen since ``walk_started_at`` are marked unfollowed."""
+
+    platform: str
+    account: str
+    identities: list[Identity]
+    walk_started_at: datetime
+    complete: bool = False
+
+
+@dataclass(slots=True)
 class Checkpoint:
     """Everything yielded before this may be stored together with ``state``."""
 
@@ -68,7 +80,7 @@ class Checkpoint:
     note: str | None = None  # a warning worth showing on the source (e.g. a malformed feed that still parsed)
 
 
-Item = Union[Post, Checkpoint]
+Item = Union[Post, FollowersPage, Checkpoint]
 
 
 class Collector(Protocol):

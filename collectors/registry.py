@@ -57,7 +57,11 @@ def build_collector(config, source) -> Collector:
             our_handles=our,
         )
     if source.type == "x":
-        return NotAvailable(source.name, "the X collector is not in this build yet; remove the source or use a 'files' source")
+        from collectors.x import XCollector
+
+        return XCollector.from_config(source, config)
     if source.type == "reddit":
-        return NotAvailable(source.name, "the Reddit collector is not in this build yet; remove the source or use a 'files' source")
+        from collectors.reddit import RedditCollector
+
+        return RedditCollector.from_config(source, config)
     raise SourceError(f"unknown source type {source.type!r}")  # unreachable: config validation rejects it

@@ -39,15 +39,17 @@ import os
 import re
 import time
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import requests
 import tweepy
 
-from collectors.base import Checkpoint, CredentialsError, Item, Post, RateLimited, SeenIds, SourceError, utcnow
-from collectors.x_shapes import tweets_from_page
+from collectors.base import (
+    Checkpoint, CredentialsError, FollowersPage, Identity, Item, RateLimited, SeenIds, SourceError, utcnow,
+)
+from collectors.x_shapes import tweets_from_page, user_to_identity
 
 STATE_VERSION = 1
 PAGE_SIZE = 100
@@ -209,6 +211,10 @@ class _Http:
             self.sleep(min(self.backoff ** (attempt - 1), 60.0))
 
 
+# --- followers ---------------------------------------------------------------------------------
+
+
+
 # --- streams -----------------------------------------------------------------------------------
 
 
@@ -235,6 +241,8 @@ class XCollector:
         client_handles: Iterable[str] = (),
         mentions: bool = True,
         own_posts: bool = True,
+        followers: bool = False,
+        followers_every_hours: float = 24.0,
         our_handles: Iterable[str] = (),
         max_pages_per_run: int = 5,
         max_wait_seconds: float = 60.0,
@@ -252,17 +260,20 @@ class XCollector:
         self.client_handles = list(dict.fromkeys(h.strip().lstrip("@") for h in client_handles if h.strip()))
         self.mentions = mentions
         self.own_posts = own_posts
+        self.followers = followers
+        self.followers_every = timedelta(hours=followers_every_hours)
         self.our_handles = {h.lower().lstrip("@") for h in our_handles} | ({self.account.lower()} if self.account else set())
         self.max_pages = max_pages_per_run
         self.now = now
         self.clock = clock
         self.page_size = page_size
         self.mentions_reach = MENTIONS_REACH
+        self.mentions_slack = 50  # "about 800": a walk this close to the reach may have lost older mentions
         self.http = _Http(bearer_token_env, max_wait_seconds, max_retries, sleep, clock)
-        if (mentions or own_posts) and not self.account:
+        if (mentions or own_posts or followers) and not self.account:
             raise SourceError(
                 f"source {name!r}: set me.handles.x (our X username) or 'account' in config.yaml, "
-                "or turn off 'mentions' and 'own_posts'"
+                "or turn off 'mentions', 'own_posts' and 'followers'"
             )
 
     # -- construction from config.yaml -------------------------------------------------------
@@ -286,6 +297,8 @@ class XCollector:
             client_handles=[h for h in handles if h.lower() not in ours],
             mentions=source.mentions,
             own_posts=source.own_posts,
+            followers=source.followers,
+            followers_every_hours=source.followers_every_hours,
             our_handles=ours,
             max_pages_per_run=source.max_pages_per_run,
             max_wait_seconds=source.max_wait_seconds,
@@ -312,11 +325,14 @@ class XCollector:
         for query in self.queries:
             out.append(_Stream(f"search:{query}", f"search {query!r}", "search_recent_tweets", "next_token",
                                (("query", query),)))
+        if self.followers:
+            out.append(_Stream("followers", f"followers of @{self.account}", "get_users_followers",
+                               "pagination_token", (), self.account))
         return out
 
     # -- the run ------------------------------------------------------------------------------
 
-    def fetch(self, state: dict[str, Any]) -> Iterator[Item]:
+    def fetch(self, state: dict[str, Any]) -> Iterator[Item | FollowersPage]:
         streams = self.streams()
         wanted = {s.key for s in streams}
         old_streams = state.get("streams") if isinstance(state.get("streams"), dict) else {}
@@ -341,19 +357,22 @@ class XCollector:
 
         now_ts = self.clock()
         for stream in streams:
+            user_id = None
+            if stream.handle is not None:
+                user_id = self._state["user_ids"].get(stream.handle.lower())
+                if user_id is None:
+                    continue  # the lookup failed or the account does not exist; already reported
             sstate = self._state["streams"].setdefault(stream.key, {})
             retry_at = sstate.get("retry_at")
             if retry_at and datetime.fromisoformat(retry_at).timestamp() > now_ts:
                 limited.append(RateLimited(f"{stream.what} still rate limited", datetime.fromisoformat(retry_at)))
                 continue
             sstate.pop("retry_at", None)
-            user_id = None
-            if stream.handle is not None:
-                user_id = self._state["user_ids"].get(stream.handle.lower())
-                if user_id is None:
-                    continue  # the lookup failed or the account does not exist; already reported
             try:
-                yield from self._walk(stream, user_id, notes)
+                if stream.key == "followers":
+                    yield from self._walk_followers(stream, user_id, notes)
+                else:
+                    yield from self._walk(stream, user_id, notes)
             except _StreamStop as stop:
                 if isinstance(stop.error, RateLimited):
                     limited.append(stop.error)
@@ -392,7 +411,7 @@ class XCollector:
     def _resolve_users(self, streams: list[_Stream]) -> str | None:
         """Usernames → ids, once (cached in the state). Returns a note for handles X does not know."""
         known = self._state["user_ids"]
-        missing = sorted({s.handle for s in streams if s.handle and s.handle.lower() not in known}, key=str.lower)
+        missing = sorted({s.handle.lower() for s in streams if s.handle and s.handle.lower() not in known})
         unknown: list[str] = []
         for i in range(0, len(missing), 100):
             chunk = missing[i:i + 100]
@@ -498,11 +517,46 @@ class XCollector:
             notes.append(f"{stream.what}: more than {pages} pages new; the rest is collected next run")
         yield self._commit(stream, s)
 
+    def _walk_followers(self, stream: _Stream, user_id: str, notes: list[str]) -> Iterator[Item]:
+        """All followers, 1000 a page, on a slower schedule: a full walk at most every ``followers_every``.
+        A walk spans runs (``next_token``) when it is longer than the page bound."""
+        s = dict(self._stream_state(stream))
+        now = self.now()
+        if not s.get("next_token"):
+            last = s.get("last_complete_at")
+            if last and now - datetime.fromisoformat(last) < self.followers_every:
+                return
+            s["walk_started_at"] = now.isoformat()
+        started = datetime.fromisoformat(s["walk_started_at"])
+        fn = getattr(self.client, stream.method)
+        for _ in range(self.max_pages):
+            params: dict[str, Any] = {"id": user_id, "max_results": 1000, "user_fields": USER_FIELDS}
+            if s.get("next_token"):
+                params["pagination_token"] = s["next_token"]
+            page = self.http.call(stream.what, fn, **params)
+            data = page.get("data") or []
+            try:
+                people = [user_to_identity(u) for u in (data if isinstance(data, list) else [data])]
+            except (KeyError, TypeError, AttributeError) as exc:
+                raise _StreamStop(SourceError(f"malformed user from X in {stream.what} ({exc}); nothing stored")) from None
+            token = (page.get("meta") or {}).get("next_token")
+            yield FollowersPage("x", self.account or "", people, started, complete=not token)
+            if token:
+                s["next_token"] = token
+                yield self._commit(stream, s)
+                continue
+            s.pop("next_token", None)
+            s.pop("walk_started_at", None)
+            s["last_complete_at"] = now.isoformat()
+            yield self._commit(stream, s)
+            return
+        notes.append(f"{stream.what}: the list continues next run")
+
     def _gap_note(self, stream: _Stream, since: str | None, s: Mapping[str, Any]) -> str | None:
         if stream.key != "mentions" or not since:
             return None
         walked = int(s.get("walked") or 0)
-        if walked >= self.mentions_reach - self.page_size // 2:
+        if walked >= self.mentions_reach - self.mentions_slack:
             return (f"{stream.what}: {walked} new mentions since the last run; X only reaches back about "
                     f"{self.mentions_reach}, so older ones may be missing (run more often, or add a search query)")
         return None
@@ -597,6 +651,11 @@ class XReplySender:
                 f"X refused to post {what} (HTTP 403{_api_detail(exc)}): the app needs 'Read and Write' permission "
                 f"and access tokens generated after enabling it (in {self.env_names[2]}, {self.env_names[3]}); "
                 "X also refuses duplicate text and replies to tweets you cannot see"
+            ) from None
+        except tweepy.TwitterServerError as exc:
+            raise SourceError(
+                f"X answered HTTP {_status(exc)} when posting {what}{_api_detail(exc)}; it may or may not have been "
+                "posted — check the account before sending again"
             ) from None
         except tweepy.HTTPException as exc:
             raise SourceError(f"X answered HTTP {_status(exc)} when posting {what}{_api_detail(exc)}; not sent") from None

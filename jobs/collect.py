@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
-from collectors.base import Checkpoint, Collector, Post, RateLimited, SourceError
+from collectors.base import Checkpoint, Collector, FollowersPage, Post, RateLimited, SourceError
 from collectors.registry import NotAvailable, build_collector
 from storage.db import Database
 from storage.writes import finish_source_run, load_source_state, store_batch
@@ -69,19 +69,22 @@ def run_collector(
     result = SourceRun(collector.name)
     state = load_source_state(db, collector.name)
     buffer: list[Post] = []
+    followers: list[FollowersPage] = []
     try:
         for item in collector.fetch(dict(state)):
             if isinstance(item, Checkpoint):
                 stored = store_batch(
                     db, source=collector.name, source_type=source_type, posts=buffer, state=item.state,
-                    note=item.note, our_handles=our_handles, now=now,
+                    note=item.note, our_handles=our_handles, now=now, followers=followers,
                 )
                 result.new_posts += stored.posts_new
                 result.seen_posts += len(buffer)
                 if item.note:
                     result.notes.append(item.note)
-                buffer = []
+                buffer, followers = [], []
                 progress(f"  {collector.name}: {result.seen_posts} read, {result.new_posts} new")
+            elif isinstance(item, FollowersPage):
+                followers.append(item)
             else:
                 buffer.append(item)
                 if len(buffer) > MAX_UNCOMMITTED:

@@ -136,6 +136,15 @@ def sources(state: State, as_json: bool) -> None:
 def _cursor_summary(cursor: dict) -> str:
     if not cursor:
         return "(none yet)"
+    streams = cursor.get("streams")
+    if isinstance(streams, dict) and streams:
+        parts = []
+        for name, st in streams.items():
+            where = st.get("since_id") or st.get("after") or st.get("cursor") or "start"
+            extra = f", backlog at {st['next_token'][:12]}…" if st.get("next_token") else ""
+            wait = f", waiting until {st['retry_at']}" if st.get("retry_at") else ""
+            parts.append(f"\n      {name}: since {where}{extra}{wait}")
+        return "".join(parts)
     text = json.dumps({k: v for k, v in cursor.items() if k != "seen"}, default=str)
     seen = f", {len(cursor['seen'])} seen ids" if "seen" in cursor else ""
     return (text if len(text) < 160 else text[:157] + "…") + seen

@@ -145,7 +145,10 @@ class XSource(SourceBase):
     mentions: bool = True
     client_timelines: bool = True
     own_posts: bool = True
-    followers: bool = False
+    followers: bool = Field(
+        default=False,
+        description="also read who follows our account, on a slower schedule (followers_every_hours)",
+    )
     max_pages_per_run: int = Field(default=5, ge=1, description="pages (of up to 100 tweets) per stream per run")
     account: str | None = Field(
         default=None,
@@ -156,6 +159,9 @@ class XSource(SourceBase):
         description="on HTTP 429 wait for the rate-limit reset only this long; otherwise stop and retry next run",
     )
     max_retries: int = Field(default=3, ge=0, le=10, description="retries after a 5xx answer or a timeout")
+    followers_every_hours: float = Field(
+        default=24.0, gt=0, description="with 'followers', re-read the full follower list at most this often",
+    )
 
 
 class RedditSource(SourceBase):

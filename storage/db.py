@@ -64,10 +64,10 @@ class Database:
         if read_only:
             pending = db.pending_migrations()
             if pending:
+                # an upgrade: migrate once with a short write open, then read as asked
                 con.close()
-                raise StorageError(
-                    f"database {path} needs migrations ({', '.join(pending)}); run any writing command first"
-                )
+                cls.open(path, read_only=False).close()
+                return cls.open(path, read_only=True)
         else:
             db.migrate()
         return db

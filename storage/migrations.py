@@ -211,4 +211,10 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE reply_suggestions ADD COLUMN last_error VARCHAR;
         """,
     ),
+    (
+        "0003_followers",
+        """
+        ALTER TABLE identities ADD COLUMN follower_seen_at TIMESTAMPTZ;  -- last walk of our followers that saw them
+        """,
+    ),
 ]

@@ -13,7 +13,7 @@ from typing import Any, Iterable, Sequence
 
 import pyarrow as pa
 
-from collectors.base import Post
+from collectors.base import FollowersPage, Post
 from storage.db import Database
 
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -184,6 +184,35 @@ def _upsert_identities(con, table: pa.Table) -> int:
     return after - before
 
 
+def _mark_followers(con, pages: Sequence[FollowersPage], our_handles: dict[str, set[str]]) -> None:
+    """Followers become identities (and people) flagged as such; a complete walk unflags the rest."""
+    identities = [(i, page.walk_started_at) for page in pages for i in page.identities]
+    if identities:
+        cols: dict[str, list[Any]] = {name: [] for name in IDENTITIES_SCHEMA.names}
+        for ident, _ in identities:
+            cols["identity_uid"].append(ident.uid)
+            cols["platform"].append(ident.platform)
+            cols["handle"].append(ident.handle)
+            cols["display_name"].append(ident.display_name)
+            cols["native_id"].append(ident.native_id)
+            cols["url"].append(ident.url)
+            cols["followers"].append(ident.followers)
+            cols["is_ours"].append(is_our_identity(ident.platform, ident.handle, our_handles))
+            cols["seen_at"].append(None)
+        _upsert_identities(con, pa.table(cols, schema=IDENTITIES_SCHEMA))
+        con.execute(
+            "UPDATE identities SET is_follower = true, follower_seen_at = $at WHERE list_contains($ids, identity_uid)",
+            {"at": max(at for _, at in identities), "ids": [i.uid for i, _ in identities]},
+        )
+    for page in pages:
+        if page.complete:
+            con.execute(
+                """UPDATE identities SET is_follower = false
+                   WHERE platform = $platform AND is_follower AND follower_seen_at < $started""",
+                {"platform": page.platform, "started": page.walk_started_at},
+            )
+
+
 def _insert_posts(con, table: pa.Table) -> int:
     con.register("incoming_posts", table)
     try:
@@ -223,11 +252,14 @@ def store_batch(
     note: str | None,
     our_handles: dict[str, set[str]],
     now: datetime,
+    followers: Sequence[FollowersPage] = (),
 ) -> BatchResult:
-    """Posts, authors and the source's new state, all or nothing."""
+    """Posts, authors, follower flags and the source's new state, all or nothing."""
     with db.transaction() as con:
         identities_new = _upsert_identities(con, identities_table(posts, our_handles)) if posts else 0
         posts_new = _insert_posts(con, posts_table(posts)) if posts else 0
+        if followers:
+            _mark_followers(con, followers, our_handles)
         con.execute(
             """
             INSERT INTO source_state (source, source_type, state, last_run_at, last_note, posts_stored, last_new)

@@ -97,3 +97,28 @@ def test_secrets_are_scrubbed_from_recorded_errors(tmp_path: Path):
         stored = db.scalar("SELECT last_error FROM source_state WHERE source = 's'")
         assert token not in stored and "***" in stored
     assert redact("a b c", ["b"]) == "a *** c"
+
+
+def test_follower_pages_flag_identities_and_a_complete_walk_unflags_the_rest(tmp_path: Path):
+    from collectors.base import FollowersPage
+
+    def walk(handles: list[list[str]], started: datetime):
+        class Walk:
+            name = "x-followers"
+
+            def fetch(self, state):
+                for n, page in enumerate(handles):
+                    yield FollowersPage("x", "fernhillhq", [Identity("x", h, display_name=h.title()) for h in page],
+                                        started, complete=n == len(handles) - 1)
+                    yield Checkpoint({"walk": started.isoformat(), "page": n})
+        return Walk()
+
+    with Database.open(tmp_path / "lw.duckdb") as db:
+        run(db, walk([["ana", "bo"], ["cy"]], NOW - timedelta(days=2)))
+        followers = {r[0] for r in db.con.execute(
+            "SELECT handle FROM identities WHERE is_follower").fetchall()}
+        assert followers == {"ana", "bo", "cy"}
+        assert db.scalar("SELECT count(*) FROM people WHERE person_id = 'p:x:cy'") == 1
+        run(db, walk([["ana"], ["cy", "dee"]], NOW))
+        flags = dict(db.con.execute("SELECT handle, is_follower FROM identities").fetchall())
+        assert flags == {"ana": True, "bo": False, "cy": True, "dee": True}
