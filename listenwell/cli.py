@@ -140,7 +140,7 @@ def _cursor_summary(cursor: dict) -> str:
     if isinstance(streams, dict) and streams:
         parts = []
         for name, st in streams.items():
-            where = st.get("since_id") or st.get("after") or st.get("cursor") or "start"
+            where = st.get("since_id") or st.get("last") or st.get("since") or "start"
             extra = f", backlog at {st['next_token'][:12]}…" if st.get("next_token") else ""
             wait = f", waiting until {st['retry_at']}" if st.get("retry_at") else ""
             parts.append(f"\n      {name}: since {where}{extra}{wait}")
