@@ -13,7 +13,7 @@ from typing import Any, Iterable, Sequence
 
 import pyarrow as pa
 
-from collectors.base import FollowersPage, Post
+from collectors.base import FollowersPage, Identity, Post
 from storage.db import Database
 
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -119,16 +119,19 @@ def posts_table(posts: Sequence[Post]) -> pa.Table:
 
 
 def identities_table(posts: Sequence[Post], our_handles: dict[str, set[str]]) -> pa.Table:
-    latest: dict[str, tuple[Post, datetime]] = {}
+    """Each post's author once, seen at their latest post in the batch."""
+    latest: dict[str, tuple[Identity, datetime]] = {}
     for p in posts:
-        uid = p.author.uid
-        seen = latest.get(uid)
+        seen = latest.get(p.author.uid)
         if seen is None or p.created_at > seen[1]:
-            latest[uid] = (p, p.created_at)
+            latest[p.author.uid] = (p.author, p.created_at)
+    return _identity_rows(latest.values(), our_handles)
+
+
+def _identity_rows(identities: Iterable[tuple[Identity, datetime | None]], our_handles: dict[str, set[str]]) -> pa.Table:
     cols: dict[str, list[Any]] = {name: [] for name in IDENTITIES_SCHEMA.names}
-    for uid, (p, seen_at) in latest.items():
-        a = p.author
-        cols["identity_uid"].append(uid)
+    for a, seen_at in identities:
+        cols["identity_uid"].append(a.uid)
         cols["platform"].append(a.platform)
         cols["handle"].append(a.handle)
         cols["display_name"].append(a.display_name)
@@ -188,18 +191,8 @@ def _mark_followers(con, pages: Sequence[FollowersPage], our_handles: dict[str, 
     """Followers become identities (and people) flagged as such; a complete walk unflags the rest."""
     identities = [(i, page.walk_started_at) for page in pages for i in page.identities]
     if identities:
-        cols: dict[str, list[Any]] = {name: [] for name in IDENTITIES_SCHEMA.names}
-        for ident, _ in identities:
-            cols["identity_uid"].append(ident.uid)
-            cols["platform"].append(ident.platform)
-            cols["handle"].append(ident.handle)
-            cols["display_name"].append(ident.display_name)
-            cols["native_id"].append(ident.native_id)
-            cols["url"].append(ident.url)
-            cols["followers"].append(ident.followers)
-            cols["is_ours"].append(is_our_identity(ident.platform, ident.handle, our_handles))
-            cols["seen_at"].append(None)
-        _upsert_identities(con, pa.table(cols, schema=IDENTITIES_SCHEMA))
+        # following us is not posting: first_seen/last_seen stay about posts
+        _upsert_identities(con, _identity_rows(((i, None) for i, _ in identities), our_handles))
         con.execute(
             "UPDATE identities SET is_follower = true, follower_seen_at = $at WHERE list_contains($ids, identity_uid)",
             {"at": max(at for _, at in identities), "ids": [i.uid for i, _ in identities]},
