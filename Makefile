@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-all bench install clean
+.PHONY: run test test-fast bench install clean
 
 run: $(STAMP)  ## collect the bundled samples, tag, engage, alert and write the digest
 	$(BIN)/listenwell run --once
@@ -15,7 +15,8 @@ test: $(STAMP)  ## the test suite (slow tests included; CI runs this)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
 
-bench: $(STAMP)
+bench: $(STAMP)  ## the scale benchmark at 10k and 100k posts (see bench/run.py for 1M)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/run.py
 
 install: $(STAMP)

@@ -1,0 +1,233 @@
+"""The scale benchmark: each stage's cost at 10k, 100k and 1M posts, against raw references.
+
+    make bench                                   # 10k and 100k (a few minutes)
+    .venv/bin/python bench/run.py --sizes 10000 100000 1000000 --processes 2
+
+Each size runs in its own process (so peak RSS is that size's alone) on data from bench/generate.py:
+ingest (files → DuckDB through the real collectors and runner), tagging, engagement, the digest,
+and the whole `run --once`. References measured in the same run on the same rows: one Arrow
+`INSERT … SELECT` of the posts, and bare `spacy.blank("en")` tokenization of their texts.
+Writes the table to docs/benchmarks.md (between markers) and a log-log plot to docs/bench.png.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+BEGIN, END = "<!-- bench:scale:begin -->", "<!-- bench:scale:end -->"
+
+
+def config_for(data: Path, work: Path) -> Path:
+    text = f"""
+me:
+  name: Fernhill Analytics
+  handles: {{x: [fernhillhq], reddit: [fernhill_team], blog: [Fernhill Team]}}
+key_clients:
+  - {{name: Person Zero, tier: 1, handles: {{x: [user0], reddit: [user0]}}}}
+  - {{name: Person Three, tier: 2, handles: {{x: [user3]}}}}
+  - {{name: Person Nine, tier: 3, handles: {{reddit: [user9]}}}}
+topics:
+  dashboards: {{keywords: [dashboard, chart], hashtags: [dataviz]}}
+  pipelines: {{keywords: [pipeline, dbt, warehouse], phrases: [data quality]}}
+  pricing: {{keywords: [pricing, bill], phrases: [pricing page]}}
+sources:
+  - {{name: x, type: files, paths: ["{data / 'x.jsonl'}"]}}
+  - {{name: reddit, type: files, paths: ["{data / 'reddit.jsonl'}"]}}
+  - {{name: blog, type: files, paths: ["{data / 'blog.csv'}"]}}
+storage: {{path: "{work / 'lw.duckdb'}"}}
+digest: {{out_dir: "{work / 'digests'}"}}
+reference_time: 2026-11-20T18:00:00Z
+"""
+    path = work / "config.yaml"
+    path.write_text(text)
+    return path
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure_one(size: int, processes: int, cache: Path) -> dict:
+    """Runs inside a child process: every stage on `size` posts."""
+    import shutil
+
+    import spacy
+
+    from collectors.base import Checkpoint
+    from collectors.files import FilesCollector
+    from delivery.digest import write_digest
+    from jobs.collect import collect_all
+    from jobs.engage import engage_new_posts
+    from jobs.tag import tag_new_posts
+    from listenwell.config import load_config
+    from storage.db import Database
+    from storage.writes import posts_table, sync_key_clients
+
+    data = cache / f"data-{size}"
+    if not (data / "blog.csv").exists():
+        from bench.generate import generate
+
+        generate(size, data)
+    work = cache / f"work-{size}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    config = load_config(config_for(data, work))
+    result: dict = {"posts": size}
+
+    # references first, chunk by chunk so memory stays bounded: one Arrow INSERT per chunk, blank tokenization
+    raw_s = blank_s = 0.0
+    blank = spacy.blank("en")
+    with Database.open(work / "reference.duckdb") as ref:
+        for source in config.sources:
+            chunk = []
+            collector = FilesCollector(source.name, [Path(p) for p in source.paths], our_handles=config.our_handles(),
+                                       batch_size=50_000)
+            for item in collector.fetch({}):
+                if not isinstance(item, Checkpoint):
+                    chunk.append(item)
+                    continue
+                if not chunk:
+                    continue
+                table = posts_table(chunk)
+                texts = [p.text for p in chunk]
+                chunk = []
+                ref.con.register("incoming", table)
+                t = time.perf_counter()
+                ref.con.execute(
+                    "INSERT OR IGNORE INTO posts SELECT post_uid, nextval('post_seq'), platform, native_id, kind, url,"
+                    " title, text, created_at, author_uid, parent_uid, conversation_uid, parent_url, lang, mentions,"
+                    " raw, source, retrieved_at FROM incoming")
+                raw_s += time.perf_counter() - t
+                ref.con.unregister("incoming")
+                t = time.perf_counter()
+                for _ in blank.pipe(texts, batch_size=1000):
+                    pass
+                blank_s += time.perf_counter() - t
+    result["raw_insert_s"] = raw_s
+    result["blank_tokenize_s"] = blank_s
+
+    started = time.perf_counter()
+    with Database.open(config.db_path) as db:
+        sync_key_clients(db, config.key_clients, config.me, config.now())
+        t = time.perf_counter()
+        runs = collect_all(config, db)
+        result["ingest_s"] = time.perf_counter() - t
+        assert all(r.ok for r in runs), [r.error for r in runs]
+        result["stored"] = db.scalar("SELECT count(*) FROM posts")
+        t = time.perf_counter()
+        result["tagged"] = tag_new_posts(config, db, n_process=processes).tagged
+        result["tag_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        engaged = engage_new_posts(config, db)
+        result["engage_s"] = time.perf_counter() - t
+        result["suggestions"] = engaged.suggestions
+        t = time.perf_counter()
+        write_digest(config, db)
+        result["digest_s"] = time.perf_counter() - t
+    result["run_once_s"] = time.perf_counter() - started
+    result["peak_rss_mb"] = peak_rss_mb()
+    return result
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}"
+
+
+def table(results: list[dict], command: str) -> str:
+    lines = [
+        f"Command: `{command}` · machine: {machine()}",
+        "",
+        "| posts | ingest posts/s | raw Arrow insert posts/s | ingest ratio | tag posts/s | blank spaCy posts/s "
+        "| tag ratio | engage s | digest s | whole run s | peak RSS MB |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in results:
+        n = r["posts"]
+        lines.append(
+            f"| {n:,} | {n / r['ingest_s']:,.0f} | {n / r['raw_insert_s']:,.0f} | {r['raw_insert_s'] / r['ingest_s']:.2f} "
+            f"| {n / r['tag_s']:,.0f} | {n / r['blank_tokenize_s']:,.0f} | {r['blank_tokenize_s'] / r['tag_s']:.2f} "
+            f"| {r['engage_s']:.2f} | {r['digest_s']:.2f} | {r['run_once_s']:.1f} | {r['peak_rss_mb']:,.0f} |")
+    return "\n".join(lines)
+
+
+def plot(results: list[dict], path: Path) -> bool:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    sizes = [r["posts"] for r in results]
+    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
+    for key, label in (("ingest_s", "ingest"), ("tag_s", "tag"), ("engage_s", "engage"), ("digest_s", "digest"),
+                       ("run_once_s", "whole run"), ("raw_insert_s", "raw Arrow insert"),
+                       ("blank_tokenize_s", "blank spaCy")):
+        ax.plot(sizes, [max(r[key], 1e-3) for r in results], marker="o", label=label,
+                linestyle="--" if key in ("raw_insert_s", "blank_tokenize_s") else "-")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("posts")
+    ax.set_ylabel("seconds")
+    ax.set_title("listenwell: cost per stage (log-log; slope 1 = linear)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    return True
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--processes", type=int, default=1, help="processes for the tagging stage")
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/listenwell-bench"))
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/ alone")
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(measure_one(args.one, args.processes, args.cache)))
+        return
+    results = []
+    for size in args.sizes:
+        proc = subprocess.run([sys.executable, __file__, "--one", str(size), "--processes", str(args.processes),
+                               "--cache", str(args.cache)], capture_output=True, text=True, cwd=ROOT)
+        if proc.returncode != 0:
+            sys.exit(f"size {size} failed:\n{proc.stderr[-3000:]}")
+        results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        print(json.dumps(results[-1]), flush=True)
+    command = "bench/run.py " + " ".join(sys.argv[1:])
+    text = table(results, command)
+    print(text)
+    if args.no_write:
+        return
+    doc = ROOT / "docs" / "benchmarks.md"
+    body = doc.read_text() if doc.exists() else "# Benchmarks\n"
+    section = f"{BEGIN}\n{text}\n\n![cost per stage](bench.png)\n{END}"
+    if BEGIN in body:
+        body = body[:body.index(BEGIN)] + section + body[body.index(END) + len(END):]
+    else:
+        body = body.rstrip() + "\n\n## Scale: 10k → 1M posts\n\n" + section + "\n"
+    doc.write_text(body)
+    plot(results, ROOT / "docs" / "bench.png")
+
+
+if __name__ == "__main__":
+    main()
