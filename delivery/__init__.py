@@ -1,0 +1,3 @@
+from delivery.errors import DeliveryError
+
+__all__ = ["DeliveryError"]

@@ -203,3 +203,28 @@ def write_digest(config, db: Database, day: date | None = None, out_dir: Path | 
     html_path.write_text(html, encoding="utf-8")
     text_path.write_text(text, encoding="utf-8")
     return DigestFiles(html_path, text_path, day)
+
+
+CHART_CID = "digest-chart"
+
+
+def send_digest(config, db: Database, day: date | None = None) -> dict[str, Any]:
+    """Email the digest to the configured recipients: HTML with the chart as an attached PNG
+    (mail clients drop inline SVG) and a plain-text alternative."""
+    from delivery.chart_png import chart_png
+    from delivery.email import send_email
+
+    smtp, recipients = config.digest.smtp, config.digest.recipients
+    if smtp is None or not recipients:
+        raise ValueError("digest.smtp and digest.recipients must be set in config.yaml to send the digest")
+    day = day or default_day(config)
+    context = gather(config, db, day)
+    email_context = context | {
+        "chart_svg": f'<img src="cid:{CHART_CID}" width="560" height="140" alt="Posts per day, last 14 days" '
+                     f'style="max-width:100%;height:auto;display:block;border:0;">'
+    }
+    html, text = render(email_context)
+    subject = f"Listening digest · {config.me.name} · {day:%a %-d %b}"
+    message_id = send_email(smtp, recipients=recipients, subject=subject, text=text, html=html,
+                            images={CHART_CID: chart_png(context["series"])})
+    return {"day": day, "recipients": recipients, "message_id": message_id, "subject": subject}

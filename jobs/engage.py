@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engagement.alerts import raise_alerts
+from engagement.alerts import raise_alerts, raise_timed_alerts
 from engagement.interactions import derive_interactions
 from engagement.queue import close_answered, suggest_replies
 from jobs.tag import set_stage_cursor, stage_cursor
@@ -28,5 +28,6 @@ def engage_new_posts(config, db: Database) -> EngageResult:
         suggestions = suggest_replies(config, con, lo, hi) if hi > lo else 0
         answered = close_answered(con, now)
         alerts = raise_alerts(config, con, lo, hi) if hi > lo else 0
+        alerts += raise_timed_alerts(config, con)  # unanswered questions and spikes: the clock moves
         set_stage_cursor(con, "engage", hi, now)
     return EngageResult(interactions, suggestions, answered, alerts)

@@ -5,6 +5,7 @@ import json
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
@@ -40,12 +41,24 @@ class RunSummary:
         }
 
 
-def record_job(db: Database, job: str, started: float, status: str, counts: dict, error: str | None, now) -> None:
+def record_job(
+    db: Database, job: str, started, status: str, counts: dict, error: str | None, now,
+    *, run_id: str | None = None, finished: datetime | None = None,
+) -> str:
+    """Write one `job_runs` row; with the same ``run_id`` again, replace it (a 'running' row, then its end).
+
+    ``started`` is the start time when it is a datetime (else ``now`` is used); ``finished`` defaults to
+    ``now``, and stays empty while ``status`` is 'running'. Returns the run id.
+    """
+    started_at = started if isinstance(started, datetime) else now
+    finished_at = finished if finished is not None else (None if status == "running" else now)
+    run_id = run_id or uuid.uuid4().hex
     with db.transaction() as con:
         con.execute(
-            "INSERT INTO job_runs VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [uuid.uuid4().hex, job, now, now, status, json.dumps(counts, default=str), error],
+            "INSERT OR REPLACE INTO job_runs VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [run_id, job, started_at, finished_at, status, json.dumps(counts, default=str), error],
         )
+    return run_id
 
 
 def run_once(
@@ -60,6 +73,7 @@ def run_once(
 ) -> RunSummary:
     summary = RunSummary()
     started = time.perf_counter()
+    started_at = datetime.now(timezone.utc)  # job_runs keeps wall-clock times, even with reference_time pinned
     sync_key_clients(db, config.key_clients, config.me, config.now())
 
     t = time.perf_counter()
@@ -85,5 +99,6 @@ def run_once(
         summary.seconds["digest"] = round(time.perf_counter() - t, 3)
     summary.seconds["total"] = round(time.perf_counter() - started, 3)
     status = "ok" if not summary.failed_sources else "partial"
-    record_job(db, "run-once", started, status, summary.counts(), None, config.now())
+    record_job(db, "run-once", started_at, status, summary.counts(), None, config.now(),
+               finished=datetime.now(timezone.utc))
     return summary

@@ -73,24 +73,39 @@ def run(state: State, once: bool, only: tuple[str, ...], no_digest: bool, proces
 @main.command()
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Day to summarise (default: today).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Folder to write into.")
+@click.option("--send", is_flag=True, help="Also email it to digest.recipients through digest.smtp.")
 @click.option("--json", "as_json", is_flag=True, help="Print the written paths as JSON.")
 @pass_state
-def digest(state: State, day: datetime | None, out_dir: str | None, as_json: bool) -> None:
-    """Write the daily listening digest (HTML and plain text) for a day.
+def digest(state: State, day: datetime | None, out_dir: str | None, send: bool, as_json: bool) -> None:
+    """Write the daily listening digest (HTML and plain text) for a day, and optionally email it.
 
     \b
     Example:
       listenwell digest --date 2026-11-20 --out /tmp/digests
+      listenwell digest --send
     """
     from pathlib import Path
 
-    from delivery.digest import write_digest
+    from delivery.digest import send_digest, write_digest
 
+    config = state.config
+    if send and (config.digest.smtp is None or not config.digest.recipients):
+        raise ListenwellError("--send needs digest.smtp and digest.recipients in the config")
     with state.db() as db:
-        files = write_digest(state.config, db, day.date() if day else None, Path(out_dir) if out_dir else None)
+        files = write_digest(config, db, day.date() if day else None, Path(out_dir) if out_dir else None)
+        sent = None
+        if send:
+            from delivery import DeliveryError
+
+            try:
+                sent = send_digest(config, db, files.day)
+            except DeliveryError as exc:
+                raise ListenwellError(f"the digest was written to {files.html} but not sent: {exc}") from None
     if as_json:
-        print_json({"day": files.day, "html": str(files.html), "text": str(files.text)})
+        print_json({"day": files.day, "html": str(files.html), "text": str(files.text), "sent": sent})
         return
+    if sent:
+        click.echo(f"sent to {', '.join(sent['recipients'])}")
     click.echo(f"digest for {files.day}: {files.html}\nplain text: {files.text}")
 
 

@@ -123,3 +123,42 @@ def eval_cmd(file: Path, model_dir: Path | None, as_json: bool):
     click.echo(f"accuracy     {out['accuracy']:.4f}")
     click.echo(f"f1_pn        {out['f1_pn']:.4f}")
     click.echo(f"posts_per_s  {out['posts_per_s']:.0f}")
+
+
+@nlp_group.command(
+    "eval-moments",
+    help="""Score the moment and intent detectors on a labelled FILE of posts.
+
+    FILE has one post per line: labels<TAB>addressed_to_us (0/1)<TAB>text, where
+    labels are comma-separated moment types and intents ('!type' marks a hard
+    negative, '-' none). Default: the bundled set tests/data/moments_eval.tsv.
+    Prints precision, recall and F1 per type and micro-averaged overall, for the
+    dev split and the held-out split (every third post), with the real
+    sentiment model scoring intents.
+
+    \b
+    Example:
+      listenwell nlp eval-moments
+      listenwell nlp eval-moments tests/data/moments_eval.tsv --json
+    """,
+)
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as one JSON object.")
+@click.option("--errors", "show_errors", type=click.Choice(["dev", "heldout"]), default=None,
+              help="Also list the posts of this split the detectors got wrong.")
+def eval_moments_cmd(file: Path | None, as_json: bool, show_errors: str | None):
+    from nlp.moments_eval import evaluate, format_table
+
+    try:
+        result = evaluate(file)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise click.ClickException(str(e))
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    click.echo(format_table(result))
+    if show_errors:
+        click.echo(f"\nerrors ({show_errors}):")
+        for err in result["errors"][show_errors]:
+            click.echo(f"  line {err['line']}: missed={','.join(err['missed']) or '-'} "
+                       f"extra={','.join(err['extra']) or '-'}  {err['text']}")

@@ -209,12 +209,26 @@ class Schedule(Strict):
 
 
 class Smtp(Strict):
-    host: str
+    host: str = Field(min_length=1)
     port: int = Field(default=587, ge=1, le=65535)
     security: Literal["starttls", "ssl", "none"] = "starttls"
-    username_env: EnvName | None = None
+    username_env: EnvName | None = Field(default=None, description="default: log in as the sender address")
     password_env: EnvName | None = None
-    sender: str
+    sender: str = Field(description="the From address: listening@example.com or 'Listenwell <listening@example.com>'")
+
+    @field_validator("sender")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        if not re.fullmatch(r"(?:[^<>@\r\n]*<)?[^@\s<>]+@[^@\s<>]+>?", value.strip()):
+            raise ValueError("expected an email address such as listening@example.com")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _no_cleartext_password(self) -> "Smtp":
+        if self.security == "none" and self.password_env and self.host not in ("127.0.0.1", "localhost", "::1"):
+            raise ValueError("security 'none' would send the password unencrypted: use starttls or ssl "
+                             "(none only for 127.0.0.1/localhost)")
+        return self
 
 
 class Digest(Strict):
@@ -225,14 +239,78 @@ class Digest(Strict):
 
 
 class Alerts(Strict):
+    class QuietHours(Strict):
+        """A nightly window (schedule.timezone) when alerts wait; they go out when it ends."""
+
+        start: time
+        end: time
+
+        @field_validator("start", "end", mode="before")
+        @classmethod
+        def _hh_mm(cls, value: Any) -> time:
+            if isinstance(value, time):
+                return value
+            match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", value) if isinstance(value, str) else None
+            if not match or int(match[1]) > 23 or int(match[2]) > 59:
+                raise ValueError('expected a time "HH:MM" in quotes, such as "22:00"')
+            return time(int(match[1]), int(match[2]))
+
+        @model_validator(mode="after")
+        def _not_empty(self) -> "Alerts.QuietHours":
+            if self.start == self.end:
+                raise ValueError("start and end are the same time; remove quiet_hours to have none")
+            return self
+
+        def contains(self, moment: time) -> bool:
+            if self.start < self.end:
+                return self.start <= moment < self.end
+            return moment >= self.start or moment < self.end  # spans midnight
+
+    class Spike(Strict):
+        """Today's volume or negative share, per topic and overall, against the trailing days."""
+
+        enabled: bool = True
+        baseline_days: int = Field(default=14, ge=3, le=365)
+        z: float = Field(default=3.0, gt=0, description="how many standard deviations above the baseline")
+        min_count: int = Field(default=5, ge=1, description="fewer posts (or negative posts) today never spike")
+
     key_client_negative: bool = True
     key_client_question: bool = True
     key_client_moment: bool = True
+    unanswered_question: bool = True
+    unanswered_question_hours: int = Field(default=24, ge=1, description="a question to us with no reply this long")
     negative_threshold: float = Field(default=-0.35, ge=-1, le=0)
-    channels: list[Literal["console", "email", "webhook"]] = ["console"]
+    spike: Spike = Spike()
+    channels: list[Literal["console", "email", "webhook"]] = Field(default=["console"], min_length=1)
+    email_recipients: list[str] = []
+    smtp: Smtp | None = Field(default=None, description="default: digest.smtp")
     webhook_url_env: EnvName | None = None
+    webhook_format: Literal["slack", "json"] = "slack"
+    quiet_hours: QuietHours | None = None
     max_per_hour: int = Field(default=20, ge=1)
+    max_attempts: int = Field(default=10, ge=1, le=100, description="a channel that failed this often stays failed")
     max_age_hours: int = Field(default=72, ge=1, description="older posts never alert (a first backfill stays quiet)")
+
+    @field_validator("channels")
+    @classmethod
+    def _unique_channels(cls, values: list[str]) -> list[str]:
+        return list(dict.fromkeys(values))
+
+    @field_validator("email_recipients")
+    @classmethod
+    def _addresses(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not re.fullmatch(r"[^@\s<>,]+@[^@\s<>,]+", value.strip()):
+                raise ValueError(f"expected email addresses such as ops@example.com (got {value!r})")
+        return [v.strip() for v in values]
+
+    @model_validator(mode="after")
+    def _channels_configured(self) -> "Alerts":
+        if "email" in self.channels and not self.email_recipients:
+            raise ValueError("channel 'email' needs email_recipients (and smtp here or in digest.smtp)")
+        if "webhook" in self.channels and not self.webhook_url_env:
+            raise ValueError("channel 'webhook' needs webhook_url_env: the NAME of the variable holding the URL")
+        return self
 
 
 class Engagement(Strict):
@@ -250,6 +328,15 @@ class Storage(Strict):
     path: str = "data/listenwell.duckdb"
 
 
+class Web(Strict):
+    password_hash_env: EnvName = Field(
+        default="LISTENWELL_WEB_PASSWORD_HASH",
+        description="environment variable holding the login password's hash (`listenwell serve --hash-password`); "
+                    "when it is unset, `serve` generates a login token at first start and prints it once",
+    )
+    session_hours: int = Field(default=12, ge=1, le=24 * 30, description="a login lasts this long")
+
+
 class Config(Strict):
     me: Me
     key_clients: list[KeyClient] = []
@@ -261,6 +348,7 @@ class Config(Strict):
     engagement: Engagement = Engagement()
     sending: Sending = Sending()
     storage: Storage = Storage()
+    web: Web = Web()
     reference_time: datetime | None = Field(
         default=None,
         description="pins 'now' (for the bundled samples and tests); leave unset in real use",

@@ -1,6 +1,11 @@
 """What a post wants from us: a question, a complaint, praise, purchase intent, churn risk.
 
 Pure functions over text and a sentiment score; the spaCy component is glue.
+
+Each intent has strong cues (unambiguous phrasing: "still no response", "cancelling our subscription")
+that fire on their own, and weak cues (single words such as "error", "love", "leaving") that need the
+sentiment score or the post being addressed to us to agree. Rhetorical questions, sarcastic praise,
+thanks to friends and followers, and resolved problems ("fixed the broken export") are filtered out.
 """
 from __future__ import annotations
 
@@ -8,49 +13,183 @@ import re
 
 INTENTS = ("question", "complaint", "praise", "purchase_intent", "churn_risk")
 
+# ----------------------------------------------------------------------------------------- question
+_Q_WORDS = (r"how|what|what's|why|when|where|which|who|can|could|does|do|did|is|are|will|would|should|any(?:one|body)|"
+            r"has anyone|have you|is there|are there|someone|somebody")
 _QUESTION_START = re.compile(
-    r"(^|[.!?]\s+|\n)\s*(how|what|why|when|where|which|who|can|could|does|do|is|are|will|would|should|any(one|body)|has anyone)\b[^.!?\n]*\?",
+    rf"(?:^|[.!?,:;]\s*|\n|@\w+\s+|\b(?:hey|hi|so|ok|also|and|but|quick q(?:uestion)?:?)\s+)\s*(?:{_Q_WORDS})\b"
+    r"[^.!?\n]*\?",
     re.IGNORECASE,
 )
 _QUESTION_ANY = re.compile(r"\?\s*($|[\s#@)])")
-_ASK = re.compile(r"\b(any (tips|advice|ideas|recommendations)|wondering (if|whether|how)|help me|is there a way|how do i|how can i)\b", re.I)
-_COMPLAINT = re.compile(
-    r"\b(broken|bug|crash(ed|es|ing)?|outage|down again|not working|doesn'?t work|stopped working|fail(ed|ing|s)?|"
-    r"error|terrible|awful|worst|frustrat\w+|disappoint\w+|unacceptable|still waiting|no (response|reply)|"
-    r"nobody (answers|replied|responds)|overcharg\w+|refund|slow(er)? than|waste of|annoy\w+|ridiculous|useless)\b",
+_ASK = re.compile(
+    r"\b(any (tips|advice|ideas|recommendations|recs|suggestions)|wondering (if|whether|how)|help me|is there a way|"
+    r"how do i|how can i|how do we|quick q(uestion)?\b|(what'?s|what is) the (best|easiest|right|fastest) way to|"
+    r"(suggestions|recommendations|recs|ideas|tips|advice|thoughts)\s*\?|"
+    r"who should i (contact|ask|talk to)|(where|how) (can|do|should) i (find|get|start))",
+    re.I,
+)
+# A question to us without a question mark: "@fernhillhq what role does it need"
+_ASK_TO_US = re.compile(
+    r"(?:^|[.!?]\s+|\n|@\w+\s+)(?:how|what|which|where|when|who|can|could|does|do|is there|are there)\s+"
+    r"(?!a\b|an\b|the hell\b)\w+\s+\w+", re.I)
+_RHETORICAL = re.compile(
+    r"\b(?:who knew|guess (?:who|what)|who else|ever wonder(?:ed)?|can you believe|what'?s the point|"
+    r"how did (?:we|i) (?:ever )?(?:live|survive|manage|cope|do)|why (?:does|do|is|are) (?:every|it always)|"
+    r"what could (?:possibly )?go wrong|how hard can it be|am i the only one|isn'?t it|right\?$)[^?]*\?",
+    re.I,
+)
+_QUOTED_QUESTION = re.compile(r"[\"“][^\"”]*\?[\"”]|[\"“][^\"”]*[\"”]\s*[—–-]\s*me\b", re.I)
+
+# ---------------------------------------------------------------------------------------- complaint
+_COMPLAINT_STRONG = re.compile(
+    r"\b(broken|not working|doesn'?t work|stopped working|unusable|unacceptable|still waiting|"
+    r"no (response|reply|answer)|nobody (answers|replied|responds|has replied)|overcharg\w+|charged (us|me) twice|"
+    r"double[- ]charged|canned (replies|responses)|waste of|ridiculous|useless|terrible|awful|worst|"
+    r"frustrat\w+|disappoint\w+|annoy\w+|sick of|fed up|last straw|gone downhill|went downhill|getting worse|"
+    r"is a joke|laggy|keeps? (crashing|freezing|failing|breaking|eating|losing|dropping|disconnecting|logging me out|"
+    r"timing out)|won'?t (load|open|sync|work|connect|save|export|let me)|can'?t (log ?in|login|access|export|"
+    r"connect) |login loop|please fix|fix (this|it) already|(is|are|got|getting) (so|really|very|painfully) slow|"
+    r"how slow|too slow|painfully slow|slow(er)? than|getting old|out of hand|too expensive|overpriced|price hike|"
+    r"rip-?off|thanks for nothing|(would|do|will|could) not recommend|(wouldn'?t|don'?t|can'?t) recommend|"
+    r"(isn'?t|not|still not) fixed|still broken|down again|\d+\s*(days|weeks) (and )?still|"
+    r"(arrived|came) (broken|damaged|warped|cracked)|warped|soggy|"
+    r"(update|release|upgrade|patch|version|change) (\w+ )?(broke|breaks)|this broke|"
+    r"(flight|train|order|delivery) (was |got )?(cancel+ed|delayed|lost)|"
+    r"love how [^.!?]{0,40}(crash|break|fail|freez|los|delet|crap))",
     re.IGNORECASE,
 )
-_PRAISE = re.compile(
-    r"\b(thank(s| you)|kudos|shout[- ]?out|love (it|this|the|how|that|your)|amazing|awesome|brilliant|fantastic|"
-    r"great (job|work|support|team|product)|well done|impressed|game[- ]?changer|life[- ]?saver|recommend(ed)?)\b",
+# product-problem words: a complaint when the post is negative or addressed to us
+_COMPLAINT_WEAK = re.compile(
+    r"\b(bugs?|buggy|crash(ed|es|ing)?|outages?|fail(ed|ing|s)?|errors?( out)?|refund|flak(ed|y|ing)|glitch\w*|"
+    r"(?<![$€£~])(404|500|502|503)s?(?! ?(?:/|per|a month|users|seats|rows))|timeouts?|times out|disconnect\w*)\b",
     re.IGNORECASE,
 )
+# vaguer trouble words: only when the post is addressed to us
+_COMPLAINT_TO_US = re.compile(r"\b(down|slow|issues?|problems?|confus\w+|stuck|lost|missing|again|wrong)\b", re.I)
+# a problem reported as solved is not a complaint: "fixed the broken export", "no complaints"
+_RESOLVED = re.compile(
+    r"\b(fixed|resolved|sorted|solved|squashed|cut|no more|no complaints|without (any )?(issues|problems))\b"
+    r"[^.!?]{0,30}$", re.I)
+
+# ------------------------------------------------------------------------------------------- praise
+_PRAISE_STRONG = re.compile(
+    r"\b(thank(s| you)|kudos|shout[- ]?out|game[- ]?changer|life[- ]?saver|that'?s how you do|"
+    r"keeps getting better|never looked back|(would|highly|definitely|10/10 would) recommend|"
+    r"the best (\w+ )?(i'?ve|we'?ve) (ever )?(used|seen|dealt with|had)|most reliable|saved (me|us) "
+    r"(so many|hours|days|a ton)|nice work|great (job|work|support|team|product)|well done|"
+    r"exactly what (we|i|our \w+) needed|love (it|this|your)\b|"
+    r"(really )?appreciate (it|the|your|you))\b",
+    re.IGNORECASE,
+)
+# compliments that need a product, feature or support team in the sentence (or the post addressed to us):
+# "the new filters are so good" is praise, "the Q&A was great" and "I feel great" are not
+_PRAISE_WEAK = re.compile(
+    r"\b((is|are|was|were|looks?) (so |really |just |genuinely |absolutely )?(great|excellent|fantastic|brilliant|"
+    r"amazing|awesome|superb|beautiful|gorgeous|slick|solid|good)|(so|really|super|insanely|incredibly) (good|great|"
+    r"nice|useful|helpful|fast|smooth|easy)|amazing|awesome|brilliant|fantastic|impressed|gorgeous|beautiful|slick|"
+    r"superb|excellent|delightful|recommend(ed)?|reliable|love(?! to))\b",
+    re.IGNORECASE,
+)
+_PRODUCT = re.compile(
+    r"\b(app|tool|product|support|team|feature|features|update|release|version|dashboards?|charts?|maps?|ui|ux|"
+    r"onboarding|docs|api|integration|connector|service|platform|filters?|exports?|editor|reports?|view|"
+    r"plan|pricing|customer service)\b|@\w+", re.I)
+# thanks and compliments that are not about a product or company
+_NOT_PRAISE = re.compile(
+    r"\bthank(s| you)( so much)?( to)? (all|everyone|every one|everybody|y'?all|you all|all of you|backers|"
+    r"contributors|friends|folks|followers|the \d+|all \d+|every customer)\b|"
+    r"\bthank(s| you) for (everything|nothing|(all )?the (lovely|kind|sweet|birthday) (messages|wishes|words))\b|"
+    r"\b(amazing|awesome|impressive|incredible) (how|that)\b|"
+    r"\b(my|our) (amazing|awesome|brilliant|wonderful|fantastic) (mum|mom|dad|wife|husband|partner|team|"
+    r"friends?|family|kids?|son|daughter|parents)\b",
+    re.I,
+)
+
+# ---------------------------------------------------------------------------------- purchase intent
 _PURCHASE = re.compile(
-    r"\b(looking for (a|an)? ?\w* ?(tool|alternative|platform|solution|vendor)|alternatives? to|recommend (a|an|any)|"
-    r"pricing|how much (does|is)|free trial|demo|evaluating|shortlist|want to buy|budget for|quote)\b",
+    r"\b((looking|searching|shopping) for (a|an|some)? ?(new |good |better |cheap(er)? |simple )?([\w-]+ ){0,2}"
+    r"(tool|alternative|platform|solution|vendor|software|app|service)|alternatives? to|"
+    r"(need|want) (a|an) (new |good |better |cheap(er)? |simple )?([\w-]+ ){0,2}(tool|platform|solution|software|"
+    r"app)|recommend (a|an|any)|how much (does|is|for)|free trial|trial(l)?ing|"
+    r"(get|book|schedule|request|set up|see|want) a demo|demo (for|of) (our|my)|evaluating|shortlisting|"
+    r"want to buy|(going|about|ready|plan(ning)?) to (buy|purchase|sign up|subscribe|upgrade)|gonna buy|"
+    r"we'?re buying|budget for|(get|request|send (me|us)) a quote|(do you|does it) (offer|have) [\w ]{0,20}"
+    r"(pricing|discount|plan)|(what'?s|what is|any) (the )?(pricing|price|cost)|referral code|discount code|"
+    r"promo code|licen[cs]es for|on (our|my|the) shortlist|worth (it|the money|paying for)[^.!]*\?)",
     re.IGNORECASE,
 )
-_CHURN = re.compile(
-    r"\b(switch(ing|ed)? (to|away|from)|cancel+(ing|ed|ling)?( my| our)? (subscription|account|plan|contract)?|"
-    r"moving (away )?from|migrat(e|ing) (off|away|from)|leaving|not renewing|won'?t renew|done with|"
-    r"looking (at|for) alternatives)\b",
+_NOT_PURCHASE = re.compile(r"\b(not in the market|not looking|don'?t need|happy where we are)\b", re.I)
+
+# --------------------------------------------------------------------------------------- churn risk
+_CHURN_STRONG = re.compile(
+    r"\b(cancel+(ing|ed|ling)?( my| our)? (subscription|account|plan|contract|membership|seats?|licen[cs]es?)|"
+    r"switch(ing|ed)? away from|not renewing|won'?t (be )?renew(ing)?|(moving|migrating|switching|move|migrate) "
+    r"(away )?(off|out of)|(moving|migrating|switching|porting) (our|my|all|the) ([\w-]+ ){0,2}(from|off)|"
+    r"(delete|close|deactivate|cancel) (my|our) (account|workspace|subscription|data)|"
+    r"last day on (the|this) (platform|tool|product|service)|exported (all )?(our|my) [\w ]{0,30}out of|"
+    r"try something else|look(ing)? (at|for|into) (other options|alternatives|something else)|"
+    r"(contract|subscription|plan) (with \w+ )?(is up|ends|runs out))\b",
     re.IGNORECASE,
 )
+_CANCEL = re.compile(r"\bcancel+(ing|ed|ling|s)?\b", re.I)
+_CHURN_WEAK = re.compile(
+    r"\b(switch(ing|ed)? (to|from)|moving (away )?from|migrat(e|ing) (off|away|from)|"
+    r"leaving|done with|(looking|look) (at|for) alternatives)\b",
+    re.IGNORECASE,
+)
+_NOT_CHURN = re.compile(r"\b(almost|nearly|glad we didn'?t|no plans to|not (switching|leaving|cancel\w*))\b", re.I)
+
+
+def _is_question(text: str, addressed_to_us: bool) -> bool:
+    cleaned = _QUOTED_QUESTION.sub(" ", _RHETORICAL.sub(" ", text))
+    if _QUESTION_START.search(cleaned) or _ASK.search(cleaned):
+        return True
+    if addressed_to_us and (_QUESTION_ANY.search(cleaned) or _ASK_TO_US.search(cleaned)):
+        return True
+    return False
+
+
+def _weak_praise(text: str, addressed_to_us: bool) -> bool:
+    for m in _PRAISE_WEAK.finditer(text):
+        if addressed_to_us:
+            return True
+        s = max(text.rfind(".", 0, m.start()), text.rfind("!", 0, m.start()), text.rfind("?", 0, m.start())) + 1
+        e = min((i for i in (text.find(".", m.end()), text.find("!", m.end()), text.find("?", m.end())) if i >= 0),
+                default=len(text))
+        if _PRODUCT.search(text, s, e):
+            return True
+    return False
+
+
+def _complaint_cues(text: str, pattern: re.Pattern[str]) -> int:
+    """Cues of ``pattern`` not reported as already fixed."""
+    return sum(1 for m in pattern.finditer(text) if not _RESOLVED.search(text[max(0, m.start() - 40): m.start()]))
 
 
 def detect_intents(text: str, sentiment: float | None = None, addressed_to_us: bool = False) -> list[str]:
     """Intents in a stable order. Sentiment sharpens complaint/praise; questions need a real ask."""
     found: list[str] = []
-    if _QUESTION_START.search(text) or _ASK.search(text) or (addressed_to_us and _QUESTION_ANY.search(text)):
+    if _is_question(text, addressed_to_us):
         found.append("question")
     negative = sentiment is not None and sentiment <= -0.25
     positive = sentiment is not None and sentiment >= 0.25
-    if _COMPLAINT.search(text) and not positive or (addressed_to_us and sentiment is not None and sentiment <= -0.6):
+    strong_complaint = _complaint_cues(text, _COMPLAINT_STRONG) > 0
+    weak_complaint = _complaint_cues(text, _COMPLAINT_WEAK) > 0
+    praise_text = _NOT_PRAISE.sub(" ", text)
+    strong_praise = _PRAISE_STRONG.search(praise_text) is not None
+    complaint = strong_complaint or (weak_complaint and negative) or (addressed_to_us and not positive and (
+        weak_complaint or _complaint_cues(text, _COMPLAINT_TO_US) > 0
+        or (sentiment is not None and sentiment <= -0.6 and not strong_praise)))
+    if complaint:
         found.append("complaint")
-    if _PRAISE.search(text) and not negative:
+    if not strong_complaint and (strong_praise or (not negative and not complaint and _weak_praise(praise_text,
+                                                                                                   addressed_to_us))):
         found.append("praise")
-    if _PURCHASE.search(text):
+    if _PURCHASE.search(text) and not _NOT_PURCHASE.search(text):
         found.append("purchase_intent")
-    if _CHURN.search(text) and (addressed_to_us or negative or "switch" in text.lower() or "cancel" in text.lower()):
+    if not _NOT_CHURN.search(text) and (
+            _CHURN_STRONG.search(text) or (_CANCEL.search(text) and addressed_to_us)
+            or (_CHURN_WEAK.search(text) and (addressed_to_us or (negative and complaint)))):
         found.append("churn_risk")
     return found

@@ -217,4 +217,29 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE identities ADD COLUMN follower_seen_at TIMESTAMPTZ;  -- last walk of our followers that saw them
         """,
     ),
+    (
+        "0004_alert_delivery",
+        """
+        -- alerts: when an alert was handed to its channels (quiet hours and the hourly cap hold it until then),
+        -- its order in the queue (key clients first) and the rule's own facts (spike numbers, tier, …)
+        ALTER TABLE alerts ADD COLUMN released_at TIMESTAMPTZ;
+        ALTER TABLE alerts ADD COLUMN priority INTEGER NOT NULL DEFAULT 9;   -- 1..5 = key-client tier
+        ALTER TABLE alerts ADD COLUMN details JSON;
+        -- alerts already handled by the console-only delivery are not sent again
+        UPDATE alerts SET released_at = coalesce(delivered_at, created_at) WHERE delivery_status <> 'pending';
+
+        -- one row per alert and channel: a channel that succeeded is never sent again
+        CREATE TABLE alert_deliveries (
+            alert_id         VARCHAR NOT NULL,
+            channel          VARCHAR NOT NULL,      -- console | email | webhook
+            status           VARCHAR NOT NULL,      -- pending | delivered | failed (after max_attempts)
+            attempts         INTEGER NOT NULL DEFAULT 0,
+            last_error       VARCHAR,
+            last_attempt_at  TIMESTAMPTZ,
+            delivered_at     TIMESTAMPTZ,
+            external_id      VARCHAR,               -- the email's Message-ID
+            PRIMARY KEY (alert_id, channel)
+        );
+        """,
+    ),
 ]

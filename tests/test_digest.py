@@ -52,3 +52,48 @@ def test_digest_command_for_a_past_day_writes_both_files(bundled_run: Path, tmp_
     assert result.exit_code == 0, result.output
     assert (tmp_path / "digest-2026-11-19.html").exists()
     assert (tmp_path / "digest-2026-11-19.txt").exists()
+
+
+def test_digest_send_arrives_with_text_html_and_the_chart_inline(bundled_run: Path, tmp_path: Path, monkeypatch):
+    import shutil
+    from email import message_from_bytes
+    from email.policy import default as default_policy
+
+    import yaml
+
+    from tests.test_email import PASSWORD, USER, run_server
+
+    monkeypatch.setenv("TEST_SMTP_USER", USER)
+    monkeypatch.setenv("TEST_SMTP_PASSWORD", PASSWORD)
+    sink, controller = run_server(auth_require_tls=False)
+    try:
+        work = tmp_path / "run"
+        shutil.copytree(bundled_run.parent, work)
+        config = yaml.safe_load((work / "config.yaml").read_text())
+        config["digest"]["recipients"] = ["ana@fernhill.example", "bo@fernhill.example"]
+        config["digest"]["smtp"] = {"host": "127.0.0.1", "port": controller.port, "security": "none",
+                                    "username_env": "TEST_SMTP_USER", "password_env": "TEST_SMTP_PASSWORD",
+                                    "sender": "listenwell <digest@fernhill.example>"}
+        (work / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+        result = CliRunner().invoke(main, ["--config", str(work / "config.yaml"), "digest", "--date", "2026-11-20",
+                                           "--send"])
+        assert result.exit_code == 0, result.output
+    finally:
+        controller.stop()
+    assert len(sink.envelopes) == 1
+    envelope = sink.envelopes[0]
+    assert sorted(envelope.rcpt_tos) == ["ana@fernhill.example", "bo@fernhill.example"]
+    msg = message_from_bytes(envelope.original_content, policy=default_policy)
+    assert msg.get_content_type() == "multipart/alternative"
+    assert "Listening digest" in msg["Subject"] and "Fernhill Analytics" in msg["Subject"]
+    text = msg.get_body(("plain",)).get_content()
+    html_part = msg.get_body(("html",))
+    html = html_part.get_content()
+    assert "A PERSONAL TOUCH" in text and "Priya" in text
+    assert 'src="cid:digest-chart"' in html and "<svg" not in html  # mail clients drop SVG
+    images = [p for p in msg.walk() if p.get_content_type() == "image/png"]
+    assert len(images) == 1 and images[0]["Content-ID"] == "<digest-chart>"
+    png = images[0].get_content()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 500
+    assert "&lt;script&gt;" in html or "<script>" not in html
+    assert 'id="reach-out"' in html and 'id="queue"' in html
