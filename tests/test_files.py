@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -242,8 +241,8 @@ def test_bundled_blog_and_config_files_exist():
     assert all({"keywords", "phrases", "hashtags"} <= set(t) for t in cfg["topics"].values())
 
 
-@pytest.mark.slow
-def test_parse_speed_x_pages(tmp_path):
+def test_many_pages_stream_to_the_exact_count(tmp_path):
+    """Throughput is measured in bench/ (never asserted in a test); here only that every tweet comes through."""
     page = json.loads((EXAMPLES / "x" / "search.jsonl").read_text().splitlines()[0])
     f = tmp_path / "big.jsonl"
     with open(f, "w") as fh:
@@ -252,12 +251,8 @@ def test_parse_speed_x_pages(tmp_path):
             p["data"] = [dict(t, id=str(int(t["id"]) + i)) for t in page["data"]]
             fh.write(json.dumps(p) + "\n")
     c = FilesCollector("bench", [f], our_handles=OURS)
-    start = time.perf_counter()
-    n = sum(1 for i in c.fetch({}) if isinstance(i, Post))
-    rate = n / (time.perf_counter() - start)
-    assert n == 500 * len(page["data"])
-    # target is >= 50,000 posts/s on one idle core; leave headroom for busy CI machines
-    assert rate >= 25_000, f"{rate:,.0f} posts/s"
+    ids = [i.native_id for i in c.fetch({}) if isinstance(i, Post)]
+    assert len(ids) == 500 * len(page["data"])
 
 
 def test_platform_formats_restrict_detection(tmp_path):
