@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast bench install clean
+.PHONY: run test test-fast bench screenshots install clean
 
 run: $(STAMP)  ## collect the bundled samples, tag, engage, alert and write the digest
 	$(BIN)/listenwell run --once
@@ -14,6 +14,9 @@ test: $(STAMP)  ## the test suite (slow tests included; CI runs this)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
+
+screenshots: $(STAMP)  ## refresh docs/screenshots/ from the web tests
+	LISTENWELL_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/test_web.py
 
 bench: $(STAMP)  ## the scale benchmark at 10k and 100k posts (see bench/run.py for 1M)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

@@ -501,11 +501,13 @@ class SchedulerJobs:
             return JobOutcome("partial", counts, "digest written but not e-mailed: this version has no "
                                                  "delivery.digest.send_digest")
         try:
-            send(config, db, day)
+            sent = send(config, db, day)
         except Exception as exc:
             log.error("digest: e-mail failed:\n%s", redact(traceback.format_exc(), self._secrets))
             return JobOutcome("partial", counts, f"digest written but not e-mailed: {type(exc).__name__}: {exc}")
         counts.update(emailed=True, recipients=len(config.digest.recipients))
+        if isinstance(sent, dict) and sent.get("message_id"):
+            counts["message_id"] = sent["message_id"]
         return JobOutcome("ok", counts)
 
 

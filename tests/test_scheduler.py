@@ -547,8 +547,7 @@ def test_every_command_help_ends_with_an_example(name):
 def test_sigterm_finishes_the_current_job_and_exits_cleanly(bundled_config):
     from listenwell.cli import main
 
-    cmd = ([str(REPO / ".venv" / "bin" / "listenwell")] if "scheduler" in main.commands
-           else [sys.executable, "-m", "listenwell.cli_jobs"])
+    cmd = [sys.executable, "-m", "listenwell.cli" if "scheduler" in main.commands else "listenwell.cli_jobs"]
     config = load_config(bundled_config)
     proc = subprocess.Popen(cmd + ["--config", str(bundled_config), "scheduler"], cwd=bundled_config.parent,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

@@ -1,0 +1,115 @@
+"""The app factory: routes, middleware, templates and error pages."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from listenwell.web.auth import LoginSecrets, LoginThrottle, SessionSigner
+from listenwell.web.security import SessionMiddleware, safe_url
+from listenwell.web.store import Busy, NotReady, Store
+
+HERE = Path(__file__).parent
+NAV = [("queue", "/queue", "Queue"), ("reach-out", "/reach-out", "Reach out"), ("people", "/people", "People"),
+       ("digest", "/digest", "Digest"), ("sources", "/sources", "Sources")]
+
+
+def _when(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return "never"
+    return value.strftime(fmt) if hasattr(value, "strftime") else str(value)
+
+
+def make_env() -> Environment:
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True,
+                      default_for_string=True), trim_blocks=True, lstrip_blocks=True)
+    env.filters["safe_url"] = safe_url
+    env.filters["when"] = _when
+    env.filters["label"] = lambda v: str(v or "").replace("_", " ")
+    return env
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    state = request.app.state
+    session = getattr(request.state, "session", None)
+    html = state.templates.get_template(template).render(
+        request=request, csrf=session.csrf if session else "", logged_in=bool(session and session.auth),
+        flash=session.pop_flash() if session else None, nav=NAV, me=state.config.me.name,
+        path=request.url.path, sending_enabled=state.config.sending.enabled, **context)
+    return HTMLResponse(html, status_code=status)
+
+
+def back(request: Request, to: str, kind: str | None = None, message: str | None = None) -> RedirectResponse:
+    """POST → redirect → GET, with a one-time message kept in the session."""
+    if message:
+        request.state.session.set_flash(kind or "ok", message)
+    return RedirectResponse(to, status_code=303)
+
+
+async def _busy(request: Request, exc: Busy) -> Response:
+    response = render(request, "error.html", 503, title="Busy, retry in a moment",
+                      message="Another listenwell process (a run, the scheduler or a command) is writing to the "
+                              "database right now. Try again in a few seconds.", retry=True)
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+async def _not_ready(request: Request, exc: NotReady) -> Response:
+    return render(request, "error.html", 503, title="No data yet",
+                  message="There is no database yet: run `listenwell run --once` first.", retry=True)
+
+
+async def _http_error(request: Request, exc: HTTPException) -> Response:
+    titles = {403: "Forbidden", 404: "Not found", 405: "Not allowed", 429: "Too many attempts"}
+    if not hasattr(request.state, "session"):
+        return PlainTextResponse(f"{exc.status_code} {titles.get(exc.status_code, 'Error')}", exc.status_code)
+    response = render(request, "error.html", exc.status_code, title=titles.get(exc.status_code, "Error"),
+                      message=exc.detail if isinstance(exc.detail, str) else "", retry=False)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+def create_app(config, secrets: LoginSecrets, *, reads_read_only: bool = True,
+               secure_cookie: bool | None = None) -> Starlette:
+    from listenwell.web import pages_misc, pages_people, pages_queue, pages_session
+
+    signer = SessionSigner(secrets.session_key, secrets.fingerprint, config.web.session_hours)
+    routes = [
+        Route("/", lambda request: RedirectResponse("/queue", status_code=303)),
+        Route("/healthz", lambda request: PlainTextResponse("ok")),
+        *pages_session.routes(),
+        *pages_queue.routes(),
+        *pages_people.routes(),
+        *pages_misc.routes(),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(SessionMiddleware, signer=signer, secure_cookie=secure_cookie)],
+        exception_handlers={Busy: _busy, NotReady: _not_ready, HTTPException: _http_error},
+    )
+    app.state.config = config
+    app.state.store = Store(config, reads_read_only=reads_read_only)
+    app.state.templates = make_env()
+    app.state.secrets = secrets
+    app.state.signer = signer
+    app.state.throttle = LoginThrottle()
+    return app
+
+
+def post_paths(app: Starlette) -> list[str]:
+    """Every route that accepts POST (the tests send each one without a CSRF token)."""
+    return [r.path for r in app.routes if isinstance(r, Route) and "POST" in (r.methods or ())]
+
+
+__all__ = ["create_app", "render", "back", "post_paths", "Markup"]

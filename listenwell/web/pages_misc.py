@@ -1,0 +1,164 @@
+"""Digest files (by date only) and source health."""
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from pathlib import Path
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from listenwell.web.app import back, render
+from listenwell.web.security import DIGEST_CSP, verified_form
+
+DIGEST_NAME = re.compile(r"^digest-(\d{4}-\d{2}-\d{2})\.html$")
+
+
+def digest_dir(config) -> Path:
+    return config.resolve(config.digest.out_dir)
+
+
+def digest_days(config) -> list[date]:
+    folder = digest_dir(config)
+    days = []
+    if folder.is_dir():
+        for entry in folder.iterdir():
+            match = DIGEST_NAME.match(entry.name)
+            if match and entry.is_file():
+                try:
+                    days.append(date.fromisoformat(match[1]))
+                except ValueError:
+                    continue
+    return sorted(days, reverse=True)
+
+
+def parse_day(text: str) -> date:
+    """Only a real YYYY-MM-DD date; the file name is built from it, never taken from the request."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text or ""):
+        raise HTTPException(404, "a digest is addressed by its date, YYYY-MM-DD")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise HTTPException(404, "a digest is addressed by its date, YYYY-MM-DD") from None
+
+
+def digest_file(config, day: date) -> Path:
+    return digest_dir(config) / f"digest-{day.isoformat()}.html"
+
+
+async def digest_page(request: Request):
+    config = request.app.state.config
+    days = digest_days(config)
+    today = config.now().astimezone(config.tz).date()
+    wanted = request.path_params.get("day")
+    day = parse_day(wanted) if wanted else (days[0] if days else None)
+    if wanted and day not in days:
+        raise HTTPException(404, f"no digest for {day.isoformat()}; write one with `listenwell digest --date "
+                                 f"{day.isoformat()}`")
+    return render(request, "digest.html", title="Digest", days=days, day=day, today=today,
+                  has_today=today in days)
+
+
+async def digest_raw(request: Request):
+    config = request.app.state.config
+    day = parse_day(request.path_params["day"])
+    path = digest_file(config, day)
+    if not path.is_file():
+        raise HTTPException(404, f"no digest for {day.isoformat()}")
+    content = await run_in_threadpool(path.read_bytes)
+    return Response(content, media_type="text/html; charset=utf-8",
+                    headers={"Content-Security-Policy": DIGEST_CSP, "X-Frame-Options": "SAMEORIGIN"})
+
+
+def _write_today(store, config) -> date:
+    from delivery.digest import write_digest
+
+    with store.open(write=True) as db:
+        return write_digest(config, db).day
+
+
+async def digest_write(request: Request):
+    await verified_form(request)
+    state = request.app.state
+    day = await run_in_threadpool(_write_today, state.store, state.config)
+    return back(request, f"/digest/{day.isoformat()}", "ok", f"Wrote the digest for {day.isoformat()}.")
+
+
+NAMED = {"threads": "{n} comment threads followed", "http": "cached validators (ETag/Last-Modified) for {n} URLs"}
+
+
+def cursor_summary(cursor: dict) -> list[str]:
+    """A few lines a person can read: per stream or file where it stands, never the raw seen ids."""
+    if not cursor:
+        return ["(none yet)"]
+    lines = []
+    streams = cursor.get("streams")
+    if isinstance(streams, dict) and streams:
+        for name, st in streams.items():
+            st = st if isinstance(st, dict) else {}
+            where = st.get("since_id") or st.get("last") or st.get("since") or "start"
+            extra = ", backlog in progress" if st.get("next_token") else ""
+            wait = f", waiting until {st['retry_at']}" if st.get("retry_at") else ""
+            lines.append(f"{name}: since {where}{extra}{wait}")
+    files = cursor.get("files")
+    if isinstance(files, dict) and files:
+        for name, st in files.items():
+            st = st if isinstance(st, dict) else {}
+            lines.append(f"{Path(name).name}: read to byte {st.get('offset', '?')} of {st.get('size', '?')}")
+    for key, value in cursor.items():
+        if key in ("streams", "files", "seen"):
+            continue
+        if key in NAMED and isinstance(value, (dict, list)):
+            lines.append(NAMED[key].format(n=len(value)))
+        elif isinstance(value, (dict, list)):
+            lines.append(f"{key}: {len(value)} entr{'y' if len(value) == 1 else 'ies'}")
+        else:
+            text = f"{key}: {value}"
+            lines.append(text if len(text) < 120 else text[:117] + "…")
+    if "seen" in cursor and isinstance(cursor["seen"], (list, dict)):
+        lines.append(f"{len(cursor['seen'])} seen ids kept")
+    return lines
+
+
+def load_sources(store, config) -> list[dict]:
+    with store.open() as db:
+        rows = {r["source"]: r for r in db.rows("SELECT * FROM source_state")}
+    out = []
+    for source in config.sources:
+        row = rows.get(source.name, {})
+        try:
+            cursor = json.loads(row["state"]) if row.get("state") else {}
+        except ValueError:
+            cursor = {}
+        out.append({
+            "source": source.name, "type": source.type, "enabled": source.enabled,
+            "every_minutes": source.every_minutes,
+            "last_run_at": row.get("last_run_at"), "last_success": row.get("last_success"),
+            "last_error": row.get("last_error"), "last_error_at": row.get("last_error_at"),
+            "next_allowed_at": row.get("next_allowed_at"), "note": row.get("last_note"),
+            "posts_stored": row.get("posts_stored", 0), "last_new": row.get("last_new", 0),
+            "cursor": cursor_summary(cursor),
+            "healthy": bool(row.get("last_success")) and not (
+                row.get("last_error_at") and (not row.get("last_success") or row["last_error_at"] > row["last_success"])),
+        })
+    return out
+
+
+async def sources_page(request: Request):
+    state = request.app.state
+    sources = await run_in_threadpool(load_sources, state.store, state.config)
+    return render(request, "sources.html", title="Sources", sources=sources)
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/digest", digest_page, methods=["GET"]),
+        Route("/digest/write", digest_write, methods=["POST"]),
+        Route("/digest/{day}", digest_page, methods=["GET"]),
+        Route("/digest/{day}/file", digest_raw, methods=["GET"]),
+        Route("/sources", sources_page, methods=["GET"]),
+    ]
