@@ -22,7 +22,7 @@ sinew is 0 except trust (50). The **trend** compares overall now with a week ear
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 HALF_LIFE_DAYS = 45.0
@@ -54,7 +54,9 @@ class Health:
     interactions: int
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {"time": self.time, "trust": self.trust, "intensity": self.intensity,
+                "reciprocity": self.reciprocity, "overall": self.overall,
+                "last_interaction": self.last_interaction, "interactions": self.interactions}
 
 
 def _weight(age_days: float) -> float:
@@ -65,50 +67,70 @@ def _clamp(value: float) -> float:
     return round(min(max(value, 0.0), 100.0), 1)
 
 
-def health(events: list[Event], now: datetime, known_since: datetime | None = None) -> Health:
-    """The four sinews from events up to ``now`` (later events are ignored, so the past can be replayed)."""
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """The decayed sums every sinew is made of. Python (``totals``) and SQL (``people.TOTALS_SQL``)
+    both produce them; ``finish`` is the one place the formulas live."""
+
+    first: datetime | None
+    last: datetime | None
+    count: int
+    sentiment_sum: float = 0.0
+    sentiment_weight: float = 0.0
+    unanswered_complaints: float = 0.0
+    answered_complaints: float = 0.0
+    depth_sum: float = 0.0
+    inbound: float = 0.0
+    outbound: float = 0.0
+    answered: float = 0.0
+
+
+def totals(events: list[Event], now: datetime) -> Totals:
     past = [e for e in events if e.occurred_at <= now]
     if not past:
-        return Health(0.0, 50.0, 0.0, 0.0, round(WEIGHTS["trust"] * 50.0, 1), None, 0)
-    first = min(e.occurred_at for e in past)
-    if known_since is not None and known_since < first:
-        first = known_since
-    last = max(e.occurred_at for e in past)
-    known_days = (now - first).total_seconds() / 86400
-    silent_days = (now - last).total_seconds() / 86400
-    time_score = 0.4 * 100 * (1 - math.exp(-known_days / 180)) + 0.6 * 100 * 0.5 ** (silent_days / 30)
-
-    sentiment_sum = sentiment_weight = 0.0
-    unanswered_complaints = answered_complaints = 0.0
-    depth_sum = inbound = outbound = 0.0
-    needs_answer = answered = 0.0
+        return Totals(None, None, 0)
+    sums = dict.fromkeys(("sentiment_sum", "sentiment_weight", "unanswered_complaints", "answered_complaints",
+                          "depth_sum", "inbound", "outbound", "answered"), 0.0)
     for e in past:
         w = _weight((now - e.occurred_at).total_seconds() / 86400)
-        depth_sum += w * DEPTH.get(e.kind, 1.0)
-        if e.direction == "inbound":
-            inbound += w
-            if e.sentiment is not None:
-                sentiment_sum += w * e.sentiment
-                sentiment_weight += w
-            if e.complaint:
-                if e.answered:
-                    answered_complaints += w
-                else:
-                    unanswered_complaints += w
-            needs_answer += w
-            answered += w if e.answered else 0.0
-        else:
-            outbound += w
-    mean_sentiment = sentiment_sum / sentiment_weight if sentiment_weight else 0.0
-    trust = 50 + 50 * mean_sentiment - 12 * unanswered_complaints + 4 * answered_complaints
-    intensity = 100 * (1 - math.exp(-depth_sum / 8))
-    balance = 1 - abs(inbound - outbound) / (inbound + outbound) if inbound + outbound else 0.0
-    answer_rate = answered / needs_answer if needs_answer else (1.0 if outbound else 0.0)
+        sums["depth_sum"] += w * DEPTH.get(e.kind, 1.0)
+        if e.direction != "inbound":
+            sums["outbound"] += w
+            continue
+        sums["inbound"] += w
+        if e.sentiment is not None:
+            sums["sentiment_sum"] += w * e.sentiment
+            sums["sentiment_weight"] += w
+        if e.complaint:
+            sums["answered_complaints" if e.answered else "unanswered_complaints"] += w
+        if e.answered:
+            sums["answered"] += w
+    return Totals(min(e.occurred_at for e in past), max(e.occurred_at for e in past), len(past), **sums)
+
+
+def finish(t: Totals, now: datetime) -> Health:
+    """The four sinews and the overall score from the decayed sums (formulas in the module docstring)."""
+    if not t.count:
+        return Health(0.0, 50.0, 0.0, 0.0, round(WEIGHTS["trust"] * 50.0, 1), None, 0)
+    known_days = (now - t.first).total_seconds() / 86400
+    silent_days = (now - t.last).total_seconds() / 86400
+    time_score = 0.4 * 100 * (1 - math.exp(-known_days / 180)) + 0.6 * 100 * 0.5 ** (silent_days / 30)
+    mean_sentiment = t.sentiment_sum / t.sentiment_weight if t.sentiment_weight else 0.0
+    trust = 50 + 50 * mean_sentiment - 12 * t.unanswered_complaints + 4 * t.answered_complaints
+    intensity = 100 * (1 - math.exp(-t.depth_sum / 8))
+    both = t.inbound + t.outbound
+    balance = 1 - abs(t.inbound - t.outbound) / both if both else 0.0
+    answer_rate = t.answered / t.inbound if t.inbound else (1.0 if t.outbound else 0.0)
     reciprocity = 100 * (0.5 * balance + 0.5 * answer_rate)
     scores = {"time": _clamp(time_score), "trust": _clamp(trust), "intensity": _clamp(intensity),
               "reciprocity": _clamp(reciprocity)}
     overall = _clamp(sum(WEIGHTS[k] * v for k, v in scores.items()))
-    return Health(**scores, overall=overall, last_interaction=last, interactions=len(past))
+    return Health(**scores, overall=overall, last_interaction=t.last, interactions=t.count)
+
+
+def health(events: list[Event], now: datetime) -> Health:
+    """The four sinews from events up to ``now`` (later events are ignored, so the past can be replayed)."""
+    return finish(totals(events, now), now)
 
 
 def trend(now_overall: float, before_overall: float | None) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from engagement.health import Event, Health, health, trend, week_before
+from engagement.health import DEPTH, HALF_LIFE_DAYS, Event, Health, Totals, finish, health, trend, week_before
 from storage.db import Database
 from storage.writes import refresh_person_links
 
@@ -145,14 +145,52 @@ def load_events(db: Database, people: list[str] | None = None) -> dict[str, list
     return events
 
 
+_DEPTH_SQL = "CASE i.kind " + " ".join(f"WHEN '{k}' THEN {v}" for k, v in DEPTH.items()) + " ELSE 1.0 END"
+
+# the decayed sums of engagement.health.totals, for everyone at once
+TOTALS_SQL = f"""
+WITH answered AS (
+    SELECT DISTINCT r.parent_uid AS post_uid
+    FROM posts r JOIN identities ri ON ri.identity_uid = r.author_uid
+    WHERE ri.is_ours AND r.parent_uid IS NOT NULL
+), ev AS (
+    SELECT i.person_id, i.occurred_at, i.direction = 'inbound' AS inbound, t.sentiment_score AS s,
+           coalesce(list_contains(t.intents, 'complaint'), false) AS complaint,
+           a.post_uid IS NOT NULL AS answered, {_DEPTH_SQL} AS depth,
+           pow(0.5, greatest(epoch($now) - epoch(i.occurred_at), 0) / 86400.0 / {HALF_LIFE_DAYS}) AS w
+    FROM interactions i
+    LEFT JOIN tags t ON t.post_uid = i.post_uid
+    LEFT JOIN answered a ON a.post_uid = i.post_uid
+    WHERE i.person_id <> 'me' AND i.occurred_at <= $now
+      AND ($people IS NULL OR list_contains($people, i.person_id))
+)
+SELECT person_id, min(occurred_at), max(occurred_at), count(*),
+       coalesce(sum(w * s) FILTER (WHERE inbound AND s IS NOT NULL), 0),
+       coalesce(sum(w) FILTER (WHERE inbound AND s IS NOT NULL), 0),
+       coalesce(sum(w) FILTER (WHERE inbound AND complaint AND NOT answered), 0),
+       coalesce(sum(w) FILTER (WHERE inbound AND complaint AND answered), 0),
+       coalesce(sum(w * depth), 0),
+       coalesce(sum(w) FILTER (WHERE inbound), 0),
+       coalesce(sum(w) FILTER (WHERE NOT inbound), 0),
+       coalesce(sum(w) FILTER (WHERE inbound AND answered), 0)
+FROM ev GROUP BY person_id
+"""
+
+
+def totals_for_all(db: Database, now: datetime, people: list[str] | None = None) -> dict[str, Totals]:
+    """Every person's decayed sums in one query: the work grows with interactions inside DuckDB, not Python."""
+    return {row[0]: Totals(*row[1:]) for row in db.con.execute(TOTALS_SQL, {"now": now, "people": people}).fetchall()}
+
+
 def health_for_all(db: Database, now: datetime, people: list[str] | None = None) -> dict[str, dict[str, Any]]:
     """Health and trend per person with any interaction; writes today's snapshots in one statement.
 
     The trend compares with the snapshot from a week ago; when none was kept (a new install), the
-    same formula replayed on the events known a week ago stands in, and is kept as that day's snapshot.
+    same formula replayed on what was known a week ago stands in, and is kept as that day's snapshot.
     """
-    events = load_events(db, people)
     today, before_day = now.date(), week_before(now).date()
+    current = totals_for_all(db, now, people)
+    week_ago = totals_for_all(db, week_before(now), people)
     kept_before = dict(db.con.execute(
         "SELECT person_id, overall FROM health_snapshots WHERE day = ?", [before_day]).fetchall())
     results: dict[str, dict[str, Any]] = {}
@@ -164,17 +202,15 @@ def health_for_all(db: Database, now: datetime, people: list[str] | None = None)
                            ("intensity", h.intensity), ("reciprocity", h.reciprocity), ("overall", h.overall)):
             rows[key].append(value)
 
-    for person_id, person_events in events.items():
-        current = health(person_events, now)
+    for person_id, person_totals in current.items():
+        h = finish(person_totals, now)
         before = kept_before.get(person_id)
-        if before is None:
-            past = health(person_events, week_before(now))
-            before = past.overall if past.interactions else None
-            if past.interactions:
-                add(person_id, before_day, past)
-        add(person_id, today, current)
-        results[person_id] = current.to_dict() | {"trend": trend(current.overall, before),
-                                                  "overall_week_ago": before}
+        if before is None and person_id in week_ago:
+            past = finish(week_ago[person_id], week_before(now))
+            before = past.overall
+            add(person_id, before_day, past)
+        add(person_id, today, h)
+        results[person_id] = h.to_dict() | {"trend": trend(h.overall, before), "overall_week_ago": before}
     if rows["person_id"] and not db.read_only:
         with db.transaction() as con:
             con.register("incoming_health", pa.table(rows))

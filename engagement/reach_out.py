@@ -86,10 +86,10 @@ def _recency(at: datetime | None, now: datetime) -> float:
 def reach_out_list(config, db: Database, limit: int = 20) -> list[ReachOut]:
     now = config.now()
     eng = config.engagement
-    events = load_events(db)
     healths = health_for_all(db, now)
-    last_by_person = {pid: max(e.occurred_at for e in evs if e.occurred_at <= now)
-                      for pid, evs in events.items() if any(e.occurred_at <= now for e in evs)}
+    last_by_person = {pid: h["last_interaction"] for pid, h in healths.items() if h["last_interaction"]}
+    key_ids = [r[0] for r in db.con.execute("SELECT person_id FROM people WHERE is_key_client").fetchall()]
+    events = load_events(db, key_ids) if key_ids else {}  # their rhythm decides when silence counts
     items: list[ReachOut] = []
 
     def add(person_id, name, tier, reason, action, sentence, detail, url, at, text, urgency, recent=True):
@@ -176,18 +176,20 @@ def reach_out_list(config, db: Database, limit: int = 20) -> list[ReachOut]:
         add(person_id, name, tier, "unanswered", "email", f"Email {first} an answer: {detail}.", detail,
             url, created, excerpt(text, 160), URGENCY["unanswered"])
 
-    window = now - timedelta(days=60)
-    names = {r["person_id"]: r for r in db.rows("SELECT person_id, name, tier FROM people")}
-    for person_id, person_events in events.items():
-        recent = [e for e in person_events if window <= e.occurred_at <= now]
-        inbound = [e for e in recent if e.direction == "inbound"]
-        if len(inbound) >= 3 and not any(e.direction == "outbound" for e in recent):
-            person = names.get(person_id, {"name": person_id, "tier": None})
-            first = first_name(person["name"], person_id)
-            detail = f"they wrote to us {len(inbound)} times in 60 days and we never answered"
-            add(person_id, person["name"], person["tier"], "imbalance", "email",
-                f"Email {first} a personal thank-you: {detail}.", detail, None, inbound[-1].occurred_at, None,
-                URGENCY["imbalance"])
+    imbalance = db.con.execute(
+        """SELECT i.person_id, p.name, p.tier, count(*) FILTER (WHERE direction = 'inbound') AS inbound,
+                  max(occurred_at) FILTER (WHERE direction = 'inbound') AS last_in
+           FROM interactions i JOIN people p USING (person_id)
+           WHERE i.person_id <> 'me' AND occurred_at BETWEEN $since AND $now
+           GROUP BY ALL
+           HAVING inbound >= 3 AND count(*) FILTER (WHERE direction = 'outbound') = 0""",
+        {"since": now - timedelta(days=60), "now": now},
+    ).fetchall()
+    for person_id, name, tier, inbound, last_in in imbalance:
+        first = first_name(name, person_id)
+        detail = f"they wrote to us {inbound} times in 60 days and we never answered"
+        add(person_id, name, tier, "imbalance", "email", f"Email {first} a personal thank-you: {detail}.", detail,
+            None, last_in, None, URGENCY["imbalance"])
 
     snoozed = {(r[0], r[1]) for r in db.con.execute(
         "SELECT person_id, reason FROM reach_out_snoozes WHERE until > ?", [now]).fetchall()}

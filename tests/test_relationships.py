@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from collectors.base import Identity, Post
-from engagement.health import Event, health, quiet_threshold_days, trend
+from engagement.health import Event, finish, health, quiet_threshold_days, trend
 from engagement.people import health_for_all, log_touch, merge_people, split_identity
 from engagement.queue import QueueError, approve, dismiss, edit, list_queue, send
 from engagement.reach_out import reach_out_list, snooze
@@ -258,3 +258,21 @@ def test_health_formula_decays_and_trends():
     assert health(unanswered_complaints, now).reciprocity == 0
     assert health([], now).overall == 15.0
     assert trend(60, 50) == "warming" and trend(40, 50) == "cooling" and trend(52, 50) == "steady"
+
+
+def test_sql_totals_match_the_python_formula_for_everyone(bundled_run: Path):
+    from engagement.people import load_events, totals_for_all
+    from listenwell.config import load_config
+
+    config = load_config(bundled_run)
+    now = config.now()
+    with Database.open(config.db_path, read_only=True) as db:
+        events = load_events(db)
+        by_sql = {pid: finish(t, now) for pid, t in totals_for_all(db, now).items()}
+    assert set(by_sql) == set(events) and len(by_sql) > 20
+    for person_id, person_events in events.items():
+        expected = health(person_events, now)
+        got = by_sql[person_id]
+        for sinew in ("time", "trust", "intensity", "reciprocity", "overall"):
+            assert getattr(got, sinew) == pytest.approx(getattr(expected, sinew), abs=0.11), (person_id, sinew)
+        assert got.interactions == expected.interactions
