@@ -61,6 +61,57 @@ def set_stage_cursor(con, stage: str, seq: int, now: datetime) -> None:
     )
 
 
+_WORKER_NLP = None
+
+
+def _init_worker(topics: dict) -> None:
+    global _WORKER_NLP
+    _WORKER_NLP = build_pipeline(topics)
+
+
+def _tag_rows(nlp, rows: list[tuple[str, str | None, bool]]) -> list[tuple]:
+    """(text, declared lang, addressed to us) → plain values; what a worker returns to the parent."""
+    docs = (make_doc(nlp, text, lang, addressed) for text, lang, addressed in rows)
+    return [(d._.lang, d._.sentiment, d._.sentiment_label, d._.topics, d._.intents,
+             json.dumps(d._.moments, ensure_ascii=False)) for d in nlp.pipe(docs, batch_size=1000)]
+
+
+def _tag_in_worker(rows: list[tuple[str, str | None, bool]]) -> list[tuple]:
+    return _tag_rows(_WORKER_NLP, rows)
+
+
+class _Taggers:
+    """In this process, or in a pool built once per run whose workers each load the models once.
+    (spaCy's own n_process starts fresh workers on every call, which costs more than it saves here.)"""
+
+    def __init__(self, config, nlp, n_process: int):
+        self.pool = None
+        self.nlp = nlp
+        if n_process > 1:
+            import multiprocessing
+
+            # forkserver: workers start from a clean process, not a fork of one holding DuckDB's threads
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["nlp.pipeline"])
+            from nlp.pipeline import _plain_topics
+
+            self.pool = ctx.Pool(n_process, initializer=_init_worker, initargs=(_plain_topics(config.topics),))
+            self.chunk = 2_000
+        elif self.nlp is None:
+            self.nlp = build_pipeline(config.topics)  # loading the models is the slow part: only when needed
+
+    def tag(self, rows: list[tuple[str, str | None, bool]]) -> list[tuple]:
+        if self.pool is None:
+            return _tag_rows(self.nlp, rows)
+        chunks = [rows[i:i + self.chunk] for i in range(0, len(rows), self.chunk)]
+        return [r for part in self.pool.map(_tag_in_worker, chunks, chunksize=1) for r in part]
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.pool.join()
+
+
 def tag_new_posts(
     config,
     db: Database,
@@ -77,42 +128,46 @@ def tag_new_posts(
     cursor = stage_cursor(db, "tag")
     high = int(db.scalar("SELECT coalesce(max(seq), 0) FROM posts") or 0)
     total = 0
-    if cursor < high and nlp is None:
-        nlp = build_pipeline(config.topics)  # loading the models is the slow part: only when there is work
-    while cursor < high:
-        upper = min(cursor + batch_size, high)
-        batch = db.con.execute(SELECT_BATCH, [our_handles, cursor, upper]).fetchall()
-        if batch:
-            docs = (make_doc(nlp, text, lang, bool(addressed)) for _seq, _uid, text, lang, _ours, addressed in batch)
-            cols: dict[str, list] = {name: [] for name in TAGS_SCHEMA.names}
-            for row, doc in zip(batch, nlp.pipe(docs, batch_size=1000, n_process=n_process)):
-                seq, uid, _text, _lang, from_us, addressed = row
-                cols["post_uid"].append(uid)
-                cols["seq"].append(seq)
-                cols["lang"].append(doc._.lang)
-                cols["sentiment_score"].append(doc._.sentiment)
-                cols["sentiment_label"].append(doc._.sentiment_label)
-                cols["topics"].append(doc._.topics)
-                cols["intents"].append(doc._.intents)
-                cols["moments"].append(json.dumps(doc._.moments, ensure_ascii=False))
-                cols["addressed_to_us"].append(bool(addressed))
-                cols["from_us"].append(bool(from_us))
-            table = pa.table(cols, schema=TAGS_SCHEMA)
-        now = config.now()
-        with db.transaction() as con:
+    if cursor >= high:
+        return TagResult(0, time.perf_counter() - started)
+    taggers = _Taggers(config, nlp, n_process)
+    try:
+        while cursor < high:
+            upper = min(cursor + batch_size, high)
+            batch = db.con.execute(SELECT_BATCH, [our_handles, cursor, upper]).fetchall()
             if batch:
-                con.register("incoming_tags", table)
-                try:
-                    con.execute(
-                        """INSERT OR IGNORE INTO tags
-                           SELECT post_uid, seq, lang, sentiment_score, sentiment_label, topics, intents, moments,
-                                  addressed_to_us, from_us, ?, ? FROM incoming_tags""",
-                        [now, PIPELINE_VERSION],
-                    )
-                finally:
-                    con.unregister("incoming_tags")
-            set_stage_cursor(con, "tag", upper, now)
-        total += len(batch)
-        cursor = upper
-        progress(f"tag: {total} posts tagged")
+                tagged = taggers.tag([(text, lang, bool(addressed)) for _s, _u, text, lang, _o, addressed in batch])
+                cols: dict[str, list] = {name: [] for name in TAGS_SCHEMA.names}
+                for (seq, uid, _text, _lang, from_us, addressed), (lang, score, label, topics, intents, moments) \
+                        in zip(batch, tagged):
+                    cols["post_uid"].append(uid)
+                    cols["seq"].append(seq)
+                    cols["lang"].append(lang)
+                    cols["sentiment_score"].append(score)
+                    cols["sentiment_label"].append(label)
+                    cols["topics"].append(topics)
+                    cols["intents"].append(intents)
+                    cols["moments"].append(moments)
+                    cols["addressed_to_us"].append(bool(addressed))
+                    cols["from_us"].append(bool(from_us))
+                table = pa.table(cols, schema=TAGS_SCHEMA)
+            now = config.now()
+            with db.transaction() as con:
+                if batch:
+                    con.register("incoming_tags", table)
+                    try:
+                        con.execute(
+                            """INSERT OR IGNORE INTO tags
+                               SELECT post_uid, seq, lang, sentiment_score, sentiment_label, topics, intents, moments,
+                                      addressed_to_us, from_us, ?, ? FROM incoming_tags""",
+                            [now, PIPELINE_VERSION],
+                        )
+                    finally:
+                        con.unregister("incoming_tags")
+                set_stage_cursor(con, "tag", upper, now)
+            total += len(batch)
+            cursor = upper
+            progress(f"tag: {total} posts tagged")
+    finally:
+        taggers.close()
     return TagResult(total, time.perf_counter() - started)

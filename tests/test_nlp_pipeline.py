@@ -47,3 +47,32 @@ def test_pipe_in_two_processes_matches_one(nlp):
         return [(d._.sentiment_label, tuple(d._.topics), tuple(m["type"] for m in d._.moments)) for d in docs]
 
     assert run(2) == run(1)
+
+
+def test_tag_stage_in_two_worker_processes_matches_one(tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    from collectors.base import Identity, Post
+    from jobs.tag import tag_new_posts
+    from listenwell.config import Config
+    from storage.db import Database
+    from storage.writes import store_batch
+
+    now = datetime(2026, 11, 20, tzinfo=timezone.utc)
+    texts = ["I love this dashboard", "@fernhillhq the export is broken again, terrible", "We're moving to Lisbon!",
+             "O painel está ótimo, obrigado", "how do I add a workspace?"] * 900
+    posts = [Post(platform="x", native_id=str(i), text=t, created_at=now - timedelta(minutes=i),
+                  author=Identity("x", f"u{i % 50}"), source="t", retrieved_at=now, mentions=["fernhillhq"] if "@" in t else [])
+             for i, t in enumerate(texts)]
+    config = Config.model_validate({"me": {"name": "F", "handles": {"x": ["fernhillhq"]}},
+                                    "topics": TOPICS, "reference_time": now.isoformat()})
+    results = []
+    for n in (1, 2):
+        with Database.open(tmp_path / f"{n}.duckdb") as db:
+            store_batch(db, source="t", source_type="files", posts=posts, state={}, note=None,
+                        our_handles=config.our_handles(), now=now)
+            assert tag_new_posts(config, db, n_process=n, batch_size=1500).tagged == len(posts)
+            results.append(db.con.execute(
+                "SELECT post_uid, lang, sentiment_label, topics, intents, moments, addressed_to_us FROM tags "
+                "ORDER BY post_uid").fetchall())
+    assert results[0] == results[1]
