@@ -144,9 +144,9 @@ def trend(now_overall: float, before_overall: float | None) -> str:
     return "steady"
 
 
-def usual_gap_days(events: list[Event], now: datetime) -> float | None:
+def usual_gap_days(events: list[Event] | list[datetime], now: datetime) -> float | None:
     """Median days between consecutive interactions: a person's own rhythm (None with fewer than 3)."""
-    times = sorted(e.occurred_at for e in events if e.occurred_at <= now)
+    times = sorted(t for t in (getattr(e, "occurred_at", e) for e in events) if t <= now)
     if len(times) < 3:
         return None
     gaps = sorted((b - a).total_seconds() / 86400 for a, b in zip(times, times[1:]))
@@ -154,7 +154,7 @@ def usual_gap_days(events: list[Event], now: datetime) -> float | None:
     return gaps[mid] if len(gaps) % 2 else (gaps[mid - 1] + gaps[mid]) / 2
 
 
-def quiet_threshold_days(events: list[Event], now: datetime, minimum: int) -> float:
+def quiet_threshold_days(events: list[Event] | list[datetime], now: datetime, minimum: int) -> float:
     """Silence that counts as 'gone quiet' for this person: at least ``minimum`` days, or three of
     their usual gaps for people who are normally in touch less often."""
     gap = usual_gap_days(events, now)

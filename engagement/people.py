@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import pyarrow as pa
@@ -147,7 +147,22 @@ def load_events(db: Database, people: list[str] | None = None) -> dict[str, list
 
 _DEPTH_SQL = "CASE i.kind " + " ".join(f"WHEN '{k}' THEN {v}" for k, v in DEPTH.items()) + " ELSE 1.0 END"
 
-# the decayed sums of engagement.health.totals, for everyone at once
+def _sums(w: str, cond: str) -> str:
+    """The decayed sums of engagement.health.totals, with weights `w`, over events matching `cond`."""
+    return f"""
+       epoch(min(occurred_at) FILTER (WHERE {cond})), epoch(max(occurred_at) FILTER (WHERE {cond})),
+       count(*) FILTER (WHERE {cond}),
+       coalesce(sum({w} * s) FILTER (WHERE {cond} AND inbound AND s IS NOT NULL), 0),
+       coalesce(sum({w}) FILTER (WHERE {cond} AND inbound AND s IS NOT NULL), 0),
+       coalesce(sum({w}) FILTER (WHERE {cond} AND inbound AND complaint AND NOT answered), 0),
+       coalesce(sum({w}) FILTER (WHERE {cond} AND inbound AND complaint AND answered), 0),
+       coalesce(sum({w} * depth) FILTER (WHERE {cond}), 0),
+       coalesce(sum({w}) FILTER (WHERE {cond} AND inbound), 0),
+       coalesce(sum({w}) FILTER (WHERE {cond} AND NOT inbound), 0),
+       coalesce(sum({w}) FILTER (WHERE {cond} AND inbound AND answered), 0)"""
+
+
+# everyone's sums at two moments (now, and `then` for the trend) in one pass over the interactions
 TOTALS_SQL = f"""
 WITH answered AS (
     SELECT DISTINCT r.parent_uid AS post_uid
@@ -157,29 +172,43 @@ WITH answered AS (
     SELECT i.person_id, i.occurred_at, i.direction = 'inbound' AS inbound, t.sentiment_score AS s,
            coalesce(list_contains(t.intents, 'complaint'), false) AS complaint,
            a.post_uid IS NOT NULL AS answered, {_DEPTH_SQL} AS depth,
-           pow(0.5, greatest(epoch($now) - epoch(i.occurred_at), 0) / 86400.0 / {HALF_LIFE_DAYS}) AS w
+           pow(0.5, greatest(epoch($now) - epoch(i.occurred_at), 0) / 86400.0 / {HALF_LIFE_DAYS}) AS w_now,
+           pow(0.5, greatest(epoch($then) - epoch(i.occurred_at), 0) / 86400.0 / {HALF_LIFE_DAYS}) AS w_then
     FROM interactions i
     LEFT JOIN tags t ON t.post_uid = i.post_uid
     LEFT JOIN answered a ON a.post_uid = i.post_uid
     WHERE i.person_id <> 'me' AND i.occurred_at <= $now
       AND ($people IS NULL OR list_contains($people, i.person_id))
 )
-SELECT person_id, min(occurred_at), max(occurred_at), count(*),
-       coalesce(sum(w * s) FILTER (WHERE inbound AND s IS NOT NULL), 0),
-       coalesce(sum(w) FILTER (WHERE inbound AND s IS NOT NULL), 0),
-       coalesce(sum(w) FILTER (WHERE inbound AND complaint AND NOT answered), 0),
-       coalesce(sum(w) FILTER (WHERE inbound AND complaint AND answered), 0),
-       coalesce(sum(w * depth), 0),
-       coalesce(sum(w) FILTER (WHERE inbound), 0),
-       coalesce(sum(w) FILTER (WHERE NOT inbound), 0),
-       coalesce(sum(w) FILTER (WHERE inbound AND answered), 0)
+SELECT person_id, {_sums("w_now", "true")}, {_sums("w_then", "occurred_at <= $then")}
 FROM ev GROUP BY person_id
 """
 
 
-def totals_for_all(db: Database, now: datetime, people: list[str] | None = None) -> dict[str, Totals]:
-    """Every person's decayed sums in one query: the work grows with interactions inside DuckDB, not Python."""
-    return {row[0]: Totals(*row[1:]) for row in db.con.execute(TOTALS_SQL, {"now": now, "people": people}).fetchall()}
+def totals_for_all(db: Database, now: datetime, people: list[str] | None = None,
+                   then: datetime | None = None) -> tuple[dict[str, Totals], dict[str, Totals]]:
+    """Every person's decayed sums now and at `then`, in one query: the work grows with interactions
+    inside DuckDB, not Python. People with no interaction by `then` are absent from the second map."""
+    def at(epoch: float | None) -> datetime | None:  # epochs over the wire: DuckDB's timestamptz → datetime goes through pytz
+        return datetime.fromtimestamp(epoch, timezone.utc) if epoch is not None else None
+
+    rows = db.con.execute(TOTALS_SQL, {"now": now, "then": then or now, "people": people}).fetchall()
+    current, before = {}, {}
+    for row in rows:
+        current[row[0]] = Totals(at(row[1]), at(row[2]), *row[3:12])
+        if row[14]:
+            before[row[0]] = Totals(at(row[12]), at(row[13]), *row[14:23])
+    return current, before
+
+
+def interaction_times(db: Database, people: list[str]) -> dict[str, list[datetime]]:
+    """When each of these people and we interacted, oldest first: their rhythm."""
+    times: dict[str, list[datetime]] = defaultdict(list)
+    for person_id, epoch in db.con.execute(
+            "SELECT person_id, epoch(occurred_at) FROM interactions WHERE list_contains($p, person_id) "
+            "ORDER BY occurred_at", {"p": people}).fetchall():
+        times[person_id].append(datetime.fromtimestamp(epoch, timezone.utc))
+    return times
 
 
 def health_for_all(db: Database, now: datetime, people: list[str] | None = None) -> dict[str, dict[str, Any]]:
@@ -189,8 +218,7 @@ def health_for_all(db: Database, now: datetime, people: list[str] | None = None)
     same formula replayed on what was known a week ago stands in, and is kept as that day's snapshot.
     """
     today, before_day = now.date(), week_before(now).date()
-    current = totals_for_all(db, now, people)
-    week_ago = totals_for_all(db, week_before(now), people)
+    current, week_ago = totals_for_all(db, now, people, then=week_before(now))
     kept_before = dict(db.con.execute(
         "SELECT person_id, overall FROM health_snapshots WHERE day = ?", [before_day]).fetchall())
     results: dict[str, dict[str, Any]] = {}

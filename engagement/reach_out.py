@@ -11,11 +11,11 @@ where recency halves every 14 days of the evidence's age (never below 0.3). Foll
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 
 from engagement.health import quiet_threshold_days
-from engagement.people import health_for_all, load_events
+from engagement.people import health_for_all, interaction_times
 from engagement.replies import SENSITIVE_MOMENTS, excerpt, first_name
 from storage.db import Database
 
@@ -89,7 +89,7 @@ def reach_out_list(config, db: Database, limit: int = 20) -> list[ReachOut]:
     healths = health_for_all(db, now)
     last_by_person = {pid: h["last_interaction"] for pid, h in healths.items() if h["last_interaction"]}
     key_ids = [r[0] for r in db.con.execute("SELECT person_id FROM people WHERE is_key_client").fetchall()]
-    events = load_events(db, key_ids) if key_ids else {}  # their rhythm decides when silence counts
+    times = interaction_times(db, key_ids) if key_ids else {}  # their rhythm decides when silence counts
     items: list[ReachOut] = []
 
     def add(person_id, name, tier, reason, action, sentence, detail, url, at, text, urgency, recent=True):
@@ -127,16 +127,16 @@ def reach_out_list(config, db: Database, limit: int = 20) -> list[ReachOut]:
     key_clients = db.rows("SELECT person_id, name, tier FROM people WHERE is_key_client")
     for client in key_clients:
         pid = client["person_id"]
-        person_events = events.get(pid, [])
+        person_times = [t for t in times.get(pid, []) if t <= now]
         last = last_by_person.get(pid)
         if last is None:
             continue
         silent = (now - last).days
-        threshold = quiet_threshold_days(person_events, now, min(eng.quiet_days))
+        threshold = quiet_threshold_days(person_times, now, min(eng.quiet_days))
         if silent < threshold:
             continue
         band = max([d for d in eng.quiet_days if d <= silent] or [int(threshold)])
-        count = sum(1 for e in person_events if e.occurred_at <= now)
+        count = len(person_times)
         first = first_name(client["name"], pid)
         detail = (f"no conversation for {silent} days (over {band}), "
                   f"after {count} exchange{'s' if count != 1 else ''} before that")
@@ -217,7 +217,7 @@ def merge_by_person(items: list[ReachOut]) -> list[ReachOut]:
         if extra:
             details = list(dict.fromkeys(r.detail for r in extra))
             changes |= {"sentence": f"{lead.sentence} Also: {'; '.join(details)}.", "also": [r.reason for r in extra]}
-        merged.append(ReachOut(**{**lead.to_dict(), **changes}))
+        merged.append(replace(lead, **changes))
     return sorted(merged, key=lambda i: (-i.score, i.person))
 
 
