@@ -136,6 +136,15 @@ def compile_queries(queries: Iterable[str]) -> Callable[[str], bool] | None:
 # --- praw plumbing ------------------------------------------------------------------------------
 
 
+
+# the environment variables that hold the credentials, unless config names others
+DEFAULT_ENV_NAMES = {
+    "client_id": "REDDIT_CLIENT_ID",
+    "client_secret": "REDDIT_CLIENT_SECRET",
+    "username": "REDDIT_USERNAME",
+    "password": "REDDIT_PASSWORD",
+}
+
 class _NoRetry(RetryStrategy):
     """prawcore must not retry on its own: we retry GETs (bounded, injectable sleep) and never POSTs."""
 
@@ -359,13 +368,7 @@ class RedditCollector:
         self.oauth_url = oauth_url
         self.reddit_url = reddit_url
         self.our_handles = {h.lower() for h in our_handles}
-        self.env_names = {
-            "client_id": "REDDIT_CLIENT_ID",
-            "client_secret": "REDDIT_CLIENT_SECRET",
-            "username": "REDDIT_USERNAME",
-            "password": "REDDIT_PASSWORD",
-            **(env_names or {}),
-        }
+        self.env_names = {**DEFAULT_ENV_NAMES, **(env_names or {})}
         self.now = now
         self.sleep = sleep
         self.session = session
@@ -716,13 +719,7 @@ class RedditReplySender:
         self.oauth_url = oauth_url
         self.reddit_url = reddit_url
         self.timeout = timeout
-        self.env_names = {
-            "client_id": "REDDIT_CLIENT_ID",
-            "client_secret": "REDDIT_CLIENT_SECRET",
-            "username": "REDDIT_USERNAME",
-            "password": "REDDIT_PASSWORD",
-            **(env_names or {}),
-        }
+        self.env_names = {**DEFAULT_ENV_NAMES, **(env_names or {})}
         self.now = now
         self.session = session
         self._reddit: praw.Reddit | None = None

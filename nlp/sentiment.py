@@ -317,6 +317,22 @@ def char_ngrams(word: str, nmin: int = 2, nmax: int = 5) -> list[str]:
 # --------------------------------------------------------------------------- model
 
 
+
+def _char_block(cache: dict, words: list[str]) -> tuple[float, float, float]:
+    """The character n-gram block's contribution to the three logits: the words' cached sums,
+    L2-normalised over the whole post."""
+    a0 = a1 = a2 = n2 = 0.0
+    for w in words:
+        v = cache[w]
+        a0 += v[0]
+        a1 += v[1]
+        a2 += v[2]
+        n2 += v[3]
+    if n2 <= 0:
+        return 0.0, 0.0, 0.0
+    f = n2 ** -0.5
+    return a0 * f, a1 * f, a2 * f
+
 class SentimentModel:
     """Three-class linear tweet sentiment model (numpy-only inference)."""
 
@@ -435,20 +451,7 @@ class SentimentModel:
             all_words += words
         self._fill_char_cache(all_words)
         cache = self._char_cache
-        crow = []
-        for words in doc_words:
-            a0 = a1 = a2 = n2 = 0.0
-            for w in words:
-                v = cache[w]
-                a0 += v[0]
-                a1 += v[1]
-                a2 += v[2]
-                n2 += v[3]
-            if n2 > 0:
-                f = n2 ** -0.5
-                crow.append((a0 * f, a1 * f, a2 * f))
-            else:
-                crow.append((0.0, 0.0, 0.0))
+        crow = [_char_block(cache, words) for words in doc_words]
         logits = np.array(crow, dtype=np.float64).reshape(n, 3)
         logits += self._bias
         if w_ids:
@@ -497,18 +500,10 @@ class SentimentModel:
             cache = self._char_cache
             if any(w not in cache for w in words):
                 self._fill_char_cache(words)
-            a0 = a1 = a2 = n2 = 0.0
-            for w in words:
-                v = cache[w]
-                a0 += v[0]
-                a1 += v[1]
-                a2 += v[2]
-                n2 += v[3]
-            if n2 > 0:
-                f = n2 ** -0.5
-                l0 += a0 * f
-                l1 += a1 * f
-                l2 += a2 * f
+            c0, c1, c2 = _char_block(cache, words)
+            l0 += c0
+            l1 += c1
+            l2 += c2
         mx = max(l0, l1, l2)
         e = [math.exp(l0 - mx), math.exp(l1 - mx), math.exp(l2 - mx)]
         z = e[0] + e[1] + e[2]
