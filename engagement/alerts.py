@@ -54,8 +54,7 @@ JOIN identities a ON a.identity_uid = p.author_uid
 JOIN people pe ON pe.person_id = a.person_id
 WHERE t.addressed_to_us AND NOT t.from_us AND NOT a.is_ours AND list_contains(t.intents, 'question')
   AND p.created_at <= $due AND p.created_at > $oldest
-  AND NOT EXISTS (SELECT 1 FROM posts r JOIN identities ri ON ri.identity_uid = r.author_uid
-                  WHERE r.parent_uid = p.post_uid AND ri.is_ours)
+  AND p.post_uid NOT IN (SELECT post_uid FROM answered_posts)
   AND NOT EXISTS (SELECT 1 FROM reply_suggestions s
                   WHERE s.post_uid = p.post_uid AND s.status IN ('sent', 'answered', 'dismissed'))
   AND NOT EXISTS (SELECT 1 FROM alerts al WHERE al.alert_id = 'unanswered_question:' || p.post_uid)

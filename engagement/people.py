@@ -120,17 +120,12 @@ def log_touch(db: Database, person_ref: str, kind: str, note: str | None, when: 
 
 
 EVENTS_SQL = """
-WITH answered AS (
-    SELECT DISTINCT r.parent_uid AS post_uid
-    FROM posts r JOIN identities ri ON ri.identity_uid = r.author_uid
-    WHERE ri.is_ours AND r.parent_uid IS NOT NULL
-)
 SELECT i.person_id, i.occurred_at, i.direction, i.kind, t.sentiment_score,
        coalesce(list_contains(t.intents, 'complaint'), false) AS complaint,
        a.post_uid IS NOT NULL AS answered
 FROM interactions i
 LEFT JOIN tags t ON t.post_uid = i.post_uid
-LEFT JOIN answered a ON a.post_uid = i.post_uid
+LEFT JOIN answered_posts a ON a.post_uid = i.post_uid
 WHERE i.person_id <> 'me' AND ($people IS NULL OR list_contains($people, i.person_id))
 ORDER BY i.person_id, i.occurred_at
 """
@@ -164,11 +159,7 @@ def _sums(w: str, cond: str) -> str:
 
 # everyone's sums at two moments (now, and `then` for the trend) in one pass over the interactions
 TOTALS_SQL = f"""
-WITH answered AS (
-    SELECT DISTINCT r.parent_uid AS post_uid
-    FROM posts r JOIN identities ri ON ri.identity_uid = r.author_uid
-    WHERE ri.is_ours AND r.parent_uid IS NOT NULL
-), ev AS (
+WITH ev AS (
     SELECT i.person_id, i.occurred_at, i.direction = 'inbound' AS inbound, t.sentiment_score AS s,
            coalesce(list_contains(t.intents, 'complaint'), false) AS complaint,
            a.post_uid IS NOT NULL AS answered, {_DEPTH_SQL} AS depth,
@@ -176,7 +167,7 @@ WITH answered AS (
            pow(0.5, greatest(epoch($then) - epoch(i.occurred_at), 0) / 86400.0 / {HALF_LIFE_DAYS}) AS w_then
     FROM interactions i
     LEFT JOIN tags t ON t.post_uid = i.post_uid
-    LEFT JOIN answered a ON a.post_uid = i.post_uid
+    LEFT JOIN answered_posts a ON a.post_uid = i.post_uid
     WHERE i.person_id <> 'me' AND i.occurred_at <= $now
       AND ($people IS NULL OR list_contains($people, i.person_id))
 )

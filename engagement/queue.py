@@ -29,9 +29,7 @@ WHERE t.seq > $lo AND t.seq <= $hi AND NOT t.from_us
   AND p.created_at >= $since
   AND ( (t.addressed_to_us AND len(list_intersect(t.intents, $answerable)) > 0)
         OR (pe.is_key_client AND t.moments <> '[]') )
-  AND NOT EXISTS (
-        SELECT 1 FROM posts r JOIN identities ri ON ri.identity_uid = r.author_uid
-        WHERE r.parent_uid = p.post_uid AND ri.is_ours)
+  AND p.post_uid NOT IN (SELECT post_uid FROM answered_posts)
   AND p.post_uid NOT IN (SELECT post_uid FROM reply_suggestions)
 """
 
@@ -112,9 +110,7 @@ def close_answered(con, now: datetime) -> int:
     """A pending suggestion whose post we have since answered some other way is done."""
     return con.execute(
         """UPDATE reply_suggestions SET status = 'answered', updated_at = $now
-           WHERE status IN ('pending', 'approved') AND post_uid IN (
-               SELECT r.parent_uid FROM posts r JOIN identities ri ON ri.identity_uid = r.author_uid
-               WHERE ri.is_ours AND r.parent_uid IS NOT NULL)""",
+           WHERE status IN ('pending', 'approved') AND post_uid IN (SELECT post_uid FROM answered_posts)""",
         {"now": now},
     ).fetchone()[0]
 

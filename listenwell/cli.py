@@ -7,6 +7,7 @@ from datetime import datetime
 
 import click
 
+from collectors.cursors import cursor_summary
 from listenwell.cli_common import ListenwellError, State, pass_state, print_json
 from listenwell.config import CONFIG_ENV
 
@@ -145,24 +146,8 @@ def sources(state: State, as_json: bool) -> None:
             click.echo(f"    next allowed at {s['next_allowed_at']:%Y-%m-%d %H:%M}")
         if s["note"]:
             click.echo(f"    note: {s['note']}")
-        click.echo(f"    cursor: {_cursor_summary(s['cursor'])}")
-
-
-def _cursor_summary(cursor: dict) -> str:
-    if not cursor:
-        return "(none yet)"
-    streams = cursor.get("streams")
-    if isinstance(streams, dict) and streams:
-        parts = []
-        for name, st in streams.items():
-            where = st.get("since_id") or st.get("last") or st.get("since") or "start"
-            extra = f", backlog at {st['next_token'][:12]}…" if st.get("next_token") else ""
-            wait = f", waiting until {st['retry_at']}" if st.get("retry_at") else ""
-            parts.append(f"\n      {name}: since {where}{extra}{wait}")
-        return "".join(parts)
-    text = json.dumps({k: v for k, v in cursor.items() if k != "seen"}, default=str)
-    seen = f", {len(cursor['seen'])} seen ids" if "seen" in cursor else ""
-    return (text if len(text) < 160 else text[:157] + "…") + seen
+        lines = cursor_summary(s["cursor"])
+        click.echo(f"    cursor: {lines[0]}" if len(lines) == 1 else "    cursor:" + "".join(f"\n      {line}" for line in lines))
 
 
 @main.command()

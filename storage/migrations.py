@@ -242,4 +242,14 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0005_answered_posts",
+        """
+        -- posts one of our accounts has replied to: what "answered" means everywhere
+        CREATE VIEW answered_posts AS
+        SELECT DISTINCT r.parent_uid AS post_uid
+        FROM posts r JOIN identities ri ON ri.identity_uid = r.author_uid
+        WHERE ri.is_ours AND r.parent_uid IS NOT NULL;
+        """,
+    ),
 ]
