@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from nlp.prefilter import Prefilter
+
 INTENTS = ("question", "complaint", "praise", "purchase_intent", "churn_risk")
 
 # ----------------------------------------------------------------------------------------- question
@@ -141,19 +143,43 @@ _CHURN_WEAK = re.compile(
 _NOT_CHURN = re.compile(r"\b(almost|nearly|glad we didn'?t|no plans to|not (switching|leaving|cancel\w*))\b", re.I)
 
 
-def _is_question(text: str, addressed_to_us: bool) -> bool:
-    cleaned = _QUOTED_QUESTION.sub(" ", _RHETORICAL.sub(" ", text))
-    if _QUESTION_START.search(cleaned) or _ASK.search(cleaned):
+# One pass over the post decides which of the patterns above may match (nlp/prefilter.py).
+_PREFILTER = Prefilter(p for p in list(globals().values()) if isinstance(p, re.Pattern))
+_BIT = _PREFILTER.bit
+# Without one of these in the post, a post not addressed to us has no intent (and nothing is stripped).
+_CUES = 0
+for _p in (_QUESTION_START, _ASK, _COMPLAINT_STRONG, _COMPLAINT_WEAK, _PRAISE_STRONG, _PRAISE_WEAK, _PURCHASE,
+           _CHURN_STRONG, _CHURN_WEAK, _RHETORICAL, _QUOTED_QUESTION, _NOT_PRAISE):
+    _CUES |= _BIT[_p]
+
+
+def _search(pattern: re.Pattern[str], text: str, may: int) -> bool:
+    return bool(may & _BIT[pattern]) and pattern.search(text) is not None
+
+
+def _strip(pattern: re.Pattern[str], text: str, may: int) -> str:
+    return pattern.sub(" ", text) if may & _BIT[pattern] else text
+
+
+def _is_question(text: str, addressed_to_us: bool, may: int) -> bool:
+    cleaned = _strip(_QUOTED_QUESTION, _strip(_RHETORICAL, text, may), may)
+    if cleaned != text:
+        may = _PREFILTER.scan(cleaned)
+    if _search(_QUESTION_START, cleaned, may) or _search(_ASK, cleaned, may):
         return True
-    if addressed_to_us and (_QUESTION_ANY.search(cleaned) or _ASK_TO_US.search(cleaned)):
+    if addressed_to_us and (_search(_QUESTION_ANY, cleaned, may) or _search(_ASK_TO_US, cleaned, may)):
         return True
     return False
 
 
-def _weak_praise(text: str, addressed_to_us: bool) -> bool:
+def _weak_praise(text: str, addressed_to_us: bool, may: int) -> bool:
+    if not may & _BIT[_PRAISE_WEAK]:
+        return False
     for m in _PRAISE_WEAK.finditer(text):
         if addressed_to_us:
             return True
+        if not may & _BIT[_PRODUCT]:
+            return False
         s = max(text.rfind(".", 0, m.start()), text.rfind("!", 0, m.start()), text.rfind("?", 0, m.start())) + 1
         e = min((i for i in (text.find(".", m.end()), text.find("!", m.end()), text.find("?", m.end())) if i >= 0),
                 default=len(text))
@@ -162,34 +188,42 @@ def _weak_praise(text: str, addressed_to_us: bool) -> bool:
     return False
 
 
-def _complaint_cues(text: str, pattern: re.Pattern[str]) -> int:
-    """Cues of ``pattern`` not reported as already fixed."""
-    return sum(1 for m in pattern.finditer(text) if not _RESOLVED.search(text[max(0, m.start() - 40): m.start()]))
+def _complaint_cues(text: str, pattern: re.Pattern[str], may: int) -> bool:
+    """Whether ``pattern`` finds a cue not reported as already fixed."""
+    if not may & _BIT[pattern]:
+        return False
+    if not may & _BIT[_RESOLVED]:
+        return pattern.search(text) is not None
+    return any(not _RESOLVED.search(text[max(0, m.start() - 40): m.start()]) for m in pattern.finditer(text))
 
 
 def detect_intents(text: str, sentiment: float | None = None, addressed_to_us: bool = False) -> list[str]:
     """Intents in a stable order. Sentiment sharpens complaint/praise; questions need a real ask."""
+    may = _PREFILTER.scan(text)
+    if not addressed_to_us and not may & _CUES:
+        return []
     found: list[str] = []
-    if _is_question(text, addressed_to_us):
+    if _is_question(text, addressed_to_us, may):
         found.append("question")
     negative = sentiment is not None and sentiment <= -0.25
     positive = sentiment is not None and sentiment >= 0.25
-    strong_complaint = _complaint_cues(text, _COMPLAINT_STRONG) > 0
-    weak_complaint = _complaint_cues(text, _COMPLAINT_WEAK) > 0
-    praise_text = _NOT_PRAISE.sub(" ", text)
-    strong_praise = _PRAISE_STRONG.search(praise_text) is not None
+    strong_complaint = _complaint_cues(text, _COMPLAINT_STRONG, may)
+    weak_complaint = _complaint_cues(text, _COMPLAINT_WEAK, may)
+    praise_text = _strip(_NOT_PRAISE, text, may)
+    praise_may = may if praise_text == text else _PREFILTER.scan(praise_text)
+    strong_praise = _search(_PRAISE_STRONG, praise_text, praise_may)
     complaint = strong_complaint or (weak_complaint and negative) or (addressed_to_us and not positive and (
-        weak_complaint or _complaint_cues(text, _COMPLAINT_TO_US) > 0
+        weak_complaint or _complaint_cues(text, _COMPLAINT_TO_US, may)
         or (sentiment is not None and sentiment <= -0.6 and not strong_praise)))
     if complaint:
         found.append("complaint")
-    if not strong_complaint and (strong_praise or (not negative and not complaint and _weak_praise(praise_text,
-                                                                                                   addressed_to_us))):
+    if not strong_complaint and (strong_praise or (not negative and not complaint and _weak_praise(
+            praise_text, addressed_to_us, praise_may))):
         found.append("praise")
-    if _PURCHASE.search(text) and not _NOT_PURCHASE.search(text):
+    if _search(_PURCHASE, text, may) and not _search(_NOT_PURCHASE, text, may):
         found.append("purchase_intent")
-    if not _NOT_CHURN.search(text) and (
-            _CHURN_STRONG.search(text) or (_CANCEL.search(text) and addressed_to_us)
-            or (_CHURN_WEAK.search(text) and (addressed_to_us or (negative and complaint)))):
+    if not _search(_NOT_CHURN, text, may) and (
+            _search(_CHURN_STRONG, text, may) or (_search(_CANCEL, text, may) and addressed_to_us)
+            or (_search(_CHURN_WEAK, text, may) and (addressed_to_us or (negative and complaint)))):
         found.append("churn_risk")
     return found

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
+from nlp.prefilter import Prefilter
+
 MOMENT_TYPES = (
     "new_job", "launch", "funding", "acquisition", "moving", "wedding", "baby", "birthday",
     "anniversary", "illness", "bereavement", "award", "speaking",
@@ -166,100 +168,9 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
     ],
 }
 
-# Per pattern: substrings every match of that pattern contains (lower-case). A pattern runs only when
-# one of them is in the post; TRIGGERS, the per-type prefilter, is their union.
-GATES: dict[str, list[tuple[str, ...]]] = {
-    'new_job': [
-        ('joined', 'started at', 'started as', 'accepted', 'promoted'),
-        ('excited to', 'thrilled to', 'happy to', 'proud to', 'delighted to'),
-        ('new role', 'new job', 'new position', 'new chapter'),
-        ('first day', 'first week', 'first month', 'day 1', 'day one'),
-        ('promoted',),
-        ('new role', 'new job', 'new position'),
-        ('got the', 'got a', 'got my', 'got an', 'landed', 'accepted', 'signed'),
-        ('joining', 'starting'),
-        ('joining', 'joined', 'starting at', 'started at'),
-        ('start at', 'start with', 'starting at', 'starting with', 'started at', 'started with'),
-        ('m now', 'm officially', 'as of '),
-    ],
-    'launch': [
-        ('launched', 'shipped', 'released', 'went live', 'are live', 'launching today', 'launched today', 'opened'),
-        ('launch day', 're live', 'is live', 'is now live', 'is finally live', 'is officially live', 'introducing', 'now available', 'product hunt', 'generally available', 'went live', 'goes live', 'going live', 'opened the doors', 'opened our doors'),
-        ('launching', 'releasing', 'shipping', 'opening'),
-        ('launched',),
-        ('out',),
-        ('shipped', 'shipping'),
-        ('1.0', 'general availability'),
-    ],
-    'funding': [
-        ('raised', 'closed', 'closing', 'secured', 'announc'),
-        ('series',),
-        ('round', 'funding', 'seed', 'series', 'investment', 'grant'),
-        ('round', 'seed', 'series', 'funding'),
-        ('funded', 'pre-seed', 'funding', 'kickstarter', 'indiegogo'),
-    ],
-    'acquisition': [
-        ('acquire', 'acquisition', 'bought by'),
-        ('part of',),
-        ('sold my', 'sold our'),
-    ],
-    'moving': [
-        ('moving', 'relocating', 'moved', 'relocated'),
-        ('relocating', 'moving'),
-        ('packing', 'new city', 'new apartment', 'new flat', 'new house', 'new home', 'moving day', 'moved in', 'lease'),
-        ('bought', 'buying', 'closed on', 'keys to'),
-        ('last night', 'last day', 'last week'),
-        ('moving', 'relocating', 'moved', 'relocated'),
-        ('leaving',),
-    ],
-    'wedding': [
-        ('married', 'wedding', 'tied the knot', 'engaged', 'eloped', 'honeymoon', 'mrs'),
-    ],
-    'baby': [
-        ('welcome', 'baby', 'new dad', 'new mom', 'new mum', 'new parent', 'parental leave', 'paternity leave', 'maternity leave'),
-        ('expecting', 'going to be', 'gonna be', 'welcome to the world'),
-        ('born', 'arrived', 'is here'),
-        ('home with',),
-    ],
-    'birthday': [
-        ('birthday', 'trip around the sun', 'turn', 'bday', 'b-day', 'year older'),
-        ('turn', ' today'),
-    ],
-    'anniversary': [
-        ('year', 'anniversary'),
-        ('year', 'turns'),
-    ],
-    'illness': [
-        ('hospital', 'surgery', 'diagnosed', 'recovering', 'sick leave', 'medical leave', 'been ill', 'been sick', 'health scare', 'chemo'),
-        ('sick', 'fever of', 'mental health'),
-        ('covid', 'pneumonia', 'flu', 'bronchitis', 'tonsillitis', 'appendicitis', 'concussion', 'migraine', 'cancer', 'shingles', 'strep', 'sepsis', 'stroke', 'heart attack'),
-        ('broke my', 'fractured my', 'sprained my', 'tore my', 'dislocated my'),
-    ],
-    'bereavement': [
-        ('passed away', 'rest in peace', 'funeral', 'in loving memory', 'too soon'),
-        ('lost my', 'lost our', 'loss of', 'goodbye to', 'rip to', 'rip my', 'rip our'),
-        ('died', 'passed'),
-        ('goodbye to', 'farewell to'),
-        ('grieving', 'miss you'),
-    ],
-    'award': [
-        ('award', 'prize'),
-        ('shortlisted', 'nominated', 'finalist'),
-        ('won ', 'took home', 'scooped', 'bagged', 'were named', 'was named'),
-        ('named',),
-    ],
-    'speaking': [
-        ('speaking', 'presenting', 'giving a talk', 'keynoting', 'on a panel', 'talk', 'keynote', 'session', 'panel', 'workshop', 'come see', 'come hear', 'catch me', 'catch us'),
-        ('talk', 'keynote', 'workshop', 'presentation', 'webinar', 'masterclass', 'tutorial'),
-        ('podcast', 'stage'),
-    ],
-}
-
-# Substrings that every match of a type's patterns contains: a C-speed `in` check skips the regexes
-# for the many posts that cannot match. Derived from GATES, so it stays in step with PATTERNS.
-TRIGGERS: dict[str, tuple[str, ...]] = {kind: tuple(dict.fromkeys(t for gate in gates for t in gate))
-                                        for kind, gates in GATES.items()}
-assert all(len(GATES[kind]) == len(PATTERNS[kind]) for kind in PATTERNS)
+# One pass over the post decides which patterns may match (nlp/prefilter.py); most posts run none.
+_PREFILTER = Prefilter(p for patterns in PATTERNS.values() for p in patterns)
+_GATED = [(kind, p, _PREFILTER.bit[p]) for kind, patterns in PATTERNS.items() for p in patterns]
 
 
 _NEGATION = re.compile(
@@ -318,13 +229,11 @@ def detect_moments(text: str) -> list[Moment]:
     """
     best: dict[str, Moment] = {}
     sentences: list[tuple[int, int]] | None = None
-    lowered = text.lower()
-    for kind, patterns in PATTERNS.items():
-        if not any(trigger in lowered for trigger in TRIGGERS[kind]):
-            continue
-        for pattern, gate in zip(patterns, GATES[kind]):
-            if not any(trigger in lowered for trigger in gate):
-                continue
+    candidates = _PREFILTER.scan(text)
+    if not candidates:
+        return []
+    for kind, pattern, bit in _GATED:
+        if candidates & bit:
             for m in pattern.finditer(text):
                 if sentences is None:
                     sentences = [(s.start(), s.end()) for s in _SENTENCE.finditer(text)]

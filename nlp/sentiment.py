@@ -169,6 +169,20 @@ def _classify(tok: str) -> tuple:
     return _remember(tok, info)
 
 
+# No token spans whitespace and none of the patterns' look-arounds can tell whitespace from the string's
+# edge, so a post's tokens are its whitespace-separated chunks' tokens: analysed once per distinct chunk.
+_CHUNK_CACHE: dict[str, tuple] = {}
+
+
+def _chunk_infos(chunk: str) -> tuple:
+    get = _TOK_CACHE.get
+    infos = tuple(get(tok) or _classify(tok) for tok in _findall(chunk))
+    if len(_CHUNK_CACHE) > 300_000:
+        _CHUNK_CACHE.clear()
+    _CHUNK_CACHE[chunk] = infos
+    return infos
+
+
 def _remember(tok: str, info: tuple) -> tuple:
     if len(_TOK_CACHE) > 300_000:
         _TOK_CACHE.clear()
@@ -201,9 +215,8 @@ def analyze(text: str, but_mark: bool = True, bigrams: bool = True, lexicon: dic
     caps_n = 0
     elong = False
     lpos = lneg = 0.0
-    cache_get = _TOK_CACHE.get
-    for tok in _findall(text):
-        info = cache_get(tok) or _classify(tok)
+    chunk_get = _CHUNK_CACHE.get
+    for info in [info for chunk in text.split() for info in (chunk_get(chunk) or _chunk_infos(chunk))]:
         k = info[0]
         if k == 0:  # word or hashtag: (0, norm, caps, elong, role, hashtag-feature)
             if info[5] is not None:

@@ -83,9 +83,9 @@ def test_language(text: str, declared: str | None, lang: str):
     assert detect_language(text, declared) == lang
 
 
-def test_triggers_never_hide_a_pattern_match():
-    """Every example any pattern matches must contain one of its type's trigger substrings."""
-    from nlp.moments import PATTERNS, TRIGGERS
+def test_prefilter_never_hides_a_pattern_match():
+    """Every example a pattern matches is let through by the prefilter."""
+    from nlp.moments import _PREFILTER, PATTERNS
 
     samples = [
         "I've joined Acme", "we just started at Northwind", "I accepted the offer", "just got promoted",
@@ -102,6 +102,8 @@ def test_triggers_never_hide_a_pattern_match():
         "I'll be speaking at DataConf", "my talk at PyCon", "come see me at booth 4", "we're on a panel",
     ]
     for text in samples:
+        mask = _PREFILTER.scan(text)
         for kind, patterns in PATTERNS.items():
-            if any(p.search(text) for p in patterns):
-                assert any(t in text.lower() for t in TRIGGERS[kind]), (kind, text)
+            for p in patterns:
+                if p.search(text):
+                    assert mask & _PREFILTER.bit[p], (kind, text)

@@ -1,0 +1,133 @@
+"""Tagging throughput (issue 5): the full NLP pipeline against bare ``spacy.blank("en")`` tokenization.
+
+    .venv/bin/python bench/tagging.py                      # 100,000 generated posts (bench/generate.py)
+    .venv/bin/python bench/tagging.py --corpus semeval     # the real SemEval tweets in ../shared, if present
+
+Measured in one run on the same texts: blank tokenization in one process; the full pipeline (language,
+sentiment, topics, intents, moments) in one process with ``nlp.pipe``, and with two worker processes
+(the tag job's pool, which is what ``run --once`` uses); and each component's cost per post.
+Prints a Markdown table; the ratio is pipeline posts/s ÷ blank posts/s.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+TOPICS = {
+    "dashboards": {"keywords": ["dashboard", "chart"], "hashtags": ["dataviz"]},
+    "pipelines": {"keywords": ["pipeline", "dbt", "warehouse"], "phrases": ["data quality"]},
+    "pricing": {"keywords": ["pricing", "bill"], "phrases": ["pricing page"]},
+}
+
+
+def generated_texts(n: int, cache: Path) -> list[tuple[str, str | None, bool]]:
+    from bench.generate import generate
+
+    data = cache / f"data-{n}"
+    if not (data / "blog.csv").exists():
+        generate(n, data)
+    rows: list[tuple[str, str | None, bool]] = []
+    with (data / "x.jsonl").open() as fh:
+        for line in fh:
+            for tweet in json.loads(line)["data"]:
+                rows.append((tweet["text"], tweet.get("lang"), "fernhillhq" in tweet["text"].lower()))
+    with (data / "reddit.jsonl").open() as fh:
+        for line in fh:
+            for child in json.loads(line)["data"]["children"]:
+                d = child["data"]
+                rows.append((d.get("body") or d.get("selftext") or d.get("title") or "", None,
+                             "fernhill_team" in (d.get("body") or "").lower()))
+    with (data / "blog.csv").open(newline="") as fh:
+        rows.extend((r["text"], None, False) for r in csv.DictReader(fh))
+    return rows[:n]
+
+
+def semeval_texts(data: Path) -> list[tuple[str, str | None, bool]]:
+    from nlp.semeval import labelled_files, read_labelled
+
+    rows = []
+    for path in labelled_files(data):
+        rows.extend((text, None, False) for _id, _label, text in read_labelled(path)[0])
+    return rows
+
+
+def component_costs(nlp, rows) -> dict[str, float]:
+    from nlp.pipeline import make_doc
+
+    docs = [make_doc(nlp, text, lang, addressed) for text, lang, addressed in rows]
+    costs = {}
+    for name, proc in nlp.pipeline:
+        t = time.perf_counter()
+        docs = list(proc.pipe(docs, batch_size=1000)) if hasattr(proc, "pipe") else [proc(d) for d in docs]
+        costs[name] = (time.perf_counter() - t) / len(rows) * 1e6
+    return costs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--posts", type=int, default=100_000)
+    parser.add_argument("--corpus", choices=("generated", "semeval"), default="generated")
+    parser.add_argument("--semeval", type=Path, default=ROOT.parent / "shared" / "data" / "sentiment")
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/listenwell-bench"))
+    args = parser.parse_args()
+
+    import spacy
+
+    from jobs.tag import _tag_rows, _Taggers
+    from listenwell.config import Config
+    from nlp.pipeline import build_pipeline
+
+    rows = semeval_texts(args.semeval) if args.corpus == "semeval" else generated_texts(args.posts, args.cache)
+    texts = [text for text, _lang, _addressed in rows]
+    n = len(rows)
+
+    blank = spacy.blank("en")
+    for _ in blank.pipe(texts[:2000]):  # the vocabulary warms up, as in a long-running tagger
+        pass
+    t = time.perf_counter()
+    for _ in blank.pipe(texts, batch_size=1000):
+        pass
+    blank_s = time.perf_counter() - t
+
+    nlp = build_pipeline(TOPICS)
+    _tag_rows(nlp, rows[:2000])
+    t = time.perf_counter()
+    for start in range(0, n, 20_000):
+        _tag_rows(nlp, rows[start:start + 20_000])
+    one_s = time.perf_counter() - t
+
+    config = Config.model_validate({"me": {"name": "Bench"}, "topics": TOPICS})
+    taggers = _Taggers(config, None, 2)
+    try:
+        taggers.tag(rows[:4000])  # workers started and models loaded, as after the first batch of a run
+        t = time.perf_counter()
+        for start in range(0, n, 20_000):
+            taggers.tag(rows[start:start + 20_000])
+        two_s = time.perf_counter() - t
+    finally:
+        taggers.close()
+
+    costs = component_costs(nlp, rows[:20_000])
+    print(f"{n:,} posts ({args.corpus}, mean {sum(map(len, texts)) / n:.0f} characters); machine: "
+          f"{os.cpu_count()} cores, Python {platform.python_version()}, spaCy {spacy.__version__}\n")
+    print("| run | posts/s | ratio to blank spaCy |")
+    print("| --- | ---: | ---: |")
+    print(f"| bare `spacy.blank(\"en\")` tokenization, 1 process | {n / blank_s:,.0f} | 1.00 |")
+    print(f"| full pipeline, 1 process | {n / one_s:,.0f} | {blank_s / one_s:.2f} |")
+    print(f"| full pipeline, 2 worker processes | {n / two_s:,.0f} | {blank_s / two_s:.2f} |")
+    print("\nPer post, one process (µs): " + ", ".join(f"{k.replace('listenwell_', '')} {v:.1f}"
+                                                       for k, v in costs.items())
+          + f"; tokenization {blank_s / n * 1e6:.1f}")
+
+
+if __name__ == "__main__":
+    main()
