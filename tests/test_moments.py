@@ -78,9 +78,26 @@ def test_praise_is_not_a_complaint():
     ("the dashboard is slow again", None, "en"),
     ("whatever it says", "es", "es"),
     ("ok", "und", "en"),
+    ("ダッシュボードがまた遅い、どうすればいい？", None, "ja"),
+    ("대시보드가 또 느려요", None, "ko"),
+    ("仪表板又很慢了", None, "zh"),
+    ("Панель снова тормозит, что делать?", None, "ru"),
+    ("لوحة التحكم بطيئة مرة أخرى", None, "ar"),
+    ("Ο πίνακας είναι αργός ξανά", None, "el"),
+    ("Loving the new dashboard 🎉🔥 café vibes", None, "en"),
+    ("Our Tokyo team says the dashboard is great: 素晴らしい", None, "en"),
 ])
 def test_language(text: str, declared: str | None, lang: str):
     assert detect_language(text, declared) == lang
+
+
+def test_posts_in_other_scripts_are_not_scored_as_english():
+    from nlp.pipeline import build_pipeline, make_doc
+
+    nlp = build_pipeline()
+    doc = nlp(make_doc(nlp, "Панель снова тормозит, ужасно. Отменяю подписку!"))
+    assert doc._.lang == "ru"
+    assert doc._.sentiment is None and doc._.intents == [] and doc._.moments == []
 
 
 def test_prefilter_never_hides_a_pattern_match():
