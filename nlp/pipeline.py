@@ -101,6 +101,26 @@ class SentimentComponent:
         return docs
 
 
+_VOWELS = frozenset("aeiou")
+
+
+def inflections(term: str) -> set[str]:
+    """The forms a lemmatizer would bring back to ``term``: plural of the last word ("pricing page" →
+    "pricing pages", "policy" → "policies", "inbox" → "inboxes"). Blank English has no lemmatizer, and
+    inflecting the few configured terms once is cheaper than lemmatizing every token of every post."""
+    head, _, last = term.rpartition(" ")
+    prefix = head + " " if head else ""
+    if not last.isalpha() or len(last) < 3 or (last.endswith("s") and not last.endswith("ss")):
+        return set()
+    if last.endswith(("s", "x", "z", "ch", "sh")):
+        plural = last + "es"
+    elif last.endswith("y") and last[-2] not in _VOWELS:
+        plural = last[:-1] + "ies"
+    else:
+        plural = last + "s"
+    return {prefix + plural}
+
+
 @Language.factory("listenwell_topics", default_config={"topics": {}})
 def make_topics(nlp: Language, name: str, topics: dict[str, dict[str, list[str]]]) -> "TopicMatcher":
     return TopicMatcher(nlp, topics)
@@ -116,8 +136,8 @@ class TopicMatcher:
             for key in ("keywords", "phrases", "aliases"):
                 for term in spec.get(key, []) or []:
                     phrases.add(term.lower())
-                    if key == "keywords" and term.isalpha() and not term.lower().endswith("s"):
-                        phrases.add(term.lower() + "s")  # blank English has no lemmatizer; plural by hand
+                    if key != "aliases":  # aliases are names: "Looker" has no plural
+                        phrases.update(inflections(term.lower()))
             for tag in spec.get("hashtags", []) or []:
                 tag = tag.lstrip("#").lower()
                 phrases.add(tag)

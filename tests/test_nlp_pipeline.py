@@ -23,6 +23,28 @@ def test_topics_match_case_insensitively_plurals_phrases_and_hashtags(nlp):
     assert nlp(make_doc(nlp, "nothing relevant here"))._.topics == []
 
 
+@pytest.mark.parametrize("text, topic", [
+    ("two overdue INVOICES this week", "pricing"),
+    ("invoiced twice", None),  # a token match, not a prefix match
+    ("new policies for dashboards", "dataviz"),
+    ("the pricing pages", "pricing"),
+])
+def test_topic_terms_match_their_plural_forms(text, topic):
+    nlp = build_pipeline({"dataviz": {"keywords": ["dashboard", "policy"]},
+                          "pricing": {"keywords": ["invoice"], "phrases": ["pricing page"]}})
+    assert nlp(make_doc(nlp, text))._.topics == ([topic] if topic else [])
+
+
+def test_inflections():
+    from nlp.pipeline import inflections
+
+    assert inflections("policy") == {"policies"}
+    assert inflections("inbox") == {"inboxes"}
+    assert inflections("pricing page") == {"pricing pages"}
+    assert inflections("key") == {"keys"}
+    assert inflections("status") == set()  # already a plural-looking word: left alone
+
+
 def test_sentiment_intents_and_moments_on_english(nlp):
     doc = nlp(make_doc(nlp, "I'm thrilled to share I've joined Acme as VP Ops! Thank you all, this is amazing",
                        addressed_to_us=True))
