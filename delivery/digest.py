@@ -11,6 +11,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from delivery.links import safe_url
+from engagement.emerging import emerging_terms
 from engagement.queue import list_queue
 from engagement.reach_out import reach_out_list
 from engagement.replies import excerpt
@@ -22,6 +24,7 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_env.filters["safe_url"] = safe_url  # post URLs come from feeds and APIs: only http(s) becomes a link
 
 
 @dataclass
@@ -158,6 +161,8 @@ def gather(config, db: Database, day: date) -> dict[str, Any]:
     )
     for t in topics:
         t["emerging"] = t["today"] >= 3 and t["today"] > 2 * max(t["daily_avg"], 0.5)
+    # free keyphrases (not only configured topics) unusual today against the previous 14 days
+    emerging = emerging_terms(db.con, day, tz=str(tz), topics=config.topics, window=14)
     notable = db.rows(
         """SELECT p.text, p.url, p.platform, coalesce(i.display_name, i.handle) AS author, t.sentiment_score
            FROM posts p JOIN tags t USING (post_uid) JOIN identities i ON i.identity_uid = p.author_uid
@@ -172,7 +177,7 @@ def gather(config, db: Database, day: date) -> dict[str, Any]:
         "me": config.me.name, "day": day, "generated_at": config.now().astimezone(tz),
         "headline": headline, "chart_svg": chart_svg(series), "series": series,
         "actions": actions, "reach_out": reach, "queue": queue, "alerts": alerts, "clients": clients,
-        "topics": topics, "notable": notable, "timezone": str(tz),
+        "topics": topics, "emerging_terms": emerging, "notable": notable, "timezone": str(tz),
     }
 
 

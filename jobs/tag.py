@@ -187,6 +187,10 @@ def tag_new_posts(
                     finally:
                         con.unregister("incoming_tags")
                 set_stage_cursor(con, "tag", upper, now)
+                # emerging terms: keyphrase counts per day, in bulk SQL, committed with the tags (exactly once)
+                from storage.terms import count_new_terms
+
+                count_new_terms(con, upper, tz=config.schedule.timezone, now=now)
             total += len(batch)
             cursor = upper
             progress(f"tag: {total} posts tagged")

@@ -252,4 +252,18 @@ MIGRATIONS: list[tuple[str, str]] = [
         WHERE ri.is_ours AND r.parent_uid IS NOT NULL;
         """,
     ),
+    (
+        "0006_term_daily",
+        """
+        -- how many posts used each keyphrase (word, #hashtag, two-word phrase) per local day
+        -- (schedule.timezone); English posts by others only. Filled in bulk by the tag stage
+        -- (storage/terms.py), read by the digest's "Emerging today".
+        CREATE TABLE term_daily (
+            day   DATE NOT NULL,
+            term  VARCHAR NOT NULL,
+            n     INTEGER NOT NULL,
+            PRIMARY KEY (day, term)
+        );
+        """,
+    ),
 ]

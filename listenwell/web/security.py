@@ -11,6 +11,8 @@ from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse
 
+from delivery.links import safe_url  # noqa: F401  (re-exported for the web app)
+
 from listenwell.web.auth import COOKIE, Session, SessionSigner
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -38,16 +40,6 @@ def is_loopback(host: str | None) -> bool:
         return ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def safe_url(value) -> str | None:
-    """Only http(s) links ever become an href; anything else (javascript:, data:, …) is shown as text."""
-    if not value or not isinstance(value, str):
-        return None
-    parsed = urlparse(value.strip())
-    if parsed.scheme.lower() not in ("http", "https") or not parsed.netloc:
-        return None
-    return value.strip()
 
 
 def safe_next(value: str | None, default: str = "/") -> str:
