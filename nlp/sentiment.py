@@ -143,7 +143,8 @@ def _classify(tok: str) -> tuple:
             role = 1
         elif w in ("but", "however", "although", "though"):
             role = 2
-        info = (0, w, caps, el, role, tag)
+        # a plain word (most tokens) gets its own short record, so the hot loop in analyze() skips the checks
+        info = (6, w) if role == 0 and tag is None and not caps and not el else (0, w, caps, el, role, tag)
     elif kind == 5:
         c0 = tok[0]
         if c0 == "!" or c0 == "?":
@@ -218,7 +219,27 @@ def analyze(text: str, but_mark: bool = True, bigrams: bool = True, lexicon: dic
     chunk_get = _CHUNK_CACHE.get
     for info in [info for chunk in text.split() for info in (chunk_get(chunk) or _chunk_infos(chunk))]:
         k = info[0]
-        if k == 0:  # word or hashtag: (0, norm, caps, elong, role, hashtag-feature)
+        if k == 6:  # plain word: (6, norm); the k == 0 path below, without its flags
+            w = info[1]
+            words.append(w)
+            if neg:
+                seq.append(w + "_NEG")
+            else:
+                seq.append(w)
+            if lexicon is not None:
+                v = lexicon.get(w)
+                if v:
+                    if neg:
+                        v = -0.74 * v
+                    if after_but:
+                        v *= 1.5
+                    if v > 0:
+                        lpos += v
+                    else:
+                        lneg -= v
+            if after_but and but_mark:
+                extras.append("B_" + w)
+        elif k == 0:  # word or hashtag: (0, norm, caps, elong, role, hashtag-feature)
             if info[5] is not None:
                 extras.append(info[5])
             role = info[4]
