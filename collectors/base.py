@@ -1,10 +1,11 @@
 """The collector contract, shared by every source.
 
 A collector is a class with a ``name`` and ``fetch(state)``. ``fetch`` yields
-``Post`` records and, whenever everything yielded so far may be saved,
-a ``Checkpoint`` carrying the source's new state. The runner writes the
-records and that state in one transaction, so a cursor never moves past data
-that is not stored. Collectors never touch storage.
+``Post`` records (or, from bulk readers, ``PostsBatch`` tables of them) and,
+whenever everything yielded so far may be saved, a ``Checkpoint`` carrying the
+source's new state. The runner writes the records and that state in one
+transaction, so a cursor never moves past data that is not stored. Collectors
+never touch storage.
 """
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable, Iterator, Protocol, Union
+
+import pyarrow as pa
 
 PLATFORMS = ("x", "reddit", "blog")
 POST_KINDS = ("post", "comment", "mention", "reply")
@@ -72,6 +75,56 @@ class FollowersPage:
     complete: bool = False
 
 
+# The columnar form of ``Post``: storage inserts these tables as they are.
+POSTS_SCHEMA = pa.schema(
+    [
+        ("post_uid", pa.string()),
+        ("platform", pa.string()),
+        ("native_id", pa.string()),
+        ("kind", pa.string()),
+        ("url", pa.string()),
+        ("title", pa.string()),
+        ("text", pa.string()),
+        ("created_at", pa.timestamp("us", tz="UTC")),
+        ("author_uid", pa.string()),
+        ("parent_uid", pa.string()),
+        ("conversation_uid", pa.string()),
+        ("parent_url", pa.string()),
+        ("lang", pa.string()),
+        ("mentions", pa.list_(pa.string())),  # lowercase handles
+        ("raw", pa.string()),  # the payload as JSON text
+        ("source", pa.string()),
+        ("retrieved_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+
+# One row per post, in post order: that post's author as the post shows them (``seen_at`` = its created_at).
+AUTHORS_SCHEMA = pa.schema(
+    [
+        ("identity_uid", pa.string()),
+        ("platform", pa.string()),
+        ("handle", pa.string()),
+        ("display_name", pa.string()),
+        ("native_id", pa.string()),
+        ("url", pa.string()),
+        ("followers", pa.int64()),
+        ("seen_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+
+
+@dataclass(slots=True)
+class PostsBatch:
+    """Many posts at once, already columnar: what a bulk reader yields instead of one ``Post`` each.
+    ``posts`` has ``POSTS_SCHEMA``; ``authors`` has ``AUTHORS_SCHEMA``, row i the author of post i."""
+
+    posts: pa.Table
+    authors: pa.Table
+
+    def __len__(self) -> int:
+        return self.posts.num_rows
+
+
 @dataclass(slots=True)
 class Checkpoint:
     """Everything yielded before this may be stored together with ``state``."""
@@ -80,7 +133,7 @@ class Checkpoint:
     note: str | None = None  # a warning worth showing on the source (e.g. a malformed feed that still parsed)
 
 
-Item = Union[Post, FollowersPage, Checkpoint]
+Item = Union[Post, PostsBatch, FollowersPage, Checkpoint]
 
 
 class Collector(Protocol):

@@ -55,6 +55,7 @@ def build_collector(config, source) -> Collector:
             expand_paths(config, source.paths),
             format=source.format,
             our_handles=our,
+            columnar=True,  # the runner stores PostsBatch items as they are
         )
     if source.type == "x":
         from collectors.x import XCollector

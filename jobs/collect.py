@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
-from collectors.base import Checkpoint, Collector, FollowersPage, Post, RateLimited, SourceError
+from collectors.base import Checkpoint, Collector, FollowersPage, Post, PostsBatch, RateLimited, SourceError
 from collectors.registry import NotAvailable, build_collector
 from storage.db import Database
 from storage.writes import finish_source_run, load_source_state, store_batch
@@ -68,7 +68,8 @@ def run_collector(
     """Run one collector to the end; store at each checkpoint; record how it ended."""
     result = SourceRun(collector.name)
     state = load_source_state(db, collector.name)
-    buffer: list[Post] = []
+    buffer: list[Post | PostsBatch] = []
+    buffered = 0  # posts in buffer (a PostsBatch holds many)
     followers: list[FollowersPage] = []
     try:
         for item in collector.fetch(dict(state)):
@@ -78,21 +79,22 @@ def run_collector(
                     note=item.note, our_handles=our_handles, now=now, followers=followers,
                 )
                 result.new_posts += stored.posts_new
-                result.seen_posts += len(buffer)
+                result.seen_posts += buffered
                 if item.note:
                     result.notes.append(item.note)
-                buffer, followers = [], []
+                buffer, buffered, followers = [], 0, []
                 progress(f"  {collector.name}: {result.seen_posts} read, {result.new_posts} new")
             elif isinstance(item, FollowersPage):
                 followers.append(item)
             else:
                 buffer.append(item)
-                if len(buffer) > MAX_UNCOMMITTED:
+                buffered += len(item) if isinstance(item, PostsBatch) else 1
+                if buffered > MAX_UNCOMMITTED:
                     raise SourceError(
                         f"collector yielded {MAX_UNCOMMITTED} posts without a checkpoint; nothing from that stretch was stored"
                     )
-        if buffer:
-            result.notes.append(f"{len(buffer)} posts after the last checkpoint were not stored")
+        if buffered:
+            result.notes.append(f"{buffered} posts after the last checkpoint were not stored")
     except RateLimited as exc:
         result.error = redact(f"rate limited: {exc}", list(secrets))
         finish_source_run(db, source=collector.name, source_type=source_type, now=now, new_posts=result.new_posts,

@@ -1,7 +1,8 @@
 """Bulk, idempotent writes. Every hot-path write is one Arrow ``INSERT … SELECT``.
 
 ``store_batch`` writes a collector's posts, their authors and the source's new
-state in one transaction: either all of it lands or none of it does.
+state in one transaction: either all of it lands or none of it does. Posts arrive as
+``Post`` records or as ``PostsBatch`` tables; both become the same two Arrow tables.
 """
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from datetime import datetime
 from typing import Any, Iterable, Sequence
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from collectors.base import FollowersPage, Identity, Post
+from collectors.base import AUTHORS_SCHEMA, POSTS_SCHEMA, FollowersPage, Identity, Post, PostsBatch
 from storage.db import Database
 
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -54,28 +56,6 @@ class BatchResult:
     posts_new: int
     identities_new: int
 
-
-POSTS_SCHEMA = pa.schema(
-    [
-        ("post_uid", pa.string()),
-        ("platform", pa.string()),
-        ("native_id", pa.string()),
-        ("kind", pa.string()),
-        ("url", pa.string()),
-        ("title", pa.string()),
-        ("text", pa.string()),
-        ("created_at", pa.timestamp("us", tz="UTC")),
-        ("author_uid", pa.string()),
-        ("parent_uid", pa.string()),
-        ("conversation_uid", pa.string()),
-        ("parent_url", pa.string()),
-        ("lang", pa.string()),
-        ("mentions", pa.list_(pa.string())),
-        ("raw", pa.string()),
-        ("source", pa.string()),
-        ("retrieved_at", pa.timestamp("us", tz="UTC")),
-    ]
-)
 
 IDENTITIES_SCHEMA = pa.schema(
     [
@@ -118,14 +98,60 @@ def posts_table(posts: Sequence[Post]) -> pa.Table:
     return pa.table(cols, schema=POSTS_SCHEMA)
 
 
-def identities_table(posts: Sequence[Post], our_handles: dict[str, set[str]]) -> pa.Table:
-    """Each post's author once, seen at their latest post in the batch."""
-    latest: dict[str, tuple[Identity, datetime]] = {}
+def authors_table(posts: Sequence[Post]) -> pa.Table:
+    """Row i is the author of post i, seen at that post (``AUTHORS_SCHEMA``, as a ``PostsBatch`` carries)."""
+    cols: dict[str, list[Any]] = {name: [] for name in AUTHORS_SCHEMA.names}
     for p in posts:
-        seen = latest.get(p.author.uid)
-        if seen is None or p.created_at > seen[1]:
-            latest[p.author.uid] = (p.author, p.created_at)
-    return _identity_rows(latest.values(), our_handles)
+        a = p.author
+        cols["identity_uid"].append(a.uid)
+        cols["platform"].append(a.platform)
+        cols["handle"].append(a.handle)
+        cols["display_name"].append(a.display_name)
+        cols["native_id"].append(a.native_id)
+        cols["url"].append(a.url)
+        cols["followers"].append(a.followers)
+        cols["seen_at"].append(p.created_at)
+    return pa.table(cols, schema=AUTHORS_SCHEMA)
+
+
+def _as_tables(items: Sequence[Post | PostsBatch]) -> tuple[pa.Table, pa.Table]:
+    """Posts and their authors as two aligned tables, in the order the collector yielded them."""
+    posts: list[pa.Table] = []
+    authors: list[pa.Table] = []
+    run: list[Post] = []
+    for item in [*items, None]:
+        if isinstance(item, Post):
+            run.append(item)
+            continue
+        if run:
+            posts.append(posts_table(run))
+            authors.append(authors_table(run))
+            run = []
+        if item is not None:
+            posts.append(item.posts)
+            authors.append(item.authors)
+    return pa.concat_tables(posts), pa.concat_tables(authors)
+
+
+def _latest_identities(con, authors: pa.Table, our_handles: dict[str, set[str]]) -> pa.Table:
+    """Each author once, as their latest post in the batch shows them (the first such post on a tie)."""
+    con.register("incoming_authors", authors.append_column("ord", pa.array(range(authors.num_rows), pa.int64())))
+    try:
+        # per identity, the row with the latest seen_at, the earliest row on a tie: one hash aggregate
+        latest = con.sql(
+            """SELECT a.* EXCLUDE (ord) FROM incoming_authors a
+               SEMI JOIN (SELECT arg_max(ord, epoch_us(seen_at)::HUGEINT * 4294967296 - ord) AS ord
+                          FROM incoming_authors GROUP BY identity_uid) latest USING (ord)
+               ORDER BY a.ord"""
+        ).to_arrow_table()
+    finally:
+        con.unregister("incoming_authors")
+    # a few thousand distinct authors at most: Python decides "ours" exactly as everywhere else
+    ours = [is_our_identity(p, h, our_handles)
+            for p, h in zip(latest.column("platform").to_pylist(), latest.column("handle").to_pylist())]
+    latest = latest.cast(AUTHORS_SCHEMA)
+    return latest.add_column(IDENTITIES_SCHEMA.get_field_index("is_ours"), IDENTITIES_SCHEMA.field("is_ours"),
+                             pa.array(ours, pa.bool_()))
 
 
 def _identity_rows(identities: Iterable[tuple[Identity, datetime | None]], our_handles: dict[str, set[str]]) -> pa.Table:
@@ -144,47 +170,63 @@ def _identity_rows(identities: Iterable[tuple[Identity, datetime | None]], our_h
 
 
 def _upsert_identities(con, table: pa.Table) -> int:
-    """New authors become identities and people; known ones get fresher names and last_seen."""
+    """New authors become identities and people; known ones get fresher names and a wider seen window.
+
+    Known identities are updated only where a value changes, and a person is resolved only for
+    identities that are new (every stored identity's person already has a people row)."""
     con.register("incoming_identities", table)
     try:
-        before = con.execute("SELECT count(*) FROM identities").fetchone()[0]
         con.execute(
+            """
+            UPDATE identities SET
+                display_name = coalesce(n.display_name, identities.display_name),
+                native_id    = coalesce(n.native_id, identities.native_id),
+                url          = coalesce(n.url, identities.url),
+                followers    = coalesce(n.followers, identities.followers),
+                first_seen   = least(coalesce(identities.first_seen, n.seen_at), n.seen_at),
+                last_seen    = greatest(coalesce(identities.last_seen, n.seen_at), n.seen_at)
+            FROM incoming_identities n
+            WHERE identities.identity_uid = n.identity_uid AND (
+                   (n.display_name IS NOT NULL AND n.display_name IS DISTINCT FROM identities.display_name)
+                OR (n.native_id IS NOT NULL AND n.native_id IS DISTINCT FROM identities.native_id)
+                OR (n.url IS NOT NULL AND n.url IS DISTINCT FROM identities.url)
+                OR (n.followers IS NOT NULL AND n.followers IS DISTINCT FROM identities.followers)
+                OR (n.seen_at IS NOT NULL AND (identities.first_seen IS NULL OR identities.last_seen IS NULL
+                    OR n.seen_at < identities.first_seen OR n.seen_at > identities.last_seen)))
+            """
+        )
+        new_people = con.execute(
             f"""
             INSERT INTO identities
                 (identity_uid, platform, handle, display_name, native_id, url, followers,
                  is_follower, is_ours, person_id, first_seen, last_seen)
-            SELECT identity_uid, platform, handle, display_name, native_id, url, followers,
-                   NULL, is_ours,
-                   CASE WHEN is_ours THEN '{OUR_PERSON_ID}' ELSE coalesce(
-                       (SELECT o.person_id FROM person_overrides o WHERE o.identity_uid = n.identity_uid),
-                       (SELECT c.person_id FROM identity_claims c
-                        WHERE c.platform = n.platform AND c.handle = lower(n.handle)),
-                       (SELECT c.person_id FROM identity_claims c
-                        WHERE n.platform = 'blog' AND c.platform = 'blog'
-                          AND c.handle = split_part(lower(n.handle), '@', 1)),
-                       'p:' || identity_uid) END,
-                   seen_at, seen_at
+            SELECT n.identity_uid, n.platform, n.handle, n.display_name, n.native_id, n.url, n.followers,
+                   NULL, n.is_ours,
+                   CASE WHEN n.is_ours THEN '{OUR_PERSON_ID}'
+                        ELSE coalesce(o.person_id, claim.person_id, blog_claim.person_id, 'p:' || n.identity_uid) END,
+                   n.seen_at, n.seen_at
             FROM incoming_identities n
-            ON CONFLICT (identity_uid) DO UPDATE SET
-                display_name = coalesce(excluded.display_name, identities.display_name),
-                native_id    = coalesce(excluded.native_id, identities.native_id),
-                url          = coalesce(excluded.url, identities.url),
-                followers    = coalesce(excluded.followers, identities.followers),
-                first_seen   = least(coalesce(identities.first_seen, excluded.first_seen), excluded.first_seen),
-                last_seen    = greatest(coalesce(identities.last_seen, excluded.last_seen), excluded.last_seen)
+            LEFT JOIN person_overrides o ON o.identity_uid = n.identity_uid
+            LEFT JOIN identity_claims claim ON claim.platform = n.platform AND claim.handle = lower(n.handle)
+            LEFT JOIN identity_claims blog_claim
+                   ON n.platform = 'blog' AND blog_claim.platform = 'blog'
+                  AND blog_claim.handle = split_part(lower(n.handle), '@', 1)
+            WHERE NOT EXISTS (SELECT 1 FROM identities i WHERE i.identity_uid = n.identity_uid)
+            RETURNING person_id, coalesce(display_name, handle)
             """
-        )
-        after = con.execute("SELECT count(*) FROM identities").fetchone()[0]
-        con.execute(
-            """
-            INSERT OR IGNORE INTO people (person_id, name, tier, is_key_client, notes, created_at)
-            SELECT DISTINCT ON (i.person_id) i.person_id, coalesce(i.display_name, i.handle), NULL, false, NULL, now()
-            FROM incoming_identities n JOIN identities i USING (identity_uid)
-            """
-        )
+        ).fetchall()
+        if new_people:
+            con.execute(
+                """
+                INSERT OR IGNORE INTO people (person_id, name, tier, is_key_client, notes, created_at)
+                SELECT DISTINCT ON (person_id) person_id, name, NULL, false, NULL, now()
+                FROM (SELECT unnest($ids) AS person_id, unnest($names) AS name)
+                """,
+                {"ids": [r[0] for r in new_people], "names": [r[1] for r in new_people]},
+            )
     finally:
         con.unregister("incoming_identities")
-    return after - before
+    return len(new_people)
 
 
 def _mark_followers(con, pages: Sequence[FollowersPage], our_handles: dict[str, set[str]]) -> None:
@@ -207,6 +249,10 @@ def _mark_followers(con, pages: Sequence[FollowersPage], our_handles: dict[str, 
 
 
 def _insert_posts(con, table: pa.Table) -> int:
+    # a post repeated within the batch must be inserted once; the window that picks it materialises
+    # every row (raw included), so it runs only when the batch does repeat a post
+    repeats = pc.count_distinct(table.column("post_uid")).as_py() < table.num_rows
+    once = "QUALIFY row_number() OVER (PARTITION BY post_uid ORDER BY retrieved_at DESC) = 1" if repeats else ""
     con.register("incoming_posts", table)
     try:
         inserted = con.execute(
@@ -217,10 +263,13 @@ def _insert_posts(con, table: pa.Table) -> int:
             SELECT post_uid, nextval('post_seq'), platform, native_id, kind, url, title, text, created_at,
                    author_uid, parent_uid, conversation_uid, parent_url, lang, mentions, raw, source, retrieved_at
             FROM incoming_posts
-            QUALIFY row_number() OVER (PARTITION BY post_uid ORDER BY retrieved_at DESC) = 1
+            {once}
             """
         ).fetchone()[0]
-        # comments known only by their post's URL (site-wide comment feeds) find their parent here
+        # comments known only by their post's URL (site-wide comment feeds) find their parent here;
+        # the UPDATE scans posts, so it runs only when some incoming row has such a URL
+        if table.column("parent_url").null_count == table.num_rows:
+            return inserted
         con.execute(
             """
             UPDATE posts SET parent_uid = parent.post_uid, conversation_uid = coalesce(posts.conversation_uid, parent.post_uid)
@@ -240,7 +289,7 @@ def store_batch(
     *,
     source: str,
     source_type: str,
-    posts: Sequence[Post],
+    posts: Sequence[Post | PostsBatch],
     state: dict[str, Any],
     note: str | None,
     our_handles: dict[str, set[str]],
@@ -248,9 +297,15 @@ def store_batch(
     followers: Sequence[FollowersPage] = (),
 ) -> BatchResult:
     """Posts, authors, follower flags and the source's new state, all or nothing."""
+    incoming, authors = _as_tables(posts) if posts else (None, None)
+    if incoming is not None and not incoming.num_rows:
+        incoming = None
     with db.transaction() as con:
-        identities_new = _upsert_identities(con, identities_table(posts, our_handles)) if posts else 0
-        posts_new = _insert_posts(con, posts_table(posts)) if posts else 0
+        identities_new = 0
+        posts_new = 0
+        if incoming is not None:
+            identities_new = _upsert_identities(con, _latest_identities(con, authors, our_handles))
+            posts_new = _insert_posts(con, incoming)
         if followers:
             _mark_followers(con, followers, our_handles)
         con.execute(
