@@ -67,7 +67,8 @@ IDENTITIES_SCHEMA = pa.schema(
         ("url", pa.string()),
         ("followers", pa.int64()),
         ("is_ours", pa.bool_()),
-        ("seen_at", pa.timestamp("us", tz="UTC")),
+        ("seen_at", pa.timestamp("us", tz="UTC")),  # their latest post in the batch
+        ("first_seen_at", pa.timestamp("us", tz="UTC")),  # their earliest post in the batch
     ]
 )
 
@@ -134,14 +135,16 @@ def _as_tables(items: Sequence[Post | PostsBatch]) -> tuple[pa.Table, pa.Table]:
 
 
 def _latest_identities(con, authors: pa.Table, our_handles: dict[str, set[str]]) -> pa.Table:
-    """Each author once, as their latest post in the batch shows them (the first such post on a tie)."""
+    """Each author once, as their latest post in the batch shows them (the first such post on a tie),
+    with the time of their earliest post there too."""
     con.register("incoming_authors", authors.append_column("ord", pa.array(range(authors.num_rows), pa.int64())))
     try:
         # per identity, the row with the latest seen_at, the earliest row on a tie: one hash aggregate
         latest = con.sql(
-            """SELECT a.* EXCLUDE (ord) FROM incoming_authors a
-               SEMI JOIN (SELECT arg_max(ord, epoch_us(seen_at)::HUGEINT * 4294967296 - ord) AS ord
-                          FROM incoming_authors GROUP BY identity_uid) latest USING (ord)
+            """SELECT a.* EXCLUDE (ord), latest.first_seen_at FROM incoming_authors a
+               JOIN (SELECT arg_max(ord, epoch_us(seen_at)::HUGEINT * 4294967296 - ord) AS ord,
+                            min(seen_at) AS first_seen_at
+                     FROM incoming_authors GROUP BY identity_uid) latest USING (ord)
                ORDER BY a.ord"""
         ).to_arrow_table()
     finally:
@@ -149,9 +152,11 @@ def _latest_identities(con, authors: pa.Table, our_handles: dict[str, set[str]])
     # a few thousand distinct authors at most: Python decides "ours" exactly as everywhere else
     ours = [is_our_identity(p, h, our_handles)
             for p, h in zip(latest.column("platform").to_pylist(), latest.column("handle").to_pylist())]
-    latest = latest.cast(AUTHORS_SCHEMA)
-    return latest.add_column(IDENTITIES_SCHEMA.get_field_index("is_ours"), IDENTITIES_SCHEMA.field("is_ours"),
-                             pa.array(ours, pa.bool_()))
+    first_seen = latest.column("first_seen_at")
+    latest = latest.drop_columns(["first_seen_at"]).cast(AUTHORS_SCHEMA)
+    latest = latest.add_column(IDENTITIES_SCHEMA.get_field_index("is_ours"), IDENTITIES_SCHEMA.field("is_ours"),
+                               pa.array(ours, pa.bool_()))
+    return latest.append_column(IDENTITIES_SCHEMA.field("first_seen_at"), first_seen.cast(pa.timestamp("us", tz="UTC")))
 
 
 def _identity_rows(identities: Iterable[tuple[Identity, datetime | None]], our_handles: dict[str, set[str]]) -> pa.Table:
@@ -166,6 +171,7 @@ def _identity_rows(identities: Iterable[tuple[Identity, datetime | None]], our_h
         cols["followers"].append(a.followers)
         cols["is_ours"].append(is_our_identity(a.platform, a.handle, our_handles))
         cols["seen_at"].append(seen_at)
+        cols["first_seen_at"].append(seen_at)
     return pa.table(cols, schema=IDENTITIES_SCHEMA)
 
 
@@ -183,7 +189,7 @@ def _upsert_identities(con, table: pa.Table) -> int:
                 native_id    = coalesce(n.native_id, identities.native_id),
                 url          = coalesce(n.url, identities.url),
                 followers    = coalesce(n.followers, identities.followers),
-                first_seen   = least(coalesce(identities.first_seen, n.seen_at), n.seen_at),
+                first_seen   = least(coalesce(identities.first_seen, n.first_seen_at), n.first_seen_at),
                 last_seen    = greatest(coalesce(identities.last_seen, n.seen_at), n.seen_at)
             FROM incoming_identities n
             WHERE identities.identity_uid = n.identity_uid AND (
@@ -192,7 +198,7 @@ def _upsert_identities(con, table: pa.Table) -> int:
                 OR (n.url IS NOT NULL AND n.url IS DISTINCT FROM identities.url)
                 OR (n.followers IS NOT NULL AND n.followers IS DISTINCT FROM identities.followers)
                 OR (n.seen_at IS NOT NULL AND (identities.first_seen IS NULL OR identities.last_seen IS NULL
-                    OR n.seen_at < identities.first_seen OR n.seen_at > identities.last_seen)))
+                    OR n.first_seen_at < identities.first_seen OR n.seen_at > identities.last_seen)))
             """
         )
         new_people = con.execute(
@@ -204,7 +210,7 @@ def _upsert_identities(con, table: pa.Table) -> int:
                    NULL, n.is_ours,
                    CASE WHEN n.is_ours THEN '{OUR_PERSON_ID}'
                         ELSE coalesce(o.person_id, claim.person_id, blog_claim.person_id, 'p:' || n.identity_uid) END,
-                   n.seen_at, n.seen_at
+                   n.first_seen_at, n.seen_at
             FROM incoming_identities n
             LEFT JOIN person_overrides o ON o.identity_uid = n.identity_uid
             LEFT JOIN identity_claims claim ON claim.platform = n.platform AND claim.handle = lower(n.handle)

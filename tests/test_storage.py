@@ -49,6 +49,20 @@ def test_bulk_store_is_idempotent_and_links_authors_to_people(tmp_path: Path):
         assert db.scalar("SELECT name FROM people WHERE person_id = 'p:x:ana'") == "Ana"
 
 
+def test_first_and_last_seen_span_all_of_an_authors_posts_whatever_the_batching(tmp_path: Path):
+    """'Known for' (the time sinew) starts at someone's earliest post, not at the latest one of the
+    batch that first brought them in."""
+    with Database.open(tmp_path / "lw.duckdb") as db:
+        store(db, [post(5), post(30), post(12)])  # 5, 30 and 12 hours ago, in that order
+        first, last = db.con.execute(
+            "SELECT first_seen, last_seen FROM identities WHERE identity_uid = 'x:ana'").fetchone()
+        assert (first, last) == (NOW - timedelta(hours=30), NOW - timedelta(hours=5))
+        store(db, [post(2), post(40)])  # a later batch widens the window both ways
+        first, last = db.con.execute(
+            "SELECT first_seen, last_seen FROM identities WHERE identity_uid = 'x:ana'").fetchone()
+        assert (first, last) == (NOW - timedelta(hours=40), NOW - timedelta(hours=2))
+
+
 def test_duplicates_inside_one_batch_are_stored_once(tmp_path: Path):
     with Database.open(tmp_path / "lw.duckdb") as db:
         assert store(db, [post(1), post(1), post(2)]).posts_new == 2
