@@ -197,21 +197,42 @@ def _complaint_cues(text: str, pattern: re.Pattern[str], may: int) -> bool:
     return any(not _RESOLVED.search(text[max(0, m.start() - 40): m.start()]) for m in pattern.finditer(text))
 
 
+def _bits(*patterns: re.Pattern[str]) -> int:
+    mask = 0
+    for p in patterns:
+        mask |= _BIT[p]
+    return mask
+
+
+# Which bits make each check worth running. The patterns that rewrite the text before a check (rhetorical
+# and quoted questions, thanks to friends) are included, so a check is skipped only when its text is the post.
+_ASKING = _bits(_QUESTION_START, _ASK, _RHETORICAL, _QUOTED_QUESTION)
+_ASKING_US = _ASKING | _bits(_QUESTION_ANY, _ASK_TO_US)
+_PRAISING = _bits(_PRAISE_STRONG, _PRAISE_WEAK, _NOT_PRAISE)
+_COMPLAINING = _bits(_COMPLAINT_STRONG, _COMPLAINT_WEAK)
+_BUYING = _BIT[_PURCHASE]
+_LEAVING = _bits(_CHURN_STRONG, _CHURN_WEAK, _CANCEL)
+
+
 def detect_intents(text: str, sentiment: float | None = None, addressed_to_us: bool = False) -> list[str]:
     """Intents in a stable order. Sentiment sharpens complaint/praise; questions need a real ask."""
     may = _PREFILTER.scan(text)
     if not addressed_to_us and not may & _CUES:
         return []
     found: list[str] = []
-    if _is_question(text, addressed_to_us, may):
+    if may & (_ASKING_US if addressed_to_us else _ASKING) and _is_question(text, addressed_to_us, may):
         found.append("question")
     negative = sentiment is not None and sentiment <= -0.25
     positive = sentiment is not None and sentiment >= 0.25
-    strong_complaint = _complaint_cues(text, _COMPLAINT_STRONG, may)
-    weak_complaint = _complaint_cues(text, _COMPLAINT_WEAK, may)
-    praise_text = _strip(_NOT_PRAISE, text, may)
-    praise_may = may if praise_text == text else _PREFILTER.scan(praise_text)
-    strong_praise = _search(_PRAISE_STRONG, praise_text, praise_may)
+    strong_complaint = weak_complaint = False
+    if may & _COMPLAINING:
+        strong_complaint = _complaint_cues(text, _COMPLAINT_STRONG, may)
+        weak_complaint = _complaint_cues(text, _COMPLAINT_WEAK, may)
+    praise_text, praise_may, strong_praise = text, may, False
+    if may & _PRAISING:
+        praise_text = _strip(_NOT_PRAISE, text, may)
+        praise_may = may if praise_text == text else _PREFILTER.scan(praise_text)
+        strong_praise = _search(_PRAISE_STRONG, praise_text, praise_may)
     complaint = strong_complaint or (weak_complaint and negative) or (addressed_to_us and not positive and (
         weak_complaint or _complaint_cues(text, _COMPLAINT_TO_US, may)
         or (sentiment is not None and sentiment <= -0.6 and not strong_praise)))
@@ -220,9 +241,9 @@ def detect_intents(text: str, sentiment: float | None = None, addressed_to_us: b
     if not strong_complaint and (strong_praise or (not negative and not complaint and _weak_praise(
             praise_text, addressed_to_us, praise_may))):
         found.append("praise")
-    if _search(_PURCHASE, text, may) and not _search(_NOT_PURCHASE, text, may):
+    if may & _BUYING and _search(_PURCHASE, text, may) and not _search(_NOT_PURCHASE, text, may):
         found.append("purchase_intent")
-    if not _search(_NOT_CHURN, text, may) and (
+    if may & _LEAVING and not _search(_NOT_CHURN, text, may) and (
             _search(_CHURN_STRONG, text, may) or (_search(_CANCEL, text, may) and addressed_to_us)
             or (_search(_CHURN_WEAK, text, may) and (addressed_to_us or (negative and complaint)))):
         found.append("churn_risk")
