@@ -53,7 +53,7 @@ def _counts(db: Database, start: datetime, end: datetime) -> dict[str, Any]:
                   count(*) FILTER (WHERE t.sentiment_label = 'negative') AS negative,
                   count(*) FILTER (WHERE t.sentiment_label = 'positive') AS positive,
                   avg(t.sentiment_score) AS mean_sentiment
-           FROM posts p LEFT JOIN tags t USING (post_uid)
+           FROM posts p LEFT JOIN tags t ON t.seq = p.seq  -- the integer key: cheaper than post_uid
            WHERE p.created_at >= $start AND p.created_at < $end AND NOT coalesce(t.from_us, false)""",
         {"start": start, "end": end},
     ).fetchone()
@@ -74,7 +74,7 @@ def _daily_series(db: Database, end: datetime, days: int, tz) -> list[dict[str, 
         """SELECT CAST(timezone($tz, p.created_at) AS DATE) AS day, count(*) AS posts,
                   count(*) FILTER (WHERE t.sentiment_label = 'negative') AS negative,
                   count(*) FILTER (WHERE t.sentiment_label = 'positive') AS positive
-           FROM posts p LEFT JOIN tags t USING (post_uid)
+           FROM posts p LEFT JOIN tags t ON t.seq = p.seq  -- the integer key: cheaper than post_uid
            WHERE p.created_at >= $start AND p.created_at < $end
            GROUP BY 1""",
         {"start": start, "end": end, "tz": str(tz)},
@@ -150,7 +150,7 @@ def gather(config, db: Database, day: date) -> dict[str, Any]:
     topics = db.rows(
         """WITH daily AS (
                SELECT topic, CAST(timezone($tz, p.created_at) AS DATE) AS day, count(*) AS n
-               FROM tags t JOIN posts p USING (post_uid), UNNEST(t.topics) AS u(topic)
+               FROM tags t JOIN posts p ON p.seq = t.seq, UNNEST(t.topics) AS u(topic)
                WHERE p.created_at >= $base AND p.created_at < $end
                GROUP BY ALL)
            SELECT topic,
@@ -165,7 +165,7 @@ def gather(config, db: Database, day: date) -> dict[str, Any]:
     emerging = emerging_terms(db.con, day, tz=str(tz), topics=config.topics, window=14)
     notable = db.rows(
         """SELECT p.text, p.url, p.platform, coalesce(i.display_name, i.handle) AS author, t.sentiment_score
-           FROM posts p JOIN tags t USING (post_uid) JOIN identities i ON i.identity_uid = p.author_uid
+           FROM posts p JOIN tags t ON t.seq = p.seq JOIN identities i ON i.identity_uid = p.author_uid
            WHERE p.created_at >= $start AND p.created_at < $end AND NOT t.from_us AND t.sentiment_score IS NOT NULL
            ORDER BY abs(t.sentiment_score) DESC, p.created_at DESC LIMIT 5""",
         {"start": start, "end": end},

@@ -169,7 +169,7 @@ WITH ev AS (
     LEFT JOIN tags t ON t.post_uid = i.post_uid
     LEFT JOIN answered_posts a ON a.post_uid = i.post_uid
     WHERE i.person_id <> 'me' AND i.occurred_at <= $now
-      AND ($people IS NULL OR list_contains($people, i.person_id))
+      AND ($people IS NULL OR i.person_id IN (SELECT unnest($people)))
 )
 SELECT person_id, {_sums("w_now", "true")}, {_sums("w_then", "occurred_at <= $then")}
 FROM ev GROUP BY person_id

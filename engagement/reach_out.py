@@ -83,12 +83,60 @@ def _recency(at: datetime | None, now: datetime) -> float:
     return max(0.5 ** (max((now - at).days, 0) / 14), 0.3)
 
 
+def _candidates(config, db: Database, now: datetime) -> dict[str, list]:
+    """The rows behind each reason: key clients' moments and complaints, unanswered questions, imbalance."""
+    eng = config.engagement
+    found: dict[str, list] = {}
+    found["moments"] = db.con.execute(
+        """SELECT pe.person_id, pe.name, pe.tier, p.url, p.created_at, t.moments
+           FROM tags t JOIN posts p ON p.seq = t.seq
+           JOIN identities a ON a.identity_uid = p.author_uid JOIN people pe ON pe.person_id = a.person_id
+           WHERE pe.is_key_client AND t.moments <> '[]' AND p.created_at >= $since AND p.created_at <= $now
+           ORDER BY p.created_at""",  # the first announcement is the news; later posts repeat it
+        {"since": now - timedelta(days=eng.moment_window_days), "now": now},
+    ).fetchall()
+    found["key_clients"] = db.rows("SELECT person_id, name, tier FROM people WHERE is_key_client")
+    found["negative"] = db.con.execute(
+        """SELECT pe.person_id, pe.name, pe.tier, p.url, p.created_at, p.text
+           FROM tags t JOIN posts p ON p.seq = t.seq
+           JOIN identities a ON a.identity_uid = p.author_uid JOIN people pe ON pe.person_id = a.person_id
+           WHERE pe.is_key_client AND p.created_at >= $since AND p.created_at <= $now
+             AND (list_contains(t.intents, 'complaint')
+                  -- a plain question is not a negative post, whatever its tone
+                  OR (t.sentiment_score <= $threshold AND t.addressed_to_us
+                      AND NOT list_contains(t.intents, 'question')))
+           ORDER BY p.created_at DESC""",
+        {"threshold": config.alerts.negative_threshold, "since": now - timedelta(days=7), "now": now},
+    ).fetchall()
+    found["unanswered"] = db.con.execute(
+        """SELECT s.person_id, pe.name, pe.tier, p.url, p.created_at, p.text
+           FROM reply_suggestions s JOIN posts p USING (post_uid) JOIN people pe USING (person_id)
+           WHERE s.intent = 'question' AND s.status IN ('pending', 'approved') AND p.created_at <= $cutoff""",
+        {"cutoff": now - timedelta(hours=eng.unanswered_hours)},
+    ).fetchall()
+    found["imbalance"] = db.con.execute(
+        """SELECT i.person_id, p.name, p.tier, count(*) FILTER (WHERE direction = 'inbound') AS inbound,
+                  max(occurred_at) FILTER (WHERE direction = 'inbound') AS last_in
+           FROM interactions i JOIN people p USING (person_id)
+           WHERE i.person_id <> 'me' AND occurred_at BETWEEN $since AND $now
+           GROUP BY ALL
+           HAVING inbound >= 3 AND count(*) FILTER (WHERE direction = 'outbound') = 0""",
+        {"since": now - timedelta(days=60), "now": now},
+    ).fetchall()
+    return found
+
+
 def reach_out_list(config, db: Database, limit: int = 20) -> list[ReachOut]:
     now = config.now()
     eng = config.engagement
-    healths = health_for_all(db, now)
+    candidates = _candidates(config, db, now)
+    key_clients = candidates["key_clients"]
+    key_ids = [c["person_id"] for c in key_clients]
+    # health only for the people who may be on the list: the work follows them, not everyone ever seen
+    people = sorted({row[0] for name in ("moments", "negative", "unanswered", "imbalance")
+                     for row in candidates[name]} | set(key_ids))
+    healths = health_for_all(db, now, people) if people else {}
     last_by_person = {pid: h["last_interaction"] for pid, h in healths.items() if h["last_interaction"]}
-    key_ids = [r[0] for r in db.con.execute("SELECT person_id FROM people WHERE is_key_client").fetchall()]
     times = interaction_times(db, key_ids) if key_ids else {}  # their rhythm decides when silence counts
     items: list[ReachOut] = []
 
@@ -101,16 +149,8 @@ def reach_out_list(config, db: Database, limit: int = 20) -> list[ReachOut]:
         items.append(ReachOut(person_id, name, tier, reason, action, sentence, detail, url,
                               _date(at) if at else None, text, round(score, 3), overall or None, h.get("trend")))
 
-    moments = db.con.execute(
-        """SELECT pe.person_id, pe.name, pe.tier, p.url, p.created_at, t.moments
-           FROM tags t JOIN posts p USING (post_uid)
-           JOIN identities a ON a.identity_uid = p.author_uid JOIN people pe ON pe.person_id = a.person_id
-           WHERE pe.is_key_client AND t.moments <> '[]' AND p.created_at >= $since AND p.created_at <= $now
-           ORDER BY p.created_at""",  # the first announcement is the news; later posts repeat it
-        {"since": now - timedelta(days=eng.moment_window_days), "now": now},
-    ).fetchall()
     seen: set[tuple[str, str]] = set()
-    for person_id, name, tier, url, created, moments_json in moments:
+    for person_id, name, tier, url, created, moments_json in candidates["moments"]:
         moment = json.loads(moments_json)[0]
         kind = moment["type"]
         if (person_id, kind) in seen:
@@ -124,7 +164,6 @@ def reach_out_list(config, db: Database, limit: int = 20) -> list[ReachOut]:
         urgency = URGENCY["moment_sensitive"] if kind in SENSITIVE_MOMENTS else URGENCY["moment"]
         add(person_id, name, tier, "moment", action, sentence, detail, url, created, moment["evidence"], urgency)
 
-    key_clients = db.rows("SELECT person_id, name, tier FROM people WHERE is_key_client")
     for client in key_clients:
         pid = client["person_id"]
         person_times = [t for t in times.get(pid, []) if t <= now]
@@ -144,48 +183,21 @@ def reach_out_list(config, db: Database, limit: int = 20) -> list[ReachOut]:
             f"Call {first}: {detail}; {_last_spoke(last, now)}.", detail, None, last, None,
             URGENCY["quiet"] * (1 + band / 180), recent=False)
 
-    negative = db.con.execute(
-        """SELECT pe.person_id, pe.name, pe.tier, p.url, p.created_at, p.text
-           FROM tags t JOIN posts p USING (post_uid)
-           JOIN identities a ON a.identity_uid = p.author_uid JOIN people pe ON pe.person_id = a.person_id
-           WHERE pe.is_key_client AND p.created_at >= $since AND p.created_at <= $now
-             AND (list_contains(t.intents, 'complaint')
-                  -- a plain question is not a negative post, whatever its tone
-                  OR (t.sentiment_score <= $threshold AND t.addressed_to_us
-                      AND NOT list_contains(t.intents, 'question')))
-           ORDER BY p.created_at DESC""",
-        {"threshold": config.alerts.negative_threshold, "since": now - timedelta(days=7), "now": now},
-    ).fetchall()
-    for person_id, name, tier, url, created, text in negative:
+    for person_id, name, tier, url, created, text in candidates["negative"]:
         first = first_name(name, person_id)
         detail = f"the problem they raised on {_date(created)} (“{excerpt(text, 70)}”)"
         add(person_id, name, tier, "negative", "call",
             f"Call {first} about {detail}; {_last_spoke(last_by_person.get(person_id), now)}.", detail,
             url, created, excerpt(text, 160), URGENCY["negative"])
 
-    unanswered = db.con.execute(
-        """SELECT s.person_id, pe.name, pe.tier, p.url, p.created_at, p.text
-           FROM reply_suggestions s JOIN posts p USING (post_uid) JOIN people pe USING (person_id)
-           WHERE s.intent = 'question' AND s.status IN ('pending', 'approved') AND p.created_at <= $cutoff""",
-        {"cutoff": now - timedelta(hours=eng.unanswered_hours)},
-    ).fetchall()
-    for person_id, name, tier, url, created, text in unanswered:
+    for person_id, name, tier, url, created, text in candidates["unanswered"]:
         hours = int((now - created).total_seconds() // 3600)
         first = first_name(name, person_id)
         detail = f"their question from {_date(created)} has waited {hours} hours (“{excerpt(text, 70)}”)"
         add(person_id, name, tier, "unanswered", "email", f"Email {first} an answer: {detail}.", detail,
             url, created, excerpt(text, 160), URGENCY["unanswered"])
 
-    imbalance = db.con.execute(
-        """SELECT i.person_id, p.name, p.tier, count(*) FILTER (WHERE direction = 'inbound') AS inbound,
-                  max(occurred_at) FILTER (WHERE direction = 'inbound') AS last_in
-           FROM interactions i JOIN people p USING (person_id)
-           WHERE i.person_id <> 'me' AND occurred_at BETWEEN $since AND $now
-           GROUP BY ALL
-           HAVING inbound >= 3 AND count(*) FILTER (WHERE direction = 'outbound') = 0""",
-        {"since": now - timedelta(days=60), "now": now},
-    ).fetchall()
-    for person_id, name, tier, inbound, last_in in imbalance:
+    for person_id, name, tier, inbound, last_in in candidates["imbalance"]:
         first = first_name(name, person_id)
         detail = f"they wrote to us {inbound} times in 60 days and we never answered"
         add(person_id, name, tier, "imbalance", "email", f"Email {first} a personal thank-you: {detail}.", detail,
