@@ -60,6 +60,9 @@ class Database:
                 raise DatabaseLocked(_locked_message(path, exc)) from None
             raise StorageError(f"cannot open database {path}: {exc}") from None
         con.execute("SET TimeZone = 'UTC'")
+        if not read_only:
+            # a batch of 100k posts writes ~30 MB of WAL: at the 16 MB default every commit is a checkpoint
+            con.execute("SET checkpoint_threshold = '256MB'")
         db = cls(con, path, read_only)
         if read_only:
             pending = db.pending_migrations()
