@@ -56,34 +56,16 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def measure_one(size: int, processes: int, cache: Path) -> dict:
-    """Runs inside a child process: every stage on `size` posts."""
-    import shutil
-
+def _references(config, work: Path) -> dict:
+    """One Arrow INSERT … SELECT of the same rows, and bare spaCy tokenization of their texts."""
     import spacy
 
     from collectors.base import Checkpoint
     from collectors.files import FilesCollector
-    from delivery.digest import write_digest
-    from jobs.collect import collect_all
-    from jobs.engage import engage_new_posts
-    from jobs.tag import tag_new_posts
-    from listenwell.config import load_config
     from storage.db import Database
-    from storage.writes import posts_table, sync_key_clients
+    from storage.writes import posts_table
 
-    data = cache / f"data-{size}"
-    if not (data / "blog.csv").exists():
-        from bench.generate import generate
-
-        generate(size, data)
-    work = cache / f"work-{size}"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    config = load_config(config_for(data, work))
-    result: dict = {"posts": size}
-
-    # references first, chunk by chunk so memory stays bounded: one Arrow INSERT per chunk, blank tokenization
+    result: dict = {}
     raw_s = blank_s = 0.0
     blank = spacy.blank("en")
     with Database.open(work / "reference.duckdb") as ref:
@@ -114,6 +96,35 @@ def measure_one(size: int, processes: int, cache: Path) -> dict:
                 blank_s += time.perf_counter() - t
     result["raw_insert_s"] = raw_s
     result["blank_tokenize_s"] = blank_s
+    return result
+
+
+def measure_one(size: int, processes: int, cache: Path, part: str) -> dict:
+    """Runs inside a child process: the references (part "references") or every stage of the pipeline
+    (part "pipeline") on `size` posts. Separate processes, so the pipeline's peak RSS is its own."""
+    import shutil
+
+    from delivery.digest import write_digest
+    from jobs.collect import collect_all
+    from jobs.engage import engage_new_posts
+    from jobs.tag import tag_new_posts
+    from listenwell.config import load_config
+    from storage.db import Database
+    from storage.writes import sync_key_clients
+
+    data = cache / f"data-{size}"
+    if not (data / "blog.csv").exists():
+        from bench.generate import generate
+
+        generate(size, data)
+    work = cache / (f"work-{size}" if part == "pipeline" else f"work-{size}-references")
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    config = load_config(config_for(data, work))
+    result: dict = {"posts": size}
+
+    if part == "references":
+        return _references(config, work)
 
     started = time.perf_counter()
     with Database.open(config.db_path) as db:
@@ -121,14 +132,17 @@ def measure_one(size: int, processes: int, cache: Path) -> dict:
         t = time.perf_counter()
         runs = collect_all(config, db)
         result["ingest_s"] = time.perf_counter() - t
+        result["rss_after_ingest_mb"] = peak_rss_mb()
         assert all(r.ok for r in runs), [r.error for r in runs]
         result["stored"] = db.scalar("SELECT count(*) FROM posts")
         t = time.perf_counter()
         result["tagged"] = tag_new_posts(config, db, n_process=processes).tagged
         result["tag_s"] = time.perf_counter() - t
+        result["rss_after_tag_mb"] = peak_rss_mb()
         t = time.perf_counter()
         engaged = engage_new_posts(config, db)
         result["engage_s"] = time.perf_counter() - t
+        result["rss_after_engage_mb"] = peak_rss_mb()
         result["suggestions"] = engaged.suggestions
         t = time.perf_counter()
         write_digest(config, db)
@@ -200,18 +214,23 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=1, help="processes for the tagging stage")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/listenwell-bench"))
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--part", choices=("pipeline", "references"), default="pipeline", help=argparse.SUPPRESS)
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/ alone")
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(measure_one(args.one, args.processes, args.cache)))
+        print(json.dumps(measure_one(args.one, args.processes, args.cache, args.part)))
         return
     results = []
     for size in args.sizes:
-        proc = subprocess.run([sys.executable, __file__, "--one", str(size), "--processes", str(args.processes),
-                               "--cache", str(args.cache)], capture_output=True, text=True, cwd=ROOT)
-        if proc.returncode != 0:
-            sys.exit(f"size {size} failed:\n{proc.stderr[-3000:]}")
-        results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        merged: dict = {}
+        for part in ("pipeline", "references"):  # the pipeline first: it generates missing data
+            proc = subprocess.run([sys.executable, __file__, "--one", str(size), "--part", part, "--processes",
+                                   str(args.processes), "--cache", str(args.cache)],
+                                  capture_output=True, text=True, cwd=ROOT)
+            if proc.returncode != 0:
+                sys.exit(f"size {size} ({part}) failed:\n{proc.stderr[-3000:]}")
+            merged.update(json.loads(proc.stdout.strip().splitlines()[-1]))
+        results.append(merged)
         print(json.dumps(results[-1]), flush=True)
     command = "bench/run.py " + " ".join(sys.argv[1:])
     text = table(results, command)
