@@ -57,20 +57,10 @@ class BatchResult:
     identities_new: int
 
 
-IDENTITIES_SCHEMA = pa.schema(
-    [
-        ("identity_uid", pa.string()),
-        ("platform", pa.string()),
-        ("handle", pa.string()),
-        ("display_name", pa.string()),
-        ("native_id", pa.string()),
-        ("url", pa.string()),
-        ("followers", pa.int64()),
-        ("is_ours", pa.bool_()),
-        ("seen_at", pa.timestamp("us", tz="UTC")),  # their latest post in the batch
-        ("first_seen_at", pa.timestamp("us", tz="UTC")),  # their earliest post in the batch
-    ]
-)
+# An author as stored: what a post shows of them, whether they are us, and the batch's first and last post.
+_SEEN = AUTHORS_SCHEMA.get_field_index("seen_at")
+IDENTITIES_SCHEMA = AUTHORS_SCHEMA.insert(_SEEN, pa.field("is_ours", pa.bool_())).append(
+    pa.field("first_seen_at", AUTHORS_SCHEMA.field("seen_at").type))
 
 
 def posts_table(posts: Sequence[Post]) -> pa.Table:
@@ -101,9 +91,12 @@ def posts_table(posts: Sequence[Post]) -> pa.Table:
 
 def authors_table(posts: Sequence[Post]) -> pa.Table:
     """Row i is the author of post i, seen at that post (``AUTHORS_SCHEMA``, as a ``PostsBatch`` carries)."""
+    return _author_rows((p.author, p.created_at) for p in posts)
+
+
+def _author_rows(identities: Iterable[tuple[Identity, datetime | None]]) -> pa.Table:
     cols: dict[str, list[Any]] = {name: [] for name in AUTHORS_SCHEMA.names}
-    for p in posts:
-        a = p.author
+    for a, seen_at in identities:
         cols["identity_uid"].append(a.uid)
         cols["platform"].append(a.platform)
         cols["handle"].append(a.handle)
@@ -111,7 +104,7 @@ def authors_table(posts: Sequence[Post]) -> pa.Table:
         cols["native_id"].append(a.native_id)
         cols["url"].append(a.url)
         cols["followers"].append(a.followers)
-        cols["seen_at"].append(p.created_at)
+        cols["seen_at"].append(seen_at)
     return pa.table(cols, schema=AUTHORS_SCHEMA)
 
 
@@ -149,30 +142,23 @@ def _latest_identities(con, authors: pa.Table, our_handles: dict[str, set[str]])
         ).to_arrow_table()
     finally:
         con.unregister("incoming_authors")
+    first_seen = latest.column("first_seen_at")
+    return _as_identities(latest.drop_columns(["first_seen_at"]), first_seen, our_handles)
+
+
+def _as_identities(authors: pa.Table, first_seen: pa.ChunkedArray, our_handles: dict[str, set[str]]) -> pa.Table:
+    """Authors (one row each) as ``IDENTITIES_SCHEMA`` rows."""
     # a few thousand distinct authors at most: Python decides "ours" exactly as everywhere else
     ours = [is_our_identity(p, h, our_handles)
-            for p, h in zip(latest.column("platform").to_pylist(), latest.column("handle").to_pylist())]
-    first_seen = latest.column("first_seen_at")
-    latest = latest.drop_columns(["first_seen_at"]).cast(AUTHORS_SCHEMA)
-    latest = latest.add_column(IDENTITIES_SCHEMA.get_field_index("is_ours"), IDENTITIES_SCHEMA.field("is_ours"),
-                               pa.array(ours, pa.bool_()))
-    return latest.append_column(IDENTITIES_SCHEMA.field("first_seen_at"), first_seen.cast(pa.timestamp("us", tz="UTC")))
+            for p, h in zip(authors.column("platform").to_pylist(), authors.column("handle").to_pylist())]
+    table = authors.cast(AUTHORS_SCHEMA).add_column(_SEEN, IDENTITIES_SCHEMA.field("is_ours"), pa.array(ours, pa.bool_()))
+    return table.append_column(IDENTITIES_SCHEMA.field("first_seen_at"),
+                               first_seen.cast(IDENTITIES_SCHEMA.field("first_seen_at").type))
 
 
 def _identity_rows(identities: Iterable[tuple[Identity, datetime | None]], our_handles: dict[str, set[str]]) -> pa.Table:
-    cols: dict[str, list[Any]] = {name: [] for name in IDENTITIES_SCHEMA.names}
-    for a, seen_at in identities:
-        cols["identity_uid"].append(a.uid)
-        cols["platform"].append(a.platform)
-        cols["handle"].append(a.handle)
-        cols["display_name"].append(a.display_name)
-        cols["native_id"].append(a.native_id)
-        cols["url"].append(a.url)
-        cols["followers"].append(a.followers)
-        cols["is_ours"].append(is_our_identity(a.platform, a.handle, our_handles))
-        cols["seen_at"].append(seen_at)
-        cols["first_seen_at"].append(seen_at)
-    return pa.table(cols, schema=IDENTITIES_SCHEMA)
+    authors = _author_rows(identities)
+    return _as_identities(authors, authors.column("seen_at"), our_handles)
 
 
 def _upsert_identities(con, table: pa.Table) -> int:
