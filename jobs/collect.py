@@ -1,17 +1,20 @@
 """The collect job: run every enabled source, isolating failures, committing at checkpoints."""
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import traceback
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
+from functools import partial
+from typing import Any, Callable
 
 from collectors.base import Checkpoint, Collector, FollowersPage, Post, PostsBatch, RateLimited, SourceError
 from collectors.registry import NotAvailable, build_collector
 from storage.db import Database
-from storage.writes import finish_source_run, load_source_state, store_batch
+from storage.writes import BatchResult, finish_source_run, load_source_state, store_batch
 
 log = logging.getLogger("listenwell.collect")
 
@@ -55,6 +58,35 @@ def redact(message: str, secrets: list[str]) -> str:
     return message
 
 
+class Writer:
+    """The one thread that does collection's database writes, in order, one at a time.
+
+    Reading a source (parsing, mapping) and writing to DuckDB each keep about one core busy. So the
+    collector reads the next checkpoint while this stores the last one, and in ``collect_all`` the
+    next source starts reading while the one before is still being stored. ``submit`` first waits
+    for the task before, so one task is in flight: memory stays at one checkpoint's worth. Tasks
+    handle their own errors (each belongs to a source): ``drain`` only waits."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="listenwell-store")
+        self._last: Future | None = None
+
+    def submit(self, task: Callable[[], None]) -> None:
+        self.drain()
+        self._last = self._pool.submit(task)
+
+    def drain(self) -> None:
+        if self._last is not None:
+            last, self._last = self._last, None
+            last.result()
+
+    def close(self) -> None:
+        try:
+            self.drain()
+        finally:
+            self._pool.shutdown(wait=True)
+
+
 def run_collector(
     db: Database,
     collector: Collector,
@@ -64,26 +96,60 @@ def run_collector(
     now: datetime,
     secrets: list[str] = (),
     progress: Callable[[str], None] = lambda _msg: None,
+    state: dict[str, Any] | None = None,
+    writer: Writer | None = None,
 ) -> SourceRun:
-    """Run one collector to the end; store at each checkpoint; record how it ended."""
+    """Run one collector to the end; store at each checkpoint; record how it ended.
+
+    With a shared ``writer`` (and the source's ``state``, read before anything was queued on it) this
+    returns once everything is read and queued: the run is complete after ``writer.drain()``."""
     result = SourceRun(collector.name)
-    state = load_source_state(db, collector.name)
+    secrets = list(secrets)
+    own_writer = writer is None
+    writer = writer or Writer()
+    if state is None:
+        writer.drain()
+        state = load_source_state(db, collector.name)
+
+    first_failure: list[BaseException] = []
+
+    def failed(exc: BaseException) -> None:
+        if not first_failure:  # the first failure in the order of the data is the one to report
+            first_failure.append(exc)
+            result.error = redact(_describe(exc), secrets)
+            if not isinstance(exc, (RateLimited, SourceError)):
+                log.debug("source %s failed:\n%s", collector.name,
+                          redact("".join(traceback.format_exception(exc)), secrets))
+
+    def store(posts, seen: int, checkpoint: Checkpoint, followers) -> None:
+        if result.error is not None:  # storing a later checkpoint would move the cursor past the failed one
+            return
+        try:
+            stored = store_batch(db, source=collector.name, source_type=source_type, posts=posts,
+                                 state=checkpoint.state, note=checkpoint.note, our_handles=our_handles, now=now,
+                                 followers=followers)
+        except Exception as exc:
+            failed(exc)
+            return
+        result.new_posts += stored.posts_new
+        result.seen_posts += seen
+        if checkpoint.note:
+            result.notes.append(checkpoint.note)
+        progress(f"  {collector.name}: {result.seen_posts} read, {result.new_posts} new")
+
     buffer: list[Post | PostsBatch] = []
     buffered = 0  # posts in buffer (a PostsBatch holds many)
     followers: list[FollowersPage] = []
+    retry_at: datetime | None = None
     try:
         for item in collector.fetch(dict(state)):
             if isinstance(item, Checkpoint):
-                stored = store_batch(
-                    db, source=collector.name, source_type=source_type, posts=buffer, state=item.state,
-                    note=item.note, our_handles=our_handles, now=now, followers=followers,
-                )
-                result.new_posts += stored.posts_new
-                result.seen_posts += buffered
-                if item.note:
-                    result.notes.append(item.note)
+                # the collector reads on while this is stored: it must not change the state it handed over
+                checkpoint = Checkpoint(copy.deepcopy(item.state), item.note)
+                writer.submit(partial(store, buffer, buffered, checkpoint, followers))
                 buffer, buffered, followers = [], 0, []
-                progress(f"  {collector.name}: {result.seen_posts} read, {result.new_posts} new")
+                if result.error is not None:  # the store before this one failed
+                    break
             elif isinstance(item, FollowersPage):
                 followers.append(item)
             else:
@@ -95,20 +161,32 @@ def run_collector(
                     )
         if buffered:
             result.notes.append(f"{buffered} posts after the last checkpoint were not stored")
-    except RateLimited as exc:
-        result.error = redact(f"rate limited: {exc}", list(secrets))
-        finish_source_run(db, source=collector.name, source_type=source_type, now=now, new_posts=result.new_posts,
-                          error=result.error, retry_at=exc.retry_at)
-        return result
-    except SourceError as exc:
-        result.error = redact(str(exc), list(secrets))
-    except Exception as exc:  # a bug or a library surprise in one source must not stop the others
-        result.error = redact(f"unexpected {type(exc).__name__}: {exc}", list(secrets))
-        log.debug("source %s failed:\n%s", collector.name, redact(traceback.format_exc(), list(secrets)))
-    note = "; ".join(result.notes)[:2000] or None
-    finish_source_run(db, source=collector.name, source_type=source_type, now=now, new_posts=result.new_posts,
-                      error=result.error, note=note)
+    except Exception as exc:
+        writer.drain()  # a checkpoint in flight came before this failure: its own failure comes first
+        failed(exc)
+        if first_failure[0] is exc and isinstance(exc, RateLimited):
+            retry_at = exc.retry_at
+
+    def finish() -> None:
+        note = None if retry_at else "; ".join(result.notes)[:2000] or None
+        try:
+            finish_source_run(db, source=collector.name, source_type=source_type, now=now,
+                              new_posts=result.new_posts, error=result.error, retry_at=retry_at, note=note)
+        except Exception as exc:  # the run's record could not be written: the caller still sees why
+            failed(exc)
+
+    writer.submit(finish)
+    if own_writer:
+        writer.close()
     return result
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, RateLimited):
+        return f"rate limited: {exc}"
+    if isinstance(exc, SourceError):
+        return str(exc)
+    return f"unexpected {type(exc).__name__}: {exc}"
 
 
 def collect_all(
@@ -116,27 +194,33 @@ def collect_all(
 ) -> list[SourceRun]:
     now = config.now()
     secrets = secret_values(config)
+    sources = [s for s in config.sources if s.enabled and (not only or s.name in only)]
+    # read before anything is queued on the writer: the main thread must not use the database after that
+    retry_at = {s.name: db.scalar("SELECT next_allowed_at FROM source_state WHERE source = ?", [s.name])
+                for s in sources}
+    states = {s.name: load_source_state(db, s.name) for s in sources}
     results = []
-    for source in config.sources:
-        if not source.enabled or (only and source.name not in only):
-            continue
-        retry_at = db.scalar("SELECT next_allowed_at FROM source_state WHERE source = ?", [source.name])
-        if retry_at is not None and retry_at > now:
-            run = SourceRun(source.name, skipped=f"waiting until {retry_at:%Y-%m-%d %H:%M} UTC (rate limit)")
-            progress(f"{source.name}: skipped, {run.skipped}")
-            results.append(run)
-            continue
-        progress(f"{source.name}: collecting ({source.type})")
-        try:
-            collector = build_collector(config, source)
-        except Exception as exc:
-            collector = NotAvailable(source.name, f"cannot start: {type(exc).__name__}: {exc}")
-        run = run_collector(
-            db, collector, source_type=source.type, our_handles=config.our_handles(), now=now,
-            secrets=secrets, progress=progress,
-        )
-        status = f"error: {run.error}" if run.error else "ok"
-        progress(f"{source.name}: {run.new_posts} new posts ({status})")
-        results.append(run)
+    writer = Writer()
+    try:
+        for source in sources:
+            waiting_until = retry_at[source.name]
+            if waiting_until is not None and waiting_until > now:
+                run = SourceRun(source.name, skipped=f"waiting until {waiting_until:%Y-%m-%d %H:%M} UTC (rate limit)")
+                progress(f"{source.name}: skipped, {run.skipped}")
+                results.append(run)
+                continue
+            progress(f"{source.name}: collecting ({source.type})")
+            try:
+                collector = build_collector(config, source)
+            except Exception as exc:
+                collector = NotAvailable(source.name, f"cannot start: {type(exc).__name__}: {exc}")
+            results.append(run_collector(
+                db, collector, source_type=source.type, our_handles=config.our_handles(), now=now,
+                secrets=secrets, progress=progress, state=states[source.name], writer=writer,
+            ))
+    finally:
+        writer.close()
+    for run in results:
+        if not run.skipped:
+            progress(f"{run.source}: {run.new_posts} new posts ({f'error: {run.error}' if run.error else 'ok'})")
     return results
-

@@ -122,3 +122,74 @@ def test_follower_pages_flag_identities_and_a_complete_walk_unflags_the_rest(tmp
         run(db, walk([["ana"], ["cy", "dee"]], NOW))
         flags = dict(db.con.execute("SELECT handle, is_follower FROM identities").fetchall())
         assert flags == {"ana": True, "bo": False, "cy": True, "dee": True}
+
+
+class Restless(Scripted):
+    """Reuses one state dict, changing it right after each checkpoint, as a careless collector might."""
+
+    def fetch(self, state):
+        cursor = {"done": 0, "since_id": None}
+        for i, page in enumerate(self.pages, start=1):
+            yield from (post(n) for n in page)
+            cursor.update(done=i, since_id=max(page))
+            yield Checkpoint(cursor)
+            cursor.update(done=i + 100, since_id=10_000)  # moved on before that page was stored
+        yield from (post(n) for n in self.tail)
+
+
+def test_the_stored_cursor_is_the_state_at_the_checkpoint_even_if_the_collector_moves_on(tmp_path: Path):
+    # checkpoints are stored in a background thread while the collector reads on
+    with Database.open(tmp_path / "lw.duckdb") as db:
+        result = run(db, Restless("s", [[1, 2], [3, 4]], tail=[5]))
+        assert result.ok and result.new_posts == 4
+        assert load_source_state(db, "s") == {"done": 2, "since_id": 4}
+
+
+def test_a_failed_store_stops_the_source_and_keeps_the_cursor_at_the_last_stored_page(tmp_path: Path, monkeypatch):
+    import jobs.collect
+
+    real_store = jobs.collect.store_batch
+    calls = []
+
+    def store_failing_the_second_time(db, **kw):
+        calls.append(kw["state"])
+        if len(calls) == 2:
+            raise OSError("No space left on device")
+        return real_store(db, **kw)
+
+    monkeypatch.setattr(jobs.collect, "store_batch", store_failing_the_second_time)
+    with Database.open(tmp_path / "lw.duckdb") as db:
+        collector = Scripted("s", [[1, 2], [3, 4], [5, 6], [7, 8], [9, 10]])
+        result = run(db, collector)
+        assert result.error == "unexpected OSError: No space left on device"
+        assert result.new_posts == 2
+        assert db.scalar("SELECT count(*) FROM posts") == 2
+        assert load_source_state(db, "s") == {"done": 1, "since_id": 2}
+        # at most one checkpoint is read ahead of the one being stored
+        assert len(calls) == 2
+        assert db.scalar("SELECT last_error FROM source_state WHERE source = 's'") == result.error
+
+
+def test_sources_sharing_a_writer_each_keep_their_own_failures(tmp_path: Path, monkeypatch):
+    # collect_all lets the next source read while the last checkpoint of the one before is stored
+    import jobs.collect
+
+    real_store = jobs.collect.store_batch
+
+    def store_failing_for_a(db, **kw):
+        if kw["source"] == "a" and kw["state"]["done"] == 2:
+            raise OSError("disk I/O error")
+        return real_store(db, **kw)
+
+    monkeypatch.setattr(jobs.collect, "store_batch", store_failing_for_a)
+    with Database.open(tmp_path / "lw.duckdb") as db:
+        writer = jobs.collect.Writer()
+        a = run(db, Scripted("a", [[1, 2], [3, 4]]), state={}, writer=writer)
+        b = run(db, Scripted("b", [[11, 12], [13]], fail=SourceError("HTTP 502")), state={}, writer=writer)
+        writer.close()
+        assert (a.error, a.new_posts) == ("unexpected OSError: disk I/O error", 2)
+        assert (b.error, b.new_posts) == ("HTTP 502", 3)
+        assert load_source_state(db, "a") == {"done": 1, "since_id": 2}
+        assert load_source_state(db, "b") == {"done": 2, "since_id": 13}
+        errors = dict(db.con.execute("SELECT source, last_error FROM source_state").fetchall())
+        assert errors == {"a": a.error, "b": "HTTP 502"}
