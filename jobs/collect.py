@@ -64,21 +64,24 @@ class Writer:
     Reading a source (parsing, mapping) and writing to DuckDB each keep about one core busy. So the
     collector reads the next checkpoint while this stores the last one, and in ``collect_all`` the
     next source starts reading while the one before is still being stored. ``submit`` first waits
-    for the task before, so one task is in flight: memory stays at one checkpoint's worth. Tasks
-    handle their own errors (each belongs to a source): ``drain`` only waits."""
+    for the task before, so one checkpoint is in flight: memory stays at one checkpoint's worth.
+    Tasks handle their own errors (each belongs to a source): ``drain`` only waits."""
 
     def __init__(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="listenwell-store")
-        self._last: Future | None = None
+        self._queued: list[Future] = []
 
-    def submit(self, task: Callable[[], None]) -> None:
-        self.drain()
-        self._last = self._pool.submit(task)
+    def submit(self, task: Callable[[], None], *, small: bool = False) -> None:
+        """``small``: a task holding little memory (how a run ended) queues behind the one in flight
+        instead of waiting for it, so the next source starts reading at once."""
+        if not small:
+            self.drain()
+        self._queued.append(self._pool.submit(task))
 
     def drain(self) -> None:
-        if self._last is not None:
-            last, self._last = self._last, None
-            last.result()
+        queued, self._queued = self._queued, []
+        for future in queued:
+            future.result()
 
     def close(self) -> None:
         try:
@@ -175,7 +178,7 @@ def run_collector(
         except Exception as exc:  # the run's record could not be written: the caller still sees why
             failed(exc)
 
-    writer.submit(finish)
+    writer.submit(finish, small=True)
     if own_writer:
         writer.close()
     return result
