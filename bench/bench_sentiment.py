@@ -8,7 +8,9 @@ scoring throughput in posts/s on one core).
         --data ../shared/data/sentiment twitter-2016devtest-A.txt twitter-2016test-A.txt
 
 Needs ``vaderSentiment`` (``pip install 'listenwell[train]'``).  VADER's label uses
-the usual +-0.05 threshold on its compound score.  Throughput is wall-clock time of
+the usual +-0.05 threshold on its compound score.  ``--tfidf`` adds the usual baseline: a
+scikit-learn TF-IDF word (1,2) + char_wb (2,5) logistic regression trained on every file in
+``--data`` except the files benchmarked (about a minute).  Throughput is wall-clock time of
 scoring the whole file once, with cold caches (a freshly loaded listenwell model).
 """
 
@@ -55,6 +57,29 @@ def vader_labels(texts):
     return out, time.perf_counter() - t0
 
 
+def tfidf_baseline(data: Path, held_back: set[str]):
+    """Fit the TF-IDF + logistic regression baseline on the files not held back."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline, make_union
+
+    rows = []
+    for path in semeval.labelled_files(data, exclude=held_back):
+        rows.extend(semeval.read_labelled(path)[0])
+    features = make_union(
+        TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=3, sublinear_tf=True),
+    )
+    model = make_pipeline(features, LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000))
+    return model.fit([r[2] for r in rows], [r[1] for r in rows])
+
+
+def tfidf_labels(texts, model):
+    t0 = time.perf_counter()
+    out = list(model.predict(texts))
+    return out, time.perf_counter() - t0
+
+
 def listenwell_labels(texts, model_dir):
     S._TOK_CACHE.clear()
     S._norm_word.cache_clear()
@@ -70,9 +95,11 @@ def main(argv=None) -> int:
                     help="labelled files (names in --data, or paths)")
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="directory holding the files")
     ap.add_argument("--model", type=Path, default=None, help="listenwell model dir (default: bundled)")
+    ap.add_argument("--tfidf", action="store_true", help="also the TF-IDF + logistic regression baseline")
     args = ap.parse_args(argv)
 
     pin = _pin_one_core()
+    baseline = tfidf_baseline(args.data, {Path(f).name for f in args.files}) if args.tfidf else None
     rows_out = []
     version = "?"
     for name in args.files:
@@ -88,7 +115,11 @@ def main(argv=None) -> int:
         vl, vt = vader_labels(texts)
         ll, lt, model = listenwell_labels(texts, args.model)
         version = model.version
-        for system, pred, secs in (("VADER 3.3.2 (±0.05)", vl, vt), (f"listenwell {model.version}", ll, lt)):
+        systems = [("VADER 3.3.2 (±0.05)", vl, vt)]
+        if baseline is not None:
+            systems.append(("TF-IDF + logistic regression", *tfidf_labels(texts, baseline)))
+        systems.append((f"listenwell {model.version}", ll, lt))
+        for system, pred, secs in systems:
             m = semeval.metrics(gold, pred)
             rows_out.append((p.name, system, len(rows), skipped, m, len(rows) / secs))
 
