@@ -30,12 +30,35 @@ TAILS = {
     "complaint": ["{t} failed again this morning, really frustrating", "{t} is broken for the third time this week",
                   "still waiting on support about {t}, terrible"],
     "praise": ["{t} is brilliant, thank you!", "loving {t}, great work", "{t} saved me an hour today, amazing"],
-    "moment": ["Thrilled to share I've joined Acme as Head of Data!", "We just launched our new product today!",
-               "We're moving to Lisbon next month", "Honoured to receive the Data Leader award"],
+    "moment": ["Thrilled to share I've joined {company} as {role}!", "We just launched our new product today!",
+               "We're moving to {place} next month", "Honoured to receive the {award} award"],
     "neutral": ["thinking about {t}", "spent the afternoon on {t}", "{t} review notes are up",
                 "reading about {t} over lunch", "{t}: pros and cons thread"],
 }
 KIND_WEIGHTS = [("neutral", 70), ("question", 10), ("complaint", 7), ("praise", 10), ("moment", 3)]
+
+# The long tail of real posts: names, places, tools, ticket numbers, links, tags and emoji make nearly every
+# post's text unique and keep adding words a tokenizer has not seen (as in real tweets, where over 99% of
+# texts are distinct). Without it the templates above give about 4,000 distinct texts in 100,000.
+NAMES = ("Aisha Alex Amara Ana Anders Ben Bianca Carlos Chen Chloe Dana Daniel Deepa Diego Elif Ella Emeka Erik "
+         "Fatima Felix Freya Gabriel Grace Hana Hamid Hugo Ines Isla Ivan Jamal Jana Jonas Joon Kai Karin Kemal "
+         "Lars Leila Lena Liam Lucia Maya Mateo Mei Mira Nadia Nils Noah Noor Olga Omar Oscar Paulo Priya Rafael "
+         "Rana Ravi Rosa Ruth Sam Sana Sara Sofia Stefan Tariq Tess Theo Tom Uma Vera Viktor Wei Yara Yusuf Zoe").split()
+PLACES = ("Lisbon Porto Berlin Leeds Bristol Austin Denver Toronto Dublin Galway Lyon Utrecht Ghent Malmo Oslo Turku "
+          "Krakow Brno Bilbao Valencia Turin Bologna Nairobi Lagos Accra Pune Jaipur Osaka Busan Perth Hobart "
+          "Wellington Recife Medellin Quito Halifax Boise Tucson Raleigh Cork").split()
+TOOLS = ("Metabase Looker Tableau Superset Redash Mode Hex Sigma dbt Airflow Dagster Prefect Fivetran Airbyte "
+         "Snowflake BigQuery Redshift Postgres DuckDB ClickHouse Notion Jira Linear Slack Excel Sheets Retool "
+         "Segment Mixpanel Amplitude Hubspot Salesforce Stripe Zapier").split()
+COMPANIES = ("Acme Globex Initech Umbrella Hooli Stark Wayne Tyrell Cyberdyne Soylent Vandelay Wonka Gringotts "
+             "Monarch Nakatomi Oscorp Pied Piper Aperture Massive Dynamic Northwind Contoso Fabrikam").split()
+ROLES = ["Head of Data", "VP Analytics", "Staff Data Engineer", "Analytics Lead", "Director of BI",
+         "Principal Analyst", "Data Platform Manager", "CTO"]
+AWARDS = ["Data Leader", "Analytics Team of the Year", "Rising Star", "Community Champion", "Best Dashboard"]
+TAG_WORDS = ("data ops bi sql dbt analytics eng team remote q1 q2 q3 q4 planning metrics modern stack cloud "
+             "warehouse reporting dashboards viz growth finance revops").split()
+EMOJI = ["🙂", "😅", "🎉", "🔥", "👀", "🙏", "😬", "📊", "☕", "🚀", "✅", "🤔", "💡", "📈", "🙌", "😴"]
+LINK_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 
 class World:
@@ -50,10 +73,32 @@ class World:
         return self.rng.choices(range(self.people), self.weights)[0]
 
     def text(self, to_us: bool) -> str:
-        kind = self.rng.choices(self.kinds, self.kind_w)[0]
-        tail = self.rng.choice(TAILS[kind]).format(t=self.rng.choice(TOPICS))
-        opener = self.rng.choice(OPENERS)
-        return f"{opener} {tail}".strip()
+        rng = self.rng
+        kind = rng.choices(self.kinds, self.kind_w)[0]
+        tail = rng.choice(TAILS[kind]).format(t=rng.choice(TOPICS), company=rng.choice(COMPANIES),
+                                              role=rng.choice(ROLES), place=rng.choice(PLACES),
+                                              award=rng.choice(AWARDS))
+        opener = rng.choice(OPENERS)
+        return " ".join(part for part in (opener, tail, self.details()) if part)
+
+    def details(self) -> str:
+        """Zero to three neutral asides of the kind real posts carry."""
+        rng = self.rng
+        forms = (
+            lambda: f"cc {rng.choice(NAMES)}",
+            lambda: f"(ticket #{rng.randint(1000, 99999)})",
+            lambda: f"took {rng.randint(2, 95)} minutes",
+            lambda: f"via {rng.choice(TOOLS)}",
+            lambda: f"here in {rng.choice(PLACES)}",
+            lambda: "https://t.co/" + "".join(rng.choices(LINK_CHARS, k=10)),
+            lambda: "#" + rng.choice(TAG_WORDS) + rng.choice(TAG_WORDS),
+            lambda: rng.choice(EMOJI),
+            lambda: f"{rng.choice(NAMES)} and {rng.choice(NAMES)} were on it",
+            lambda: f"after the v{rng.randint(1, 9)}.{rng.randint(0, 30)} upgrade",
+            lambda: f"on {rng.choice(TOOLS)} with {rng.randint(3, 400)} users",
+        )
+        count = rng.choices((0, 1, 2, 3), (10, 35, 35, 20))[0]
+        return " ".join(rng.choice(forms)() for _ in range(count))
 
     def when(self, i: int, n: int) -> datetime:
         base = START + timedelta(seconds=DAYS * 86400 * i / n)
