@@ -131,7 +131,7 @@ def measure_one(size: int, processes: int, cache: Path, part: str) -> dict:
     import collectors.files  # noqa: F401
 
     started = time.perf_counter()
-    with Database.open(config.db_path) as db:
+    with Database.open(config.db_path, memory_limit=config.storage.memory_limit) as db:
         sync_key_clients(db, config.key_clients, config.me, config.now())
         t = time.perf_counter()
         runs = collect_all(config, db)

@@ -341,7 +341,7 @@ class SchedulerJobs:
         self.clock = clock or utc_now
         self.budget = budget or collect_budget
         self.echo = echo or (lambda message: print(message, flush=True))
-        self.open_db = open_db or (lambda path: Database.open(path))
+        self.open_db = open_db or (lambda path: Database.open(path, memory_limit=config.storage.memory_limit))
         self.stopping = threading.Event()
         self.abandoned: dict[str, tuple[threading.Thread, datetime]] = {}
         self._nlp = nlp

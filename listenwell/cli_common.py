@@ -47,7 +47,7 @@ class State:
     def db(self, read_only: bool = False) -> Iterator[Database]:
         config = self.config  # validate before touching the database
         try:
-            db = Database.open(config.db_path, read_only=read_only)
+            db = Database.open(config.db_path, read_only=read_only, memory_limit=config.storage.memory_limit)
         except StorageError as exc:
             raise ListenwellError(str(exc)) from None
         try:

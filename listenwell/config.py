@@ -324,8 +324,21 @@ class Sending(Strict):
     enabled: bool = Field(default=False, description="false = `queue send` only shows what it would post")
 
 
+_MEMORY_SIZE = re.compile(r"^[1-9][0-9]*(\.[0-9]+)? ?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
+
+
+def _memory_size(value: str) -> str:
+    if not _MEMORY_SIZE.match(value):
+        raise ValueError("must be a size such as 768MB, 1.5GB or 2GiB")
+    return value
+
+
 class Storage(Strict):
     path: str = "data/listenwell.duckdb"
+    memory_limit: Annotated[str, AfterValidator(_memory_size)] = Field(
+        default="768MB",
+        description="how much memory DuckDB may use for its buffers before it spills to disk, e.g. 768MB or 2GB",
+    )
 
 
 class Web(Strict):

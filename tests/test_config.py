@@ -33,6 +33,7 @@ def run_cli(*args: str, env: dict | None = None):
          "sources[0].bearer_token_env", "NAME of an environment variable"),
         (lambda c: c.update(sources=[{"name": "b", "type": "feed"}]), "sources[0]", "exactly one of 'url'"),
         (lambda c: c.update(topics={"empty": {}}), "topics.empty", "at least one of"),
+        (lambda c: c["storage"].update(memory_limit="lots"), "storage.memory_limit", "a size such as 768MB"),
     ],
 )
 def test_invalid_config_names_key_path_exits_2_and_writes_nothing(tmp_path: Path, mutate, key_path, expected):
@@ -116,3 +117,14 @@ def test_invalid_config_through_the_real_command(tmp_path: Path, repo: Path):
     assert proc.returncode == 2
     assert "storage.extra: unknown key" in proc.stderr
     assert "storage.path" in proc.stderr
+
+
+def test_storage_memory_limit_reaches_duckdb_and_defaults_to_the_library_default(tmp_path: Path):
+    from storage.db import DEFAULT_MEMORY_LIMIT, Database
+
+    data = minimal_config()
+    assert load_config(write_config(tmp_path, data)).storage.memory_limit == DEFAULT_MEMORY_LIMIT
+    data["storage"]["memory_limit"] = "300MB"
+    config = load_config(write_config(tmp_path, data))
+    with Database.open(config.db_path, memory_limit=config.storage.memory_limit) as db:
+        assert db.scalar("SELECT current_setting('memory_limit')") == "286.1 MiB"  # DuckDB reports MiB

@@ -44,7 +44,8 @@ class Store:
         last: Exception | None = None
         for attempt in range(self.RETRIES):
             try:
-                return Database.open(self.config.db_path, read_only=read_only)
+                return Database.open(self.config.db_path, read_only=read_only,
+                                     memory_limit=self.config.storage.memory_limit)
             except DatabaseMissing as exc:
                 raise NotReady(str(exc)) from None
             except DatabaseLocked as exc:
