@@ -18,9 +18,9 @@ test-fast: $(STAMP)
 screenshots: $(STAMP)  ## refresh docs/screenshots/ from the web tests
 	LISTENWELL_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/test_web.py
 
-bench: $(STAMP)  ## the scale benchmark at 10k and 100k posts (see bench/run.py for 1M)
+bench: $(STAMP)  ## the scale benchmark at 10k, 100k and 1M posts (about 10 minutes; writes docs/benchmarks.md)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --sizes 10000 100000 1000000 --processes 2
 
 install: $(STAMP)
 
