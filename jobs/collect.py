@@ -6,6 +6,7 @@ import logging
 import os
 import traceback
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -14,7 +15,7 @@ from typing import Any, Callable
 from collectors.base import Checkpoint, Collector, FollowersPage, Post, PostsBatch, RateLimited, SourceError
 from collectors.registry import NotAvailable, build_collector
 from storage.db import Database
-from storage.writes import BatchResult, finish_source_run, load_source_state, store_batch
+from storage.writes import finish_source_run, load_source_state, store_batch
 
 log = logging.getLogger("listenwell.collect")
 
@@ -106,10 +107,12 @@ def run_collector(
 
     With a shared ``writer`` (and the source's ``state``, read before anything was queued on it) this
     returns once everything is read and queued: the run is complete after ``writer.drain()``."""
+    if writer is None:  # a writer of its own, drained and stopped however this ends
+        with closing(Writer()) as own:
+            return run_collector(db, collector, source_type=source_type, our_handles=our_handles, now=now,
+                                 secrets=secrets, progress=progress, state=state, writer=own)
     result = SourceRun(collector.name)
     secrets = list(secrets)
-    own_writer = writer is None
-    writer = writer or Writer()
     if state is None:
         writer.drain()
         state = load_source_state(db, collector.name)
@@ -179,8 +182,6 @@ def run_collector(
             failed(exc)
 
     writer.submit(finish, small=True)
-    if own_writer:
-        writer.close()
     return result
 
 
