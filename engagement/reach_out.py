@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
+from typing import Callable
 
 from engagement.health import quiet_threshold_days
 from engagement.people import health_for_all, interaction_times
@@ -92,7 +93,7 @@ def _candidates(config, db: Database, now: datetime) -> dict[str, list]:
            FROM tags t JOIN posts p ON p.seq = t.seq
            JOIN identities a ON a.identity_uid = p.author_uid JOIN people pe ON pe.person_id = a.person_id
            WHERE pe.is_key_client AND t.moments <> '[]' AND p.created_at >= $since AND p.created_at <= $now
-           ORDER BY p.created_at""",  # the first announcement is the news; later posts repeat it
+           ORDER BY p.created_at, p.post_uid""",  # the first announcement is the news; later posts repeat it
         {"since": now - timedelta(days=eng.moment_window_days), "now": now},
     ).fetchall()
     found["key_clients"] = db.rows("SELECT person_id, name, tier FROM people WHERE is_key_client")
@@ -105,13 +106,14 @@ def _candidates(config, db: Database, now: datetime) -> dict[str, list]:
                   -- a plain question is not a negative post, whatever its tone
                   OR (t.sentiment_score <= $threshold AND t.addressed_to_us
                       AND NOT list_contains(t.intents, 'question')))
-           ORDER BY p.created_at DESC""",
+           ORDER BY p.created_at DESC, p.post_uid""",
         {"threshold": config.alerts.negative_threshold, "since": now - timedelta(days=7), "now": now},
     ).fetchall()
     found["unanswered"] = db.con.execute(
         """SELECT s.person_id, pe.name, pe.tier, p.url, p.created_at, p.text
            FROM reply_suggestions s JOIN posts p USING (post_uid) JOIN people pe USING (person_id)
-           WHERE s.intent = 'question' AND s.status IN ('pending', 'approved') AND p.created_at <= $cutoff""",
+           WHERE s.intent = 'question' AND s.status IN ('pending', 'approved') AND p.created_at <= $cutoff
+           ORDER BY p.created_at, p.post_uid""",
         {"cutoff": now - timedelta(hours=eng.unanswered_hours)},
     ).fetchall()
     found["imbalance"] = db.con.execute(
@@ -120,10 +122,22 @@ def _candidates(config, db: Database, now: datetime) -> dict[str, list]:
            FROM interactions i JOIN people p USING (person_id)
            WHERE i.person_id <> 'me' AND occurred_at BETWEEN $since AND $now
            GROUP BY ALL
-           HAVING inbound >= 3 AND count(*) FILTER (WHERE direction = 'outbound') = 0""",
+           HAVING inbound >= 3 AND count(*) FILTER (WHERE direction = 'outbound') = 0
+           ORDER BY i.person_id""",
         {"since": now - timedelta(days=60), "now": now},
     ).fetchall()
     return found
+
+
+@dataclass
+class _Pending:
+    """A reason found for someone, scored, its words not yet written: only the people who make the
+    list get sentences (at a million posts thousands of people have a reason; twenty are shown)."""
+    person_id: str
+    person: str
+    reason: str
+    score: float
+    write: Callable[[], ReachOut]
 
 
 def reach_out_list(config, db: Database, limit: int = 20) -> list[ReachOut]:
@@ -138,16 +152,29 @@ def reach_out_list(config, db: Database, limit: int = 20) -> list[ReachOut]:
     healths = health_for_all(db, now, people) if people else {}
     last_by_person = {pid: h["last_interaction"] for pid, h in healths.items() if h["last_interaction"]}
     times = interaction_times(db, key_ids) if key_ids else {}  # their rhythm decides when silence counts
-    items: list[ReachOut] = []
+    snoozed = {(r[0], r[1]) for r in db.con.execute(
+        "SELECT person_id, reason FROM reach_out_snoozes WHERE until > ?", [now]).fetchall()}
+    pending: list[_Pending] = []
 
-    def add(person_id, name, tier, reason, action, sentence, detail, url, at, text, urgency, recent=True):
+    def add(person_id, name, tier, reason, at, urgency, words: Callable[[], tuple], recent=True):
+        """``words()``: (action, sentence, detail, url, text), written only if the person makes the list."""
+        if (person_id, reason) in snoozed or (person_id, "any") in snoozed:
+            return
         h = healths.get(person_id, {})
         overall = h.get("overall", 0.0)
         # for silence the age of the evidence is the point, so it does not lower the score
         recency = _recency(at, now) if recent else 1.0
-        score = TIER_WEIGHT.get(tier, 1.0) * urgency * (0.6 + 0.4 * overall / 100) * recency
-        items.append(ReachOut(person_id, name, tier, reason, action, sentence, detail, url,
-                              _date(at) if at else None, text, round(score, 3), overall or None, h.get("trend")))
+        score = round(TIER_WEIGHT.get(tier, 1.0) * urgency * (0.6 + 0.4 * overall / 100) * recency, 3)
+
+        def write() -> ReachOut:
+            action, sentence, detail, url, text = words()
+            return ReachOut(person_id, name, tier, reason, action, sentence, detail, url,
+                            _date(at) if at else None, text, score, overall or None, h.get("trend"))
+
+        pending.append(_Pending(person_id, name, reason, score, write))
+
+    def spoke(person_id: str) -> str:
+        return _last_spoke(last_by_person.get(person_id), now)
 
     seen: set[tuple[str, str]] = set()
     for person_id, name, tier, url, created, moments_json in candidates["moments"]:
@@ -156,13 +183,17 @@ def reach_out_list(config, db: Database, limit: int = 20) -> list[ReachOut]:
         if (person_id, kind) in seen:
             continue
         seen.add((person_id, kind))
-        action, template = ACTIONS.get(kind, ("note", "Send {first} a note about their news"))
-        told = template.format(first=first_name(name, person_id))
-        quote = excerpt(moment["evidence"], 90)
-        detail = f"{told.split(': ', 1)[-1]} (“{quote}”, {_date(created)})"
-        sentence = f"{told} — “{quote}” ({_date(created)}); {_last_spoke(last_by_person.get(person_id), now)}."
+
+        def moment_words(person_id=person_id, name=name, url=url, created=created, moment=moment, kind=kind):
+            action, template = ACTIONS.get(kind, ("note", "Send {first} a note about their news"))
+            told = template.format(first=first_name(name, person_id))
+            quote = excerpt(moment["evidence"], 90)
+            detail = f"{told.split(': ', 1)[-1]} (“{quote}”, {_date(created)})"
+            sentence = f"{told} — “{quote}” ({_date(created)}); {spoke(person_id)}."
+            return action, sentence, detail, url, moment["evidence"]
+
         urgency = URGENCY["moment_sensitive"] if kind in SENSITIVE_MOMENTS else URGENCY["moment"]
-        add(person_id, name, tier, "moment", action, sentence, detail, url, created, moment["evidence"], urgency)
+        add(person_id, name, tier, "moment", created, urgency, moment_words)
 
     for client in key_clients:
         pid = client["person_id"]
@@ -175,38 +206,81 @@ def reach_out_list(config, db: Database, limit: int = 20) -> list[ReachOut]:
         if silent < threshold:
             continue
         band = max([d for d in eng.quiet_days if d <= silent] or [int(threshold)])
-        count = len(person_times)
-        first = first_name(client["name"], pid)
-        detail = (f"no conversation for {silent} days (over {band}), "
-                  f"after {count} exchange{'s' if count != 1 else ''} before that")
-        add(pid, client["name"], client["tier"], "quiet", "call",
-            f"Call {first}: {detail}; {_last_spoke(last, now)}.", detail, None, last, None,
-            URGENCY["quiet"] * (1 + band / 180), recent=False)
+
+        def quiet_words(pid=pid, name=client["name"], count=len(person_times), silent=silent, band=band, last=last):
+            detail = (f"no conversation for {silent} days (over {band}), "
+                      f"after {count} exchange{'s' if count != 1 else ''} before that")
+            return "call", f"Call {first_name(name, pid)}: {detail}; {_last_spoke(last, now)}.", detail, None, None
+
+        add(pid, client["name"], client["tier"], "quiet", last, URGENCY["quiet"] * (1 + band / 180), quiet_words,
+            recent=False)
 
     for person_id, name, tier, url, created, text in candidates["negative"]:
-        first = first_name(name, person_id)
-        detail = f"the problem they raised on {_date(created)} (“{excerpt(text, 70)}”)"
-        add(person_id, name, tier, "negative", "call",
-            f"Call {first} about {detail}; {_last_spoke(last_by_person.get(person_id), now)}.", detail,
-            url, created, excerpt(text, 160), URGENCY["negative"])
+        def negative_words(person_id=person_id, name=name, url=url, created=created, text=text):
+            detail = f"the problem they raised on {_date(created)} (“{excerpt(text, 70)}”)"
+            return ("call", f"Call {first_name(name, person_id)} about {detail}; {spoke(person_id)}.", detail,
+                    url, excerpt(text, 160))
+
+        add(person_id, name, tier, "negative", created, URGENCY["negative"], negative_words)
 
     for person_id, name, tier, url, created, text in candidates["unanswered"]:
-        hours = int((now - created).total_seconds() // 3600)
-        first = first_name(name, person_id)
-        detail = f"their question from {_date(created)} has waited {hours} hours (“{excerpt(text, 70)}”)"
-        add(person_id, name, tier, "unanswered", "email", f"Email {first} an answer: {detail}.", detail,
-            url, created, excerpt(text, 160), URGENCY["unanswered"])
+        def unanswered_words(person_id=person_id, name=name, url=url, created=created, text=text):
+            hours = int((now - created).total_seconds() // 3600)
+            detail = f"their question from {_date(created)} has waited {hours} hours (“{excerpt(text, 70)}”)"
+            return ("email", f"Email {first_name(name, person_id)} an answer: {detail}.", detail, url,
+                    excerpt(text, 160))
+
+        add(person_id, name, tier, "unanswered", created, URGENCY["unanswered"], unanswered_words)
 
     for person_id, name, tier, inbound, last_in in candidates["imbalance"]:
-        first = first_name(name, person_id)
-        detail = f"they wrote to us {inbound} times in 60 days and we never answered"
-        add(person_id, name, tier, "imbalance", "email", f"Email {first} a personal thank-you: {detail}.", detail,
-            None, last_in, None, URGENCY["imbalance"])
+        def imbalance_words(person_id=person_id, name=name, inbound=inbound):
+            detail = f"they wrote to us {inbound} times in 60 days and we never answered"
+            return ("email", f"Email {first_name(name, person_id)} a personal thank-you: {detail}.", detail,
+                    None, None)
 
-    snoozed = {(r[0], r[1]) for r in db.con.execute(
-        "SELECT person_id, reason FROM reach_out_snoozes WHERE until > ?", [now]).fetchall()}
-    items = [i for i in items if (i.person_id, i.reason) not in snoozed and (i.person_id, "any") not in snoozed]
-    return merge_by_person(items)[:limit]
+        add(person_id, name, tier, "imbalance", last_in, URGENCY["imbalance"], imbalance_words)
+
+    chosen = _first_people(pending, limit)
+    return merge_by_person([p.write() for p in pending if p.person_id in chosen])[:limit]
+
+
+def _first_people(pending: list[_Pending], limit: int) -> set[str]:
+    """The ``limit`` people ``merge_by_person`` would rank first, from the scores alone."""
+    by_person: dict[str, list[_Pending]] = {}
+    for item in pending:
+        by_person.setdefault(item.person_id, []).append(item)
+    def merged(group: list[_Pending]) -> float:  # summed in merge_by_person's order: the same float
+        return _merged_score([i.score for i in sorted(group, key=lambda i: (LEAD_ORDER.get(i.reason, 9), -i.score))])
+
+    ranked = sorted(by_person.values(), key=lambda group: (-merged(group), group[0].person))
+    return {group[0].person_id for group in ranked[:limit]}
+
+
+def _merged_score(scores: list[float]) -> float:
+    """The strongest reason's score, plus a quarter of the others'."""
+    best = max(scores)
+    return round(best + 0.25 * (sum(scores) - best), 3)
+
+
+# past this many of one reason, the rest are counted, not quoted (someone with 40 waiting questions
+# needs a call about all of them, not a paragraph each)
+ALSO_PER_REASON = 2
+MORE = {"moment": "more pieces of news", "quiet": "more", "negative": "more problems raised",
+        "unanswered": "more questions waiting", "imbalance": "more"}
+
+
+def _also(extra: list[ReachOut]) -> list[str]:
+    by_reason: dict[str, list[str]] = {}
+    for item in extra:
+        details = by_reason.setdefault(item.reason, [])
+        if item.detail not in details:
+            details.append(item.detail)
+    parts = []
+    for reason, details in by_reason.items():
+        parts += details[:ALSO_PER_REASON]
+        if len(details) > ALSO_PER_REASON:
+            parts.append(f"{len(details) - ALSO_PER_REASON} {MORE.get(reason, 'more')}")
+    return parts
 
 
 LEAD_ORDER = {"negative": 0, "moment": 1, "unanswered": 2, "quiet": 3, "imbalance": 4}
@@ -223,12 +297,11 @@ def merge_by_person(items: list[ReachOut]) -> list[ReachOut]:
     for group in by_person.values():
         group.sort(key=lambda i: (LEAD_ORDER.get(i.reason, 9), -i.score))
         lead, rest = group[0], group[1:]
-        best = max(i.score for i in group)
         extra = [r for r in rest if r.reason != lead.reason]
-        changes: dict = {"score": round(best + 0.25 * (sum(i.score for i in group) - best), 3)}
+        changes: dict = {"score": _merged_score([i.score for i in group])}
         if extra:
-            details = list(dict.fromkeys(r.detail for r in extra))
-            changes |= {"sentence": f"{lead.sentence} Also: {'; '.join(details)}.", "also": [r.reason for r in extra]}
+            changes |= {"sentence": f"{lead.sentence} Also: {'; '.join(_also(extra))}.",
+                        "also": list(dict.fromkeys(r.reason for r in extra))}
         merged.append(replace(lead, **changes))
     return sorted(merged, key=lambda i: (-i.score, i.person))
 

@@ -155,6 +155,40 @@ def test_life_event_produces_a_reach_out_that_quotes_it(history: History):
     assert not [q for q in list_queue(history.db, "all") if q["person"] == "Bo Chen"]
 
 
+def test_many_waiting_questions_are_counted_not_quoted(history: History):
+    at = DAY0 + timedelta(days=40)
+    history.post("anasouza", "Thrilled to share that I've joined Acme as VP Operations!", at)
+    questions = ["export a dashboard to PDF", "rotate the API key", "add a second admin", "invite my team",
+                 "change the billing email"]
+    for i, q in enumerate(questions):
+        history.post("anasouza", f"@fernhillhq how do I {q}?", at - timedelta(days=1, hours=i))
+    now = at + timedelta(days=2)
+    history.process(config_at(now))
+    item = reasons(config_at(now), history.db)["Ana Souza"]
+    assert item["reason"] == "moment" and "unanswered" in item["also"]
+    assert item["also"].count("unanswered") == 1
+    also = item["sentence"].split("Also: ", 1)[1]
+    assert sum(q in also for q in questions) == 2  # two quoted ...
+    assert "3 more questions waiting" in also      # ... and the rest counted
+
+
+def test_a_short_list_is_the_head_of_the_long_one(history: History):
+    """Only the people who make the list get sentences written: cutting it must not change who they are."""
+    at = DAY0 + timedelta(days=40)
+    history.post("anasouza", "Thrilled to share that I've joined Acme as VP Operations!", at)
+    history.post("bochen", "@fernhillhq the sync is broken again. Terrible.", at - timedelta(days=1))
+    for i, name in enumerate(["carol", "dave", "erin", "frank", "gita"]):
+        for j in range(1 + i % 3):
+            history.post(name, f"@fernhillhq is there a way to schedule report {j}?", at - timedelta(days=i, hours=j))
+    now = at + timedelta(days=2)
+    config = config_at(now)
+    history.process(config)
+    everyone = [r.to_dict() for r in reach_out_list(config, history.db, limit=50)]
+    assert len(everyone) >= 6
+    for limit in range(1, len(everyone) + 1):
+        assert [r.to_dict() for r in reach_out_list(config, history.db, limit=limit)] == everyone[:limit]
+
+
 def test_snoozed_flag_is_hidden_until_it_expires(history: History):
     history.post("carol", "@fernhillhq is there an API for exports?", DAY0)
     now = DAY0 + timedelta(days=2)
