@@ -246,14 +246,18 @@ def reach_out_list(config, db: Database, limit: int = 20) -> list[ReachOut]:
 
 def _first_people(pending: list[_Pending], limit: int) -> set[str]:
     """The ``limit`` people ``merge_by_person`` would rank first, from the scores alone."""
-    by_person: dict[str, list[_Pending]] = {}
-    for item in pending:
-        by_person.setdefault(item.person_id, []).append(item)
-    def merged(group: list[_Pending]) -> float:  # summed in merge_by_person's order: the same float
-        return _merged_score([i.score for i in sorted(group, key=lambda i: (LEAD_ORDER.get(i.reason, 9), -i.score))])
+    return {group[0].person_id for group in _ranked_groups(pending)[:limit]}
 
-    ranked = sorted(by_person.values(), key=lambda group: (-merged(group), group[0].person))
-    return {group[0].person_id for group in ranked[:limit]}
+
+def _ranked_groups(items: list) -> list[list]:
+    """Items (``ReachOut`` or ``_Pending``) grouped by person, the leading reason first in each group,
+    groups ranked by merged score, then name: the one ranking both the scores and the list follow."""
+    by_person: dict[str, list] = {}
+    for item in items:
+        by_person.setdefault(item.person_id, []).append(item)
+    for group in by_person.values():
+        group.sort(key=lambda i: (LEAD_ORDER.get(i.reason, 9), -i.score))
+    return sorted(by_person.values(), key=lambda group: (-_merged_score([i.score for i in group]), group[0].person))
 
 
 def _merged_score(scores: list[float]) -> float:
@@ -290,12 +294,8 @@ def merge_by_person(items: list[ReachOut]) -> list[ReachOut]:
     """One entry per person. The most actionable reason leads the sentence (a complaint, then news,
     then a waiting question, then silence); the others follow as 'Also: …'. The score is the
     strongest reason's, plus a quarter of the others'."""
-    by_person: dict[str, list[ReachOut]] = {}
-    for item in items:
-        by_person.setdefault(item.person_id, []).append(item)
     merged = []
-    for group in by_person.values():
-        group.sort(key=lambda i: (LEAD_ORDER.get(i.reason, 9), -i.score))
+    for group in _ranked_groups(items):
         lead, rest = group[0], group[1:]
         extra = [r for r in rest if r.reason != lead.reason]
         changes: dict = {"score": _merged_score([i.score for i in group])}
@@ -303,7 +303,7 @@ def merge_by_person(items: list[ReachOut]) -> list[ReachOut]:
             changes |= {"sentence": f"{lead.sentence} Also: {'; '.join(_also(extra))}.",
                         "also": list(dict.fromkeys(r.reason for r in extra))}
         merged.append(replace(lead, **changes))
-    return sorted(merged, key=lambda i: (-i.score, i.person))
+    return merged
 
 
 def snooze(db: Database, person_id: str, reason: str, until: datetime, now: datetime) -> None:
