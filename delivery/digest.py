@@ -128,11 +128,7 @@ def gather(config, db: Database, day: date) -> dict[str, Any]:
     queue = list_queue(db, "pending", limit=config.digest.top_n)
     for item in queue:
         item["post_excerpt"] = excerpt(item["post_text"], 140)
-    alerts = db.rows(
-        """SELECT title, reason, url, created_at FROM alerts
-           WHERE created_at >= $start AND created_at < $end ORDER BY created_at""",
-        {"start": start, "end": end},
-    )
+    alerts, alerts_total, alert_people = _alerts(db, start, end, config.digest.top_n)
     clients = db.rows(
         """SELECT pe.name, pe.tier, count(p.post_uid) AS posts_7d,
                   max(p.created_at) AS last_post, avg(t.sentiment_score) AS mean_sentiment,
@@ -176,9 +172,38 @@ def gather(config, db: Database, day: date) -> dict[str, Any]:
     return {
         "me": config.me.name, "day": day, "generated_at": config.now().astimezone(tz),
         "headline": headline, "chart_svg": chart_svg(series), "series": series,
-        "actions": actions, "reach_out": reach, "queue": queue, "alerts": alerts, "clients": clients,
+        "actions": actions, "reach_out": reach, "queue": queue, "alerts": alerts, "alerts_total": alerts_total,
+        "alerts_more": alerts_total - sum(1 + a["more_from_them"] for a in alerts),
+        "alerts_more_people": alert_people - len(alerts), "clients": clients,
         "topics": topics, "emerging_terms": emerging, "notable": notable, "timezone": str(tz),
     }
+
+
+# which of someone's alerts stands for the rest: news before a complaint before a question
+_ALERT_RULE_ORDER = "CASE rule WHEN 'key_client_moment' THEN 0 WHEN 'key_client_negative' THEN 1 " \
+                    "WHEN 'key_client_question' THEN 2 ELSE 3 END"
+
+
+def _alerts(db: Database, start: datetime, end: datetime, limit: int) -> tuple[list[dict[str, Any]], int, int]:
+    """The day's alerts, one line per person (their weightiest, with how many more they raised), key
+    clients first, at most ``limit`` lines; and the day's totals of alerts and of people (or spikes). A client who posts 300 complaints in a
+    day is one line with a count, not 300 lines: each alert went out on its own when it was raised."""
+    rows = db.rows(
+        f"""WITH today AS (
+                SELECT *, count(*) OVER who AS from_them,
+                       row_number() OVER (who ORDER BY {_ALERT_RULE_ORDER}, created_at, alert_id) AS nth
+                FROM alerts WHERE created_at >= $start AND created_at < $end
+                WINDOW who AS (PARTITION BY coalesce(person_id, alert_id)))
+            SELECT title, reason, url, created_at, from_them - 1 AS more_from_them, count(*) OVER () AS people,
+                   sum(from_them) OVER () AS total
+            FROM today WHERE nth = 1
+            ORDER BY priority, from_them DESC, created_at, alert_id LIMIT $limit""",
+        {"start": start, "end": end, "limit": limit},
+    )
+    if not rows:
+        return [], 0, 0
+    lines = [{k: v for k, v in r.items() if k not in ("people", "total")} for r in rows]
+    return lines, int(rows[0]["total"]), int(rows[0]["people"])
 
 
 def _actions(reach: list[dict], queue: list[dict], alerts: list[dict]) -> list[dict]:

@@ -144,17 +144,22 @@ _DEPTH_SQL = "CASE i.kind " + " ".join(f"WHEN '{k}' THEN {v}" for k, v in DEPTH.
 
 def _sums(w: str, cond: str) -> str:
     """The decayed sums of engagement.health.totals, with weights `w`, over events matching `cond`."""
+    # CASE rather than FILTER: the same sums, and about half the time when a key client has tens of
+    # thousands of interactions (one FILTER selection per aggregate per row)
+    def when(test: str, value: str) -> str:
+        return f"sum(CASE WHEN ({cond}) AND {test} THEN {value} ELSE 0 END)"
+
     return f"""
-       epoch(min(occurred_at) FILTER (WHERE {cond})), epoch(max(occurred_at) FILTER (WHERE {cond})),
-       count(*) FILTER (WHERE {cond}),
-       coalesce(sum({w} * s) FILTER (WHERE {cond} AND inbound AND s IS NOT NULL), 0),
-       coalesce(sum({w}) FILTER (WHERE {cond} AND inbound AND s IS NOT NULL), 0),
-       coalesce(sum({w}) FILTER (WHERE {cond} AND inbound AND complaint AND NOT answered), 0),
-       coalesce(sum({w}) FILTER (WHERE {cond} AND inbound AND complaint AND answered), 0),
-       coalesce(sum({w} * depth) FILTER (WHERE {cond}), 0),
-       coalesce(sum({w}) FILTER (WHERE {cond} AND inbound), 0),
-       coalesce(sum({w}) FILTER (WHERE {cond} AND NOT inbound), 0),
-       coalesce(sum({w}) FILTER (WHERE {cond} AND inbound AND answered), 0)"""
+       epoch(min(CASE WHEN {cond} THEN occurred_at END)), epoch(max(CASE WHEN {cond} THEN occurred_at END)),
+       {when("true", "1")},
+       {when("inbound AND s IS NOT NULL", f"{w} * s")},
+       {when("inbound AND s IS NOT NULL", w)},
+       {when("inbound AND complaint AND NOT answered", w)},
+       {when("inbound AND complaint AND answered", w)},
+       {when("true", f"{w} * depth")},
+       {when("inbound", w)},
+       {when("NOT inbound", w)},
+       {when("inbound AND answered", w)}"""
 
 
 # everyone's sums at two moments (now, and `then` for the trend) in one pass over the interactions

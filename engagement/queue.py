@@ -124,14 +124,19 @@ def learned_variants(con) -> dict[str, list[str]]:
 
 
 def list_queue(db: Database, status: str = "pending", limit: int = 50) -> list[dict]:
+    # the top priorities first (ties at the cut kept: the post's date breaks them), then their posts: joining
+    # every pending suggestion to the posts table cost 80-110 ms at a million posts, for ten rows
     return db.rows(
-        """SELECT s.suggestion_id AS id, s.status, s.priority, s.intent, s.platform, pe.name AS person,
+        """WITH top AS (
+               SELECT * FROM reply_suggestions
+               WHERE ($status = 'all' OR status = $status)
+               QUALIFY rank() OVER (ORDER BY priority DESC) <= $limit)
+           SELECT s.suggestion_id AS id, s.status, s.priority, s.intent, s.platform, pe.name AS person,
                   pe.is_key_client AS key_client, s.reason, s.text AS reply, p.url, p.created_at AS posted_at,
                   p.text AS post_text
-           FROM reply_suggestions s
+           FROM top s
            JOIN posts p USING (post_uid)
            JOIN people pe USING (person_id)
-           WHERE ($status = 'all' OR s.status = $status)
            ORDER BY s.priority DESC, p.created_at DESC
            LIMIT $limit""",
         {"status": status, "limit": limit},

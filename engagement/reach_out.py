@@ -131,13 +131,39 @@ def _candidates(config, db: Database, now: datetime) -> dict[str, list]:
 
 @dataclass
 class _Pending:
-    """A reason found for someone, scored, its words not yet written: only the people who make the
-    list get sentences (at a million posts thousands of people have a reason; twenty are shown)."""
+    """A reason found for someone, its words not yet written: only the people who make the list get
+    sentences (at a million posts thousands of people have a reason; twenty are shown). The score
+    waits for health too: ``weight`` is tier weight × urgency."""
     person_id: str
     person: str
     reason: str
-    score: float
-    write: Callable[[], ReachOut]
+    weight: float
+    recency: float
+    write: Callable[[float], ReachOut]  # given the score
+    score: float = 0.0
+
+
+def _score(item: _Pending, overall: float) -> float:
+    return round(item.weight * (0.6 + 0.4 * overall / 100) * item.recency, 3)
+
+
+def _may_make_the_list(pending: list[_Pending], limit: int, always: set[str]) -> set[str]:
+    """The people whose score could reach the top ``limit`` whatever their health, plus ``always``.
+
+    Health (0-100) scales a score between 0.6 and 1.0 times its base, so each person's merged score
+    lies between the merge of their lowest and of their highest possible scores. Someone whose highest
+    is below the ``limit``-th best lowest cannot make the list, and their health need not be computed.
+    ``_score`` and ``_merged_score`` rise with every score, so the bounds hold after rounding too."""
+    by_person: dict[str, list[_Pending]] = {}
+    for item in pending:
+        by_person.setdefault(item.person_id, []).append(item)
+    if len(by_person) <= limit:
+        return set(by_person) | always
+    lowest = sorted((_merged_score([_score(i, 0.0) for i in items]) for items in by_person.values()),
+                    reverse=True)
+    bar = lowest[limit - 1]
+    return {pid for pid, items in by_person.items()
+            if _merged_score([_score(i, 100.0) for i in items]) >= bar} | always
 
 
 def reach_out_list(config, db: Database, limit: int = 20) -> list[ReachOut]:
@@ -146,32 +172,26 @@ def reach_out_list(config, db: Database, limit: int = 20) -> list[ReachOut]:
     candidates = _candidates(config, db, now)
     key_clients = candidates["key_clients"]
     key_ids = [c["person_id"] for c in key_clients]
-    # health only for the people who may be on the list: the work follows them, not everyone ever seen
-    people = sorted({row[0] for name in ("moments", "negative", "unanswered", "imbalance")
-                     for row in candidates[name]} | set(key_ids))
-    healths = health_for_all(db, now, people) if people else {}
-    last_by_person = {pid: h["last_interaction"] for pid, h in healths.items() if h["last_interaction"]}
-    times = interaction_times(db, key_ids) if key_ids else {}  # their rhythm decides when silence counts
     snoozed = {(r[0], r[1]) for r in db.con.execute(
         "SELECT person_id, reason FROM reach_out_snoozes WHERE until > ?", [now]).fetchall()}
     pending: list[_Pending] = []
+    healths: dict[str, dict] = {}  # filled below, before any words are written
+    last_by_person: dict[str, datetime] = {}
 
     def add(person_id, name, tier, reason, at, urgency, words: Callable[[], tuple], recent=True):
         """``words()``: (action, sentence, detail, url, text), written only if the person makes the list."""
         if (person_id, reason) in snoozed or (person_id, "any") in snoozed:
             return
-        h = healths.get(person_id, {})
-        overall = h.get("overall", 0.0)
         # for silence the age of the evidence is the point, so it does not lower the score
         recency = _recency(at, now) if recent else 1.0
-        score = round(TIER_WEIGHT.get(tier, 1.0) * urgency * (0.6 + 0.4 * overall / 100) * recency, 3)
 
-        def write() -> ReachOut:
+        def write(score: float) -> ReachOut:
+            h = healths.get(person_id, {})
             action, sentence, detail, url, text = words()
             return ReachOut(person_id, name, tier, reason, action, sentence, detail, url,
-                            _date(at) if at else None, text, score, overall or None, h.get("trend"))
+                            _date(at) if at else None, text, score, h.get("overall") or None, h.get("trend"))
 
-        pending.append(_Pending(person_id, name, reason, score, write))
+        pending.append(_Pending(person_id, name, reason, TIER_WEIGHT.get(tier, 1.0) * urgency, recency, write))
 
     def spoke(person_id: str) -> str:
         return _last_spoke(last_by_person.get(person_id), now)
@@ -194,26 +214,6 @@ def reach_out_list(config, db: Database, limit: int = 20) -> list[ReachOut]:
 
         urgency = URGENCY["moment_sensitive"] if kind in SENSITIVE_MOMENTS else URGENCY["moment"]
         add(person_id, name, tier, "moment", created, urgency, moment_words)
-
-    for client in key_clients:
-        pid = client["person_id"]
-        person_times = [t for t in times.get(pid, []) if t <= now]
-        last = last_by_person.get(pid)
-        if last is None:
-            continue
-        silent = (now - last).days
-        threshold = quiet_threshold_days(person_times, now, min(eng.quiet_days))
-        if silent < threshold:
-            continue
-        band = max([d for d in eng.quiet_days if d <= silent] or [int(threshold)])
-
-        def quiet_words(pid=pid, name=client["name"], count=len(person_times), silent=silent, band=band, last=last):
-            detail = (f"no conversation for {silent} days (over {band}), "
-                      f"after {count} exchange{'s' if count != 1 else ''} before that")
-            return "call", f"Call {first_name(name, pid)}: {detail}; {_last_spoke(last, now)}.", detail, None, None
-
-        add(pid, client["name"], client["tier"], "quiet", last, URGENCY["quiet"] * (1 + band / 180), quiet_words,
-            recent=False)
 
     for person_id, name, tier, url, created, text in candidates["negative"]:
         def negative_words(person_id=person_id, name=name, url=url, created=created, text=text):
@@ -240,19 +240,43 @@ def reach_out_list(config, db: Database, limit: int = 20) -> list[ReachOut]:
 
         add(person_id, name, tier, "imbalance", last_in, URGENCY["imbalance"], imbalance_words)
 
-    chosen = _first_people(pending, limit)
-    return merge_by_person([p.write() for p in pending if p.person_id in chosen])[:limit]
+    # health only for the people who may make the list (key clients always: silence is judged on their
+    # health's last interaction); the quiet reasons added below only raise the bar, so the cut is safe
+    people = sorted(_may_make_the_list(pending, limit, set(key_ids)))
+    healths.update(health_for_all(db, now, people) if people else {})
+    last_by_person.update({pid: h["last_interaction"] for pid, h in healths.items() if h["last_interaction"]})
+    times = interaction_times(db, key_ids) if key_ids else {}  # their rhythm decides when silence counts
+
+    for client in key_clients:
+        pid = client["person_id"]
+        person_times = [t for t in times.get(pid, []) if t <= now]
+        last = last_by_person.get(pid)
+        if last is None:
+            continue
+        silent = (now - last).days
+        threshold = quiet_threshold_days(person_times, now, min(eng.quiet_days))
+        if silent < threshold:
+            continue
+        band = max([d for d in eng.quiet_days if d <= silent] or [int(threshold)])
+
+        def quiet_words(pid=pid, name=client["name"], count=len(person_times), silent=silent, band=band, last=last):
+            detail = (f"no conversation for {silent} days (over {band}), "
+                      f"after {count} exchange{'s' if count != 1 else ''} before that")
+            return "call", f"Call {first_name(name, pid)}: {detail}; {_last_spoke(last, now)}.", detail, None, None
+
+        add(pid, client["name"], client["tier"], "quiet", last, URGENCY["quiet"] * (1 + band / 180), quiet_words,
+            recent=False)
+
+    scored = [p for p in pending if p.person_id in people]
+    for item in scored:
+        item.score = _score(item, healths.get(item.person_id, {}).get("overall", 0.0))
+    return merge_by_person(scored, limit)
 
 
-def _first_people(pending: list[_Pending], limit: int) -> set[str]:
-    """The ``limit`` people ``merge_by_person`` would rank first, from the scores alone."""
-    return {group[0].person_id for group in _ranked_groups(pending)[:limit]}
-
-
-def _ranked_groups(items: list) -> list[list]:
-    """Items (``ReachOut`` or ``_Pending``) grouped by person, the leading reason first in each group,
-    groups ranked by merged score, then name: the one ranking both the scores and the list follow."""
-    by_person: dict[str, list] = {}
+def _ranked_groups(items: list[_Pending]) -> list[list[_Pending]]:
+    """Reasons grouped by person, the leading reason first in each group, groups ranked by merged
+    score, then name."""
+    by_person: dict[str, list[_Pending]] = {}
     for item in items:
         by_person.setdefault(item.person_id, []).append(item)
     for group in by_person.values():
@@ -273,31 +297,40 @@ MORE = {"moment": "more pieces of news", "quiet": "more", "negative": "more prob
         "unanswered": "more questions waiting", "imbalance": "more"}
 
 
-def _also(extra: list[ReachOut]) -> list[str]:
-    by_reason: dict[str, list[str]] = {}
+def _also(extra: list[_Pending]) -> list[str]:
+    """The first two different details of each further reason, and how many more there are: only the
+    quoted ones are written (a key client may have a thousand complaints on file)."""
+    by_reason: dict[str, list[_Pending]] = {}
     for item in extra:
-        details = by_reason.setdefault(item.reason, [])
-        if item.detail not in details:
-            details.append(item.detail)
+        by_reason.setdefault(item.reason, []).append(item)
     parts = []
-    for reason, details in by_reason.items():
-        parts += details[:ALSO_PER_REASON]
-        if len(details) > ALSO_PER_REASON:
-            parts.append(f"{len(details) - ALSO_PER_REASON} {MORE.get(reason, 'more')}")
+    for reason, items in by_reason.items():
+        shown: list[str] = []
+        written = 0
+        for item in items:
+            if len(shown) == ALSO_PER_REASON:
+                break
+            written += 1
+            detail = item.write(item.score).detail
+            if detail not in shown:
+                shown.append(detail)
+        parts += shown
+        if len(items) > written:
+            parts.append(f"{len(items) - written} {MORE.get(reason, 'more')}")
     return parts
 
 
 LEAD_ORDER = {"negative": 0, "moment": 1, "unanswered": 2, "quiet": 3, "imbalance": 4}
 
 
-def merge_by_person(items: list[ReachOut]) -> list[ReachOut]:
-    """One entry per person. The most actionable reason leads the sentence (a complaint, then news,
-    then a waiting question, then silence); the others follow as 'Also: …'. The score is the
-    strongest reason's, plus a quarter of the others'."""
+def merge_by_person(items: list[_Pending], limit: int) -> list[ReachOut]:
+    """One entry per person, the first ``limit`` people. The most actionable reason leads the sentence
+    (a complaint, then news, then a waiting question, then silence); the others follow as 'Also: …'.
+    The score is the strongest reason's, plus a quarter of the others'. Only what is shown is written."""
     merged = []
-    for group in _ranked_groups(items):
-        lead, rest = group[0], group[1:]
-        extra = [r for r in rest if r.reason != lead.reason]
+    for group in _ranked_groups(items)[:limit]:
+        lead = group[0].write(group[0].score)
+        extra = [r for r in group[1:] if r.reason != lead.reason]
         changes: dict = {"score": _merged_score([i.score for i in group])}
         if extra:
             changes |= {"sentence": f"{lead.sentence} Also: {'; '.join(_also(extra))}.",

@@ -97,3 +97,37 @@ def test_digest_send_arrives_with_text_html_and_the_chart_inline(bundled_run: Pa
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 500
     assert "&lt;script&gt;" in html or "<script>" not in html
     assert 'id="reach-out"' in html and 'id="queue"' in html
+
+
+def test_alerts_are_one_line_per_person_with_the_rest_counted(tmp_path: Path):
+    """A client who raised 40 alerts in a day is one line (their news first) and a count, key clients lead,
+    and past the limit the digest says how many alerts and people it left out."""
+    from delivery.digest import _alerts, day_bounds
+    from storage.db import Database
+
+    at = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+    rows = [(f"key_client_negative:{i}", "key_client_negative", "kc:ana", "Ana posted something negative", 1)
+            for i in range(39)]
+    rows.append(("key_client_moment:n", "key_client_moment", "kc:ana", "Ana shared a new role", 1))
+    rows += [(f"unanswered_question:{i}", "unanswered_question", f"p:x:u{i}", f"u{i}'s question has waited", 9)
+             for i in range(12)]
+    rows += [("unanswered_question:u0b", "unanswered_question", "p:x:u0", "u0's question has waited", 9),
+             ("spike:2026-11-20", "spike", None, "Mentions are spiking", 9),
+             ("key_client_negative:old", "key_client_negative", "kc:bo", "Bo, yesterday", 2)]
+    with Database.open(tmp_path / "lw.duckdb") as db:
+        db.con.executemany(
+            "INSERT INTO alerts (alert_id, rule, post_uid, person_id, title, reason, url, created_at, delivery_status,"
+            " priority) VALUES (?, ?, NULL, ?, ?, 'why', NULL, ?, 'delivered', ?)",
+            [(aid, rule, pid, title, at.replace(day=19) if aid.endswith("old") else at, prio)
+             for aid, rule, pid, title, prio in rows])
+        lines, total, people = _alerts(db, *day_bounds(date(2026, 11, 20), timezone.utc), limit=5)
+    assert total == 54 and people == 14  # Ana, 12 askers, the spike; Bo's alert was yesterday
+    assert [line["title"] for line in lines][:2] == ["Ana shared a new role", "u0's question has waited"]
+    assert [line["more_from_them"] for line in lines][:2] == [39, 1]
+    assert len(lines) == 5 and sum(1 for line in lines if line["title"].startswith("Ana")) == 1
+
+    _, text = render(context(alerts=lines, alerts_total=total, alerts_more=total - sum(1 + a["more_from_them"]
+                                                                                       for a in lines),
+                             alerts_more_people=people - len(lines)))
+    assert "TODAY'S ALERTS (54)" in text and "(and 39 more from them today)" in text
+    assert "... and 9 more alerts from 9 others." in text
