@@ -157,7 +157,11 @@ def usual_gap_days(events: list[Event] | list[datetime], now: datetime) -> float
 def quiet_threshold_days(events: list[Event] | list[datetime], now: datetime, minimum: int) -> float:
     """Silence that counts as 'gone quiet' for this person: at least ``minimum`` days, or three of
     their usual gaps for people who are normally in touch less often."""
-    gap = usual_gap_days(events, now)
+    return quiet_threshold_for_gap(usual_gap_days(events, now), minimum)
+
+
+def quiet_threshold_for_gap(gap: float | None, minimum: int) -> float:
+    """``quiet_threshold_days`` from the usual gap (``people.interaction_rhythm`` measures it in SQL)."""
     return max(float(minimum), 3 * gap) if gap is not None else float(minimum)
 
 

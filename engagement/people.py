@@ -197,14 +197,16 @@ def totals_for_all(db: Database, now: datetime, people: list[str] | None = None,
     return current, before
 
 
-def interaction_times(db: Database, people: list[str]) -> dict[str, list[datetime]]:
-    """When each of these people and we interacted, oldest first: their rhythm."""
-    times: dict[str, list[datetime]] = defaultdict(list)
-    for person_id, epoch in db.con.execute(
-            "SELECT person_id, epoch(occurred_at) FROM interactions WHERE list_contains($p, person_id) "
-            "ORDER BY occurred_at", {"p": people}).fetchall():
-        times[person_id].append(datetime.fromtimestamp(epoch, timezone.utc))
-    return times
+def interaction_rhythm(db: Database, people: list[str], now: datetime) -> dict[str, tuple[int, float | None]]:
+    """Per person: how many interactions we had up to ``now``, and the median days between consecutive
+    ones (``health.usual_gap_days``: None with fewer than 3). In SQL: a key client may have thousands."""
+    rows = db.con.execute(
+        """SELECT person_id, count(*), CASE WHEN count(*) >= 3 THEN quantile_cont(gap, 0.5) / 86400 END
+           FROM (SELECT person_id, epoch(occurred_at) - lag(epoch(occurred_at))
+                        OVER (PARTITION BY person_id ORDER BY occurred_at) AS gap
+                 FROM interactions WHERE list_contains($p, person_id) AND occurred_at <= $now)
+           GROUP BY person_id""", {"p": people, "now": now}).fetchall()
+    return {person_id: (count, gap) for person_id, count, gap in rows}
 
 
 def health_for_all(db: Database, now: datetime, people: list[str] | None = None) -> dict[str, dict[str, Any]]:

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from engagement.health import quiet_threshold_days
-from engagement.people import health_for_all, interaction_times
+from engagement.health import quiet_threshold_for_gap
+from engagement.people import health_for_all, interaction_rhythm
 from engagement.replies import SENSITIVE_MOMENTS, excerpt, first_name
 from storage.db import Database
 
@@ -84,21 +84,34 @@ def _recency(at: datetime | None, now: datetime) -> float:
     return max(0.5 ** (max((now - at).days, 0) / 14), 0.3)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _fetch(db: Database, sql: str, params: dict) -> list[tuple]:
+    """Rows whose fifth column is a time in epoch microseconds, with that time as a UTC datetime: thousands
+    of TIMESTAMPTZ values cost a pytz conversion each on the way out of DuckDB, and then again in every
+    subtraction from ``now``."""
+    return [(*row[:4], _EPOCH + timedelta(microseconds=row[4]) if row[4] is not None else None, *row[5:])
+            for row in db.con.execute(sql, params).fetchall()]
+
+
 def _candidates(config, db: Database, now: datetime) -> dict[str, list]:
     """The rows behind each reason: key clients' moments and complaints, unanswered questions, imbalance."""
     eng = config.engagement
     found: dict[str, list] = {}
-    found["moments"] = db.con.execute(
-        """SELECT pe.person_id, pe.name, pe.tier, p.url, p.created_at, t.moments
+    found["moments"] = _fetch(
+        db,
+        """SELECT pe.person_id, pe.name, pe.tier, p.url, epoch_us(p.created_at), t.moments
            FROM tags t JOIN posts p ON p.seq = t.seq
            JOIN identities a ON a.identity_uid = p.author_uid JOIN people pe ON pe.person_id = a.person_id
            WHERE pe.is_key_client AND t.moments <> '[]' AND p.created_at >= $since AND p.created_at <= $now
            ORDER BY p.created_at, p.post_uid""",  # the first announcement is the news; later posts repeat it
         {"since": now - timedelta(days=eng.moment_window_days), "now": now},
-    ).fetchall()
+    )
     found["key_clients"] = db.rows("SELECT person_id, name, tier FROM people WHERE is_key_client")
-    found["negative"] = db.con.execute(
-        """SELECT pe.person_id, pe.name, pe.tier, p.url, p.created_at, p.text
+    found["negative"] = _fetch(
+        db,
+        """SELECT pe.person_id, pe.name, pe.tier, p.url, epoch_us(p.created_at), p.text
            FROM tags t JOIN posts p ON p.seq = t.seq
            JOIN identities a ON a.identity_uid = p.author_uid JOIN people pe ON pe.person_id = a.person_id
            WHERE pe.is_key_client AND p.created_at >= $since AND p.created_at <= $now
@@ -108,24 +121,26 @@ def _candidates(config, db: Database, now: datetime) -> dict[str, list]:
                       AND NOT list_contains(t.intents, 'question')))
            ORDER BY p.created_at DESC, p.post_uid""",
         {"threshold": config.alerts.negative_threshold, "since": now - timedelta(days=7), "now": now},
-    ).fetchall()
-    found["unanswered"] = db.con.execute(
-        """SELECT s.person_id, pe.name, pe.tier, p.url, p.created_at, p.text
+    )
+    found["unanswered"] = _fetch(
+        db,
+        """SELECT s.person_id, pe.name, pe.tier, p.url, epoch_us(p.created_at), p.text
            FROM reply_suggestions s JOIN posts p USING (post_uid) JOIN people pe USING (person_id)
            WHERE s.intent = 'question' AND s.status IN ('pending', 'approved') AND p.created_at <= $cutoff
            ORDER BY p.created_at, p.post_uid""",
         {"cutoff": now - timedelta(hours=eng.unanswered_hours)},
-    ).fetchall()
-    found["imbalance"] = db.con.execute(
+    )
+    found["imbalance"] = _fetch(
+        db,
         """SELECT i.person_id, p.name, p.tier, count(*) FILTER (WHERE direction = 'inbound') AS inbound,
-                  max(occurred_at) FILTER (WHERE direction = 'inbound') AS last_in
+                  epoch_us(max(occurred_at) FILTER (WHERE direction = 'inbound')) AS last_in
            FROM interactions i JOIN people p USING (person_id)
            WHERE i.person_id <> 'me' AND occurred_at BETWEEN $since AND $now
            GROUP BY ALL
            HAVING inbound >= 3 AND count(*) FILTER (WHERE direction = 'outbound') = 0
            ORDER BY i.person_id""",
         {"since": now - timedelta(days=60), "now": now},
-    ).fetchall()
+    )
     return found
 
 
@@ -245,21 +260,21 @@ def reach_out_list(config, db: Database, limit: int = 20) -> list[ReachOut]:
     people = sorted(_may_make_the_list(pending, limit, set(key_ids)))
     healths.update(health_for_all(db, now, people) if people else {})
     last_by_person.update({pid: h["last_interaction"] for pid, h in healths.items() if h["last_interaction"]})
-    times = interaction_times(db, key_ids) if key_ids else {}  # their rhythm decides when silence counts
+    rhythm = interaction_rhythm(db, key_ids, now) if key_ids else {}  # it decides when silence counts
 
     for client in key_clients:
         pid = client["person_id"]
-        person_times = [t for t in times.get(pid, []) if t <= now]
+        count, usual_gap = rhythm.get(pid, (0, None))
         last = last_by_person.get(pid)
         if last is None:
             continue
         silent = (now - last).days
-        threshold = quiet_threshold_days(person_times, now, min(eng.quiet_days))
+        threshold = quiet_threshold_for_gap(usual_gap, min(eng.quiet_days))
         if silent < threshold:
             continue
         band = max([d for d in eng.quiet_days if d <= silent] or [int(threshold)])
 
-        def quiet_words(pid=pid, name=client["name"], count=len(person_times), silent=silent, band=band, last=last):
+        def quiet_words(pid=pid, name=client["name"], count=count, silent=silent, band=band, last=last):
             detail = (f"no conversation for {silent} days (over {band}), "
                       f"after {count} exchange{'s' if count != 1 else ''} before that")
             return "call", f"Call {first_name(name, pid)}: {detail}; {_last_spoke(last, now)}.", detail, None, None
