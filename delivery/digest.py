@@ -136,7 +136,7 @@ def gather(config, db: Database, day: date) -> dict[str, Any]:
            FROM people pe
            LEFT JOIN identities i ON i.person_id = pe.person_id
            LEFT JOIN posts p ON p.author_uid = i.identity_uid AND p.created_at >= $week AND p.created_at < $end
-           LEFT JOIN tags t ON t.post_uid = p.post_uid
+           LEFT JOIN tags t ON t.seq = p.seq  -- the integer key: cheaper than post_uid
            LEFT JOIN person_activity pa ON pa.person_id = pe.person_id
            WHERE pe.is_key_client
            GROUP BY pe.person_id, pe.name, pe.tier
