@@ -186,8 +186,10 @@ _ALERT_RULE_ORDER = "CASE rule WHEN 'key_client_moment' THEN 0 WHEN 'key_client_
 
 def _alerts(db: Database, start: datetime, end: datetime, limit: int) -> tuple[list[dict[str, Any]], int, int]:
     """The day's alerts, one line per person (their weightiest, with how many more they raised), key
-    clients first, at most ``limit`` lines; and the day's totals of alerts and of people (or spikes). A client who posts 300 complaints in a
-    day is one line with a count, not 300 lines: each alert went out on its own when it was raised."""
+    clients first, at most ``limit`` lines; and the day's totals of alerts and of people (or spikes).
+
+    A client who posts 300 complaints in a day is one line with a count, not 300 lines: each alert
+    already went out on its own when it was raised."""
     rows = db.rows(
         f"""WITH today AS (
                 SELECT *, count(*) OVER who AS from_them,

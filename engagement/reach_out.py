@@ -165,7 +165,7 @@ def _score(item: _Pending, overall: float) -> float:
 def _may_make_the_list(pending: list[_Pending], limit: int, always: set[str]) -> set[str]:
     """The people whose score could reach the top ``limit`` whatever their health, plus ``always``.
 
-    Health (0-100) scales a score between 0.6 and 1.0 times its base, so each person's merged score
+    Health (0-100) scales a score between 0.6 and 1.0 times weight × recency, so each person's merged score
     lies between the merge of their lowest and of their highest possible scores. Someone whose highest
     is below the ``limit``-th best lowest cannot make the list, and their health need not be computed.
     ``_score`` and ``_merged_score`` rise with every score, so the bounds hold after rounding too."""
@@ -257,8 +257,8 @@ def reach_out_list(config, db: Database, limit: int = 20) -> list[ReachOut]:
 
     # health only for the people who may make the list (key clients always: silence is judged on their
     # health's last interaction); the quiet reasons added below only raise the bar, so the cut is safe
-    people = sorted(_may_make_the_list(pending, limit, set(key_ids)))
-    healths.update(health_for_all(db, now, people) if people else {})
+    people = _may_make_the_list(pending, limit, set(key_ids))
+    healths.update(health_for_all(db, now, sorted(people)) if people else {})
     last_by_person.update({pid: h["last_interaction"] for pid, h in healths.items() if h["last_interaction"]})
     rhythm = interaction_rhythm(db, key_ids, now) if key_ids else {}  # it decides when silence counts
 
