@@ -84,7 +84,7 @@ def composition(posts: Iterable[EvalPost]) -> dict[str, dict[str, int]]:
     return out
 
 
-def predict(post: EvalPost, sentiment: Callable[[str], float]) -> frozenset[str]:
+def predict(post: EvalPost, sentiment: Callable[[str], str | None]) -> frozenset[str]:
     """Moment types plus intents the detectors find in one post."""
     found = {m.type for m in detect_moments(post.text)}
     found.update(detect_intents(post.text, sentiment(post.text), post.addressed_to_us))
@@ -126,19 +126,19 @@ def _split_metrics(rows: list[tuple[EvalPost, frozenset[str]]]) -> dict:
     }
 
 
-def evaluate(path: str | Path | None = None, sentiment: Callable[[str], float] | None = None) -> dict:
+def evaluate(path: str | Path | None = None, sentiment: Callable[[str], str | None] | None = None) -> dict:
     """Per-type and micro-averaged precision/recall/F1 for the dev and held-out splits.
 
-    ``sentiment`` maps text to a score in [-1, 1]; default: the bundled model
-    (``nlp.sentiment.default_model().score(text)[0]``).
+    ``sentiment`` maps text to a sentiment label (negative / neutral / positive); default: the bundled
+    model's label (``nlp.sentiment.default_model().score(text)[1]``).
     """
     if sentiment is None:
         from nlp.sentiment import default_model
 
         model = default_model()
 
-        def sentiment(text: str) -> float:
-            return model.score(text)[0]
+        def sentiment(text: str) -> str | None:
+            return model.score(text)[1]
 
     posts = load_eval_set(path)
     started = time.perf_counter()

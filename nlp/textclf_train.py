@@ -181,9 +181,13 @@ def prf(gold: Sequence[bool], pred: Sequence[bool]) -> dict:
 
 
 def leave_one_domain_out(rows: Sequence[Row], own: Sequence[Row] = (), settings: dict | None = None,
-                         predictor: Callable[[list[str]], list[bool]] | None = None) -> dict:
-    """Complaint P/R/F1 per held-out domain and pooled. ``predictor`` (texts → predictions) replaces the
-    trained model, to score a rule set the same way; it is given no training data."""
+                         predictor: Callable[[list[str]], list[bool]] | None = None,
+                         decide: Callable[[str, LinearTextClassifier], bool] | None = None) -> dict:
+    """Complaint P/R/F1 per held-out domain and pooled.
+
+    ``predictor`` (texts → predictions) replaces the trained model, to score a rule set the same way; it
+    is given no training data. ``decide(text, fold_model)`` turns the fold's model into a decision (the
+    model combined with the rules, as :func:`nlp.intents.read_intents` does); default: P ≥ threshold."""
     s = _settings(settings or {})
     per_domain: dict[str, dict] = {}
     gold_all: list[bool] = []
@@ -194,7 +198,10 @@ def leave_one_domain_out(rows: Sequence[Row], own: Sequence[Row] = (), settings:
             train = [r for r in rows if fold_of(r) not in (k,)] + list(own)
             fz, clf = fit([r[3] for r in train], [r[1] == "complaint" for r in train], s)
             model = to_model(fz, clf, s, "complaint")
-            pred = [model.proba(r[3]) >= model.threshold for r in test]
+            if decide is None:
+                pred = [model.proba(r[3]) >= model.threshold for r in test]
+            else:
+                pred = [bool(decide(r[3], model)) for r in test]
         else:
             pred = list(predictor([r[3] for r in test]))
         gold = [r[1] == "complaint" for r in test]
