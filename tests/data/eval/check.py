@@ -172,13 +172,22 @@ def main(argv: list[str]) -> int:
             langs, texts = check_language(path, problems)
             n = len(texts)
             line = ", ".join(f"{k} {v}" for k, v in sorted(langs.items(), key=lambda kv: (-kv[1], kv[0])))
-            report.append(f"**{name}**: {n} posts: {line}\n" if markdown else f"{name}: {n} posts: {line}")
+            if markdown:
+                report.append(f"**{name}**: {n} posts.\n")
+                report.append("| lang | posts |\n|---|---:|")
+                report += [f"| {k} | {v} |" for k, v in sorted(langs.items(), key=lambda kv: (-kv[1], kv[0]))]
+                report.append("")
+            else:
+                report.append(f"{name}: {n} posts: {line}")
         else:
             competitors = competitor_names(HERE / "brand_eval_config.yaml")
             counts, texts = check_brand(path, competitors, problems)
             n = counts["lines"]
             if markdown:
-                report.append(f"**{name}**: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + "\n")
+                report.append(f"**{name}**: {n} posts.\n")
+                report.append("| count | posts |\n|---|---:|")
+                report += [f"| {k} | {v} |" for k, v in counts.items() if k != "lines"]
+                report.append("")
             else:
                 report.append(f"{name}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
         if n < minimum:
