@@ -126,11 +126,16 @@ _TARGET = re.compile(
     r"email|notification|alert|data|workspace|editor|upload|download|backup|server|status page|ui|ux|"
     r"interface|onboarding|laptop|battery|build quality|headphones|firmware|driver|meal|pizza|restaurant|hotel|"
     r"airline|bank|store|shop|purchase|vendor|provider|contract|renewal|upgrade|downgrade|migration|query|"
-    r"queries|filters?|boards?|views?|permissions?|sso|schedul\w+|costs?|fees?|digest|embedding)\b", re.I)
+    r"queries|filters?|views?|permissions?|sso|schedul\w+|costs?|fees?|digest|embedding|syncs?|trial|"
+    r"broadband|signal|wifi|internet|parcel|postie|courier|bus|tarmac|gate|luggage|bag|landlord|"
+    r"letting agent|gym|electricity|energy|utility|insurance|claim|card|app store)\b|"
+    r"(?<=[a-z,;] )(?-i:[A-Z][a-z]+[A-Z0-9]?\w*)", re.I)
 # the author blames themselves or nothing in particular: not a complaint about a product
 _SELF_BLAME = re.compile(
     r"\b(?:i|we) (?:wrote|broke|forgot|caused|introduced|shipped) (?:it|this|that|the|a|my|our)\b|\bmy own\b|"
-    r"\bmy (?:fault|bad|mistake)\b|\bclassic me\b|\bour own (?:code|bug|pipeline)\b", re.I)
+    r"\bmy (?:fault|bad|mistake)\b|\bclassic me\b|\bour own (?:code|bug|pipeline)\b|\bfalse alarm\b|"
+    r"\buser error\b|\bignore my (?:earlier|last|previous)\b|\b(?:works|working) fine\b|\bthe product is fine\b|"
+    r"\bbecause i (?:joined|used|picked|chose|forgot|typed|set)\b", re.I)
 # trouble words: a complaint when the post is aimed at a product and does not read as positive
 _TROUBLE = re.compile(
     r"\b(bugs?|buggy|crash(?:ed|es|ing)?|outages?|fail(?:ed|ing|s|ure)?|errors?|glitch\w*|time[sd]? ?outs?|"
@@ -154,6 +159,7 @@ _SARCASM_OPEN = re.compile(
     r"(?:thanks|thank you) (?:for|so much for) (?:another|nothing|yet another|breaking|"
     r"(?:the )?(?:\w+ )?(?:\d+(?:st|nd|rd|th)|second|third|fourth|fifth))|so glad (?:i|we) pay|"
     r"nothing says \w+ like|really appreciate (?:it|that)\W*$|love that for (?:me|us)|what a (?:treat|joy)|"
+    r"(?:cheers|thanks|thank you),? @\w+,? for the|love paying|"
     r"(?:perfect|great|impeccable) timing|(?:wonderful|fantastic|brilliant|great|amazing)[,.!]+ (?:\w+ ){0,3}"
     r"(?:another|again|broke|broken|down|crash\w*|ate|lost|deleted))", re.I)
 _FAILURE = re.compile(
@@ -161,6 +167,11 @@ _FAILURE = re.compile(
     r"(?:hours?|minutes?|days?)|hours?|waiting|forced|deleted|lost|ate|missing|wrong|bug\w*|error\w*|slow\w*|"
     r"rate-?limit\w*|takes? forever|took forever|twice|(?:\d+(?:st|nd|rd|th)|second|third|fourth|fifth) "
     r"(?:time|\"?quick|update|outage|maintenance))\b", re.I)
+
+# sarcasm that needs no failure word next to it
+_SARCASM_SURE = re.compile(r"🙃|\bthanks,? i guess\b|\bnew personal best\b|\blove that for (?:me|us)\b|"
+                           r"\bso glad (?:\S+ )?decided\b|\bthrilled that (?:\S+ )?decided\b|\breally thoughtful\b",
+                           re.I)
 
 # "Anniversary vinyl arrived and it's warped. Great." — a lone praise word closing a failure
 _LONE_PRAISE = re.compile(r"(?:^|[.!?]\s+)(?:great|perfect|brilliant|fantastic|lovely|wonderful|awesome|love it|"
@@ -172,7 +183,8 @@ _PRAISE_STRONG = re.compile(
     r"keeps getting better|never looked back|(?:would|highly|definitely|10/10 would) recommend|"
     r"the best (?:\w+ )?(?:i'?ve|we'?ve) (?:ever )?(?:used|seen|dealt with|had)|most reliable|saved (?:me|us) "
     r"(?:so many|hours|days|a ton)|nice work|great (?:job|work|support|team|product)|well done|"
-    r"exactly what (?:we|i|our \w+) needed|love (?:it|this|your)\b|"
+    r"exactly what (?:we|i|our \w+) needed|love your\b|(?:my|our) fav(?:ou?rite)? (?:feature|tool|app|update)|"
+    r"best decision (?:we|i) (?:made|ever made)|you'?re the best|"
     r"(?:really )?appreciate (?:it|the|your|you))\b",
     re.IGNORECASE)
 # compliments that need a product, feature or support team in the sentence (or the post addressed to us):
@@ -181,7 +193,9 @@ _PRAISE_WEAK = re.compile(
     r"\b((?:is|are|was|were|looks?) (?:so |really |just |genuinely |absolutely )?(?:great|excellent|fantastic|"
     r"brilliant|amazing|awesome|superb|beautiful|gorgeous|slick|solid|good)|(?:so|really|super|insanely|incredibly) "
     r"(?:good|great|nice|useful|helpful|fast|smooth|easy)|amazing|awesome|brilliant|fantastic|impressed|gorgeous|"
-    r"beautiful|slick|superb|excellent|delightful|recommend(?:ed)?|reliable|love(?! to))\b",
+    r"beautiful|slick|superb|excellent|delightful|recommend(?:ed)?|reliable|(?<!'d )(?<!would )love(?! to| a)|"
+    r"fav(?:ou?rite)?|hero|so kind|actually (?:good|works|great|useful|uses)|clean(?:est)?|(?:lives?|swear) by it|"
+    r"sick(?= ?🔥)|killing it)\b",
     re.IGNORECASE)
 _PRODUCT = re.compile(
     r"\b(app|tool|product|support|team|feature|features|update|release|version|dashboards?|charts?|maps?|ui|ux|"
@@ -189,7 +203,7 @@ _PRODUCT = re.compile(
     r"plan|pricing|customer service|drill-?down)\b|@\w+", re.I)
 # thanks and compliments that are not about a product or company
 _NOT_PRAISE = re.compile(
-    r"\bno,? thanks?\b|\bthank(s| you)( so much)?( to)? (all|everyone|every one|everybody|y'?all|you all|all of you|backers|"
+    r"\bno,? thanks?\b|\bthanks? for (?:the )?follows?\b|\bthank(s| you)( so much)?( to)? (all|everyone|every one|everybody|y'?all|you all|all of you|backers|"
     r"contributors|friends|folks|followers|the \d+|all \d+|every customer|everyone who)\b|"
     r"\bthank(s| you) for (everything|nothing|(all )?the (lovely|kind|sweet|birthday) (messages|wishes|words)|"
     r"coming|having me|listening|reading)\b|"
@@ -201,7 +215,7 @@ _NOT_PRAISE = re.compile(
 # ---------------------------------------------------------------------------------- purchase intent
 _PURCHASE = re.compile(
     r"\b((?:looking|searching|shopping) for (?:a|an|some)? ?(?:new |good |better |cheap(?:er)? |simple |lightweight )?"
-    r"(?:[\w-]+ ){0,2}(?:tool|alternative|platform|solution|vendor|software|app|service)|"
+    r"(?:[\w-]+ ){0,2}(?:tool|platform|solution|vendor|software|app|service)\b|"
     r"(?:need|want) (?:a|an) (?:new |good |better |cheap(?:er)? |simple )?(?:[\w-]+ ){0,2}(?:tool|platform|"
     r"solution|software|app)|recommend (?:a|an|any)\b|how much (?:does|is|for|would)|free trial|trial(?:l)?ing|"
     r"(?:get|book|schedule|request|set up|see|want|like) a demo|demo (?:for|of) (?:our|my)|"
@@ -213,6 +227,12 @@ _PURCHASE = re.compile(
     r"[\w ]{0,20}(?:pricing|discount|plan)|(?:what'?s|what is|any) (?:the )?(?:pricing|price|cost)|"
     r"(?:talk|speak) to (?:someone )?about (?:pricing|a quote|licen[cs]es|seats|an upgrade)|"
     r"referral code|discount code|promo code|licen[cs]es for|(?:is )?on (?:our|my|the) shortlist|"
+    r"(?:is there|any|start(?:ing|ed)?|signed up for|sign up for|going to|gonna) (?:a |the |an )?(?:free )?"
+    r"(?:[\w-]+ )?(?:trial|pilot)\b|(?:going to|gonna|want to|will) (?:trial|try|pilot) |piloting |"
+    r"(?:what does|how much does|what would) (?:the |your )?[\w ]{0,25}(?:plan|tier|licen[cs]e|seat) cost|"
+    r"thinking (?:about|of) (?:getting|buying|ordering)|finally (?:ordering|buying|getting)|if (?:i|we) (?:buy|sign)\b|"
+    r"(?:compared|comparing) [\w ]{1,30} (?:vs\.?|versus|against|with|and) |buying (?:the|a|this)\b|"
+    r"(?:should i|do i) (?:get|buy) |(?:want|like) to add [\w ]{1,30} to (?:our|my) plan|"
     r"worth (?:it|the money|paying for)[^.!]*\?|(?:add|buy|looking to buy) (?:\d+|a few|more|five|ten|twenty) "
     r"(?:more )?(?:seats|licen[cs]es|users))",
     re.IGNORECASE)
@@ -228,7 +248,15 @@ _CHURN_STRONG = re.compile(
     r"last day on (?:the|this) (?:platform|tool|product|service)|exported (?:all )?(?:our|my) [\w ]{0,30}out of|"
     r"try something else|look(?:ing)? (?:at|for|into) (?:other options|alternatives|something else|"
     r"other (?:tools|vendors|providers))|evaluating alternatives|(?:renewal|price) (?:price )?(?:jump|hike|increase)|"
-    r"(?:contract|subscription|plan) (?:with \w+ )?(?:is up|ends|runs out))\b",
+    r"(?:contract|subscription|plan) (?:with \w+ )?(?:is up|ends|runs out)|(?:find|finding|look for) a replacement|"
+    r"(?:if|when) we (?:don'?t|do not) renew|not going to be you|(?:shopping|looking) (?:around )?for alternatives|"
+    r"(?:leaving|quitting|ditching|dropping) (?:@\w+|(?-i:[A-Z]\w+))|migrat(?:e|ing) away from|"
+    r"(?:moving|switching|migrating) (?:the whole company |everything |all (?:our )?reporting )?to (?-i:[A-Z])|"
+    r"(?:on the list of|among the) (?:tools|vendors|subscriptions) to (?:review|cut)|"
+    r"(?:gonna|going to|about to|will) cancel (?!the (?:meeting|call|session|training|event))|"
+    r"(?:evaluating|trialling|piloting|testing) (?-i:[A-Z]\w+) for (?:the whole|our) |"
+    r"price (?:rise|rises|change|jump|hike)s?\b[^.!?]{0,40}\b(?:enough|looking|switch|alternatives|elsewhere)|"
+    r"(?:after|since) the [\w ]{0,20}price (?:change|rise|hike|increase)[^.!?]{0,30}\b(?:looking at|switch|moving))\b",
     re.IGNORECASE)
 _CANCEL = re.compile(r"\bcancel+(?:ing|ed|ling|s)?\b", re.I)
 _CHURN_WEAK = re.compile(
@@ -322,6 +350,9 @@ def is_sarcastic(text: str) -> bool:
 
 
 def _sarcasm(text: str, may: int) -> re.Match[str] | None:
+    marker = _SARCASM_SURE.search(text) if may & _BIT[_SARCASM_SURE] else None
+    if marker is not None:
+        return marker
     tail = _LONE_PRAISE.search(text)
     if tail is not None and _FAILURE.search(text, 0, tail.start()):
         return tail
@@ -349,6 +380,7 @@ def _complaint(text: str, addressed_to_us: bool, label: str | None, may: int, co
     if sarcasm is not None:
         return _intent("complaint", text, sarcasm.start(), sarcasm.end(), 0.8)
     target = addressed_to_us or bool(may & _BIT[_TARGET] and _TARGET.search(text))
+    to_a_brand = addressed_to_us or bool(_HANDLE.search(text))
     if not target or (may & _BIT[_SELF_BLAME] and _SELF_BLAME.search(text)):
         return None
     strong = _search(_COMPLAINT_STRONG, text, may)
@@ -363,10 +395,12 @@ def _complaint(text: str, addressed_to_us: bool, label: str | None, may: int, co
         trouble = _TROUBLE.search(plain)
     if trouble is not None and is_negative(label):
         return _intent("complaint", text, trouble.start(), trouble.end(), 0.75)
-    if not addressed_to_us and trouble is None:
-        return None  # the model alone does not make a complaint of a post aimed at no one of ours
+    if trouble is not None and to_a_brand and not is_positive(label):
+        return _intent("complaint", text, trouble.start(), trouble.end(), 0.7)
+    if not to_a_brand and trouble is None:
+        return None  # the model alone does not make a complaint of a post aimed at no company
     p = complaint_p if complaint_p is not None else probability(text)
-    threshold = _ADDRESSED_AT if addressed_to_us else _UNADDRESSED_AT
+    threshold = _ADDRESSED_AT if to_a_brand else _UNADDRESSED_AT
     if trouble is not None:
         threshold -= _TROUBLE_BONUS  # a trouble word and a model half-sure: a complaint
     if is_positive(label):
@@ -378,6 +412,8 @@ def _complaint(text: str, addressed_to_us: bool, label: str | None, may: int, co
     start, end = _best_sentence(text, probability)
     return _intent("complaint", text, start, end, min(0.5 + p / 2, 0.95), whole_sentence=False)
 
+
+_HANDLE = re.compile(r"(?<![\w@])@\w+")
 
 # how sure the complaint model must be: a post to us says who it is about; a post about no one of ours
 # must say more (its target is only a product word or a mention)
@@ -430,12 +466,10 @@ def _churn(text: str, addressed_to_us: bool, complaint: bool, may: int) -> Inten
     if not may & _bits(_CHURN_STRONG, _CHURN_WEAK, _CANCEL) or _search(_NOT_CHURN, text, may):
         return None
     m = _search(_CHURN_STRONG, text, may)
-    if m is None and addressed_to_us:
-        m = _search(_CANCEL, text, may)
     if m is None and (addressed_to_us or complaint):
         m = _search(_CHURN_WEAK, text, may)
-        if m is not None and m.group().lower() == "leaving" and not addressed_to_us:
-            m = None
+        if m is not None and m.group().lower() == "leaving":
+            m = None  # "leaving on parental leave", "leaving early": only "leaving <a brand>" (above) counts
     if m is None:
         return None
     return _intent("churn_risk", text, m.start(), m.end(), 0.8)
