@@ -13,11 +13,11 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from nlp.intents import detect_intents
-from nlp.language import detect_language
+from nlp.intents import evidence_of, read_intents
+from nlp.language import UNDETERMINED, detect_language
 from nlp.moments import detect_moments
 
-PIPELINE_VERSION = "listenwell-nlp/1"
+PIPELINE_VERSION = "listenwell-nlp/2"
 ENGLISH = "en"
 
 _EXTENSIONS = (
@@ -29,6 +29,7 @@ _EXTENSIONS = (
     ("sentiment_label", None),
     ("topics", []),
     ("intents", []),
+    ("evidence", {}),
     ("moments", []),
 )
 for _name, _default in _EXTENSIONS:
@@ -42,7 +43,7 @@ def _slot(name: str) -> tuple:
     return ("._.", name, None, None)
 
 
-TEXT, DECLARED_LANG, ADDRESSED, LANG, SENTIMENT, SENTIMENT_LABEL, TOPICS, INTENTS, MOMENTS = (
+TEXT, DECLARED_LANG, ADDRESSED, LANG, SENTIMENT, SENTIMENT_LABEL, TOPICS, INTENTS, EVIDENCE, MOMENTS = (
     _slot(name) for name, _default in _EXTENSIONS)
 
 
@@ -55,12 +56,13 @@ def text_of(doc: Doc) -> str:
 
 
 def _is_english(doc: Doc) -> bool:
-    return doc.user_data.get(LANG) in (ENGLISH, None)
+    """Only English posts are read by the English models; undetermined ones ("und") are not."""
+    return doc.user_data.get(LANG) == ENGLISH
 
 
 @Language.component("listenwell_language")
 def language_component(doc: Doc) -> Doc:
-    doc.user_data[LANG] = detect_language(text_of(doc), doc.user_data.get(DECLARED_LANG))
+    doc.user_data[LANG] = detect_language(text_of(doc), doc.user_data.get(DECLARED_LANG)) or UNDETERMINED
     return doc
 
 
@@ -156,10 +158,11 @@ class TopicMatcher:
 @Language.component("listenwell_intents")
 def intents_component(doc: Doc) -> Doc:
     data = doc.user_data
-    if data.get(LANG) in (ENGLISH, None):
-        found = detect_intents(text_of(doc), data.get(SENTIMENT), data.get(ADDRESSED, False))
+    if data.get(LANG) == ENGLISH:
+        found = read_intents(text_of(doc), data.get(SENTIMENT_LABEL), data.get(ADDRESSED, False))
         if found:
-            data[INTENTS] = found
+            data[INTENTS] = [i.name for i in found]
+            data[EVIDENCE] = evidence_of(found)
     return doc
 
 
