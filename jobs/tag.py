@@ -10,7 +10,7 @@ from typing import Callable
 
 import pyarrow as pa
 
-from nlp.pipeline import (INTENTS, LANG, MOMENTS, PIPELINE_VERSION, SENTIMENT, SENTIMENT_LABEL, TOPICS,
+from nlp.pipeline import (EVIDENCE, INTENTS, LANG, MOMENTS, PIPELINE_VERSION, SENTIMENT, SENTIMENT_LABEL, TOPICS,
                           build_pipeline, make_doc)
 from storage.db import Database
 
@@ -26,6 +26,7 @@ TAGS_SCHEMA = pa.schema(
         ("moments", pa.string()),
         ("addressed_to_us", pa.bool_()),
         ("from_us", pa.bool_()),
+        ("evidence", pa.string()),
     ]
 )
 
@@ -81,8 +82,10 @@ def _tag_rows(nlp, rows: list[tuple[str, str | None, bool]]) -> list[tuple]:
         for doc in nlp.pipe(docs, batch_size=1000):
             data = doc.user_data
             moments = data.get(MOMENTS)
+            evidence = data.get(EVIDENCE)
             out.append((data.get(LANG), data.get(SENTIMENT), data.get(SENTIMENT_LABEL), data.get(TOPICS, _NONE),
-                        data.get(INTENTS, _NONE), json.dumps(moments, ensure_ascii=False) if moments else "[]"))
+                        data.get(INTENTS, _NONE), json.dumps(moments, ensure_ascii=False) if moments else "[]",
+                        json.dumps(evidence, ensure_ascii=False) if evidence else "{}"))
     return out
 
 
@@ -160,8 +163,8 @@ def tag_new_posts(
             if batch:
                 tagged = taggers.tag([(text, lang, bool(addressed)) for _s, _u, text, lang, _o, addressed in batch])
                 cols: dict[str, list] = {name: [] for name in TAGS_SCHEMA.names}
-                for (seq, uid, _text, _lang, from_us, addressed), (lang, score, label, topics, intents, moments) \
-                        in zip(batch, tagged):
+                for (seq, uid, _text, _lang, from_us, addressed), (lang, score, label, topics, intents, moments,
+                                                                   evidence) in zip(batch, tagged):
                     cols["post_uid"].append(uid)
                     cols["seq"].append(seq)
                     cols["lang"].append(lang)
@@ -172,6 +175,7 @@ def tag_new_posts(
                     cols["moments"].append(moments)
                     cols["addressed_to_us"].append(bool(addressed))
                     cols["from_us"].append(bool(from_us))
+                    cols["evidence"].append(evidence)
                 table = pa.table(cols, schema=TAGS_SCHEMA)
             now = config.now()
             with db.transaction() as con:
@@ -179,9 +183,11 @@ def tag_new_posts(
                     con.register("incoming_tags", table)
                     try:
                         con.execute(
-                            """INSERT OR IGNORE INTO tags
+                            """INSERT OR IGNORE INTO tags (post_uid, seq, lang, sentiment_score, sentiment_label, topics,
+                                                           intents, moments, addressed_to_us, from_us, tagged_at,
+                                                           pipeline_version, evidence)
                                SELECT post_uid, seq, lang, sentiment_score, sentiment_label, topics, intents, moments,
-                                      addressed_to_us, from_us, ?, ? FROM incoming_tags""",
+                                      addressed_to_us, from_us, ?, ?, CAST(evidence AS JSON) FROM incoming_tags""",
                             [now, PIPELINE_VERSION],
                         )
                     finally:

@@ -313,7 +313,7 @@ def _search(pattern: re.Pattern[str], text: str, may: int, pos: int = 0) -> re.M
 
 def _question(text: str, addressed_to_us: bool, may: int) -> Intent | None:
     """The first answerable question in the post."""
-    if not may & _bits(_INTERROGATIVE, _QUESTION_MARK, _ASK):
+    if not addressed_to_us and not may & _bits(_INTERROGATIVE, _QUESTION_MARK, _ASK):
         return None
     for m in _SENTENCE.finditer(text):
         sentence = m.group()
