@@ -213,7 +213,8 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
     "speaking": [
         re.compile(r"\b(?:i'?ll be|i am|i'?m|we'?re|we are|we'?ll be) (?:speaking|presenting|giving a talk|keynoting|"
                    r"on a panel)\b|\b(?:my|our) (?:talk|keynote|session|panel|workshop) (?:at|on|tomorrow)\b|"
-                   r"\bcome (?:hear|see) (?:me|us) speak\b", re.I),
+                   r"\bcome (?:hear|see) (?:me|us) speak\b|\b(?:catch|see|join) (?:me|us) on the [\w\"“”' -]{0,40}"
+                   r"(?:panel|stage)\b", re.I),
         re.compile(r"\b(?:giving|gave|give|hosting|running|teaching|leading) (?:a|my|the|our) (?:[\w-]+ ){0,3}?"
                    r"(?:talk|keynote|workshop|presentation|webinar|masterclass|tutorial)\b", re.I),
         re.compile(r"\b(?:recorded|was on|joined|guest on|i'?m on|we'?re on) (?:a |the )?(?:[\w@-]+ ){0,2}?podcast\b|"
@@ -252,7 +253,7 @@ _HEARSAY = re.compile(
     r"\bcongrat\w*\b|\b(?:he|she|they)(?:'s| has| is| just| was| got)\b|@\w+ (?:just|has|is|got)\b|"
     r"\bso (?:happy|proud) for\b|\bproud of (?:him|her|them)\b|\bwelcome (?:to the team|aboard)\b|"
     r"\b(?:sad|sorry|heartbroken) to (?:hear|learn|read)\b|\brumou?r\b|\baccording to\b|"
-    r"(?<!\bmy )(?<!\bour )\b(?-i:[A-Z])[\w.]+(?:'s|’s) (?:funeral|death|passing|wedding|birthday|baby|anniversary|"
+    r"(?<!\bmy )(?<!\bour )\b(?!(?:It|That|This|There|Here|What|Today|Tomorrow|Who)\b)(?-i:[A-Z])[\w.]+(?:'s|’s) (?:funeral|death|passing|wedding|birthday|baby|anniversary|"
     r"new (?:job|role)|promotion|launch|acquisition)\b|\b(?:his|her|their|its) (?:\w+ )?(?:funeral|wedding|birthday|"
     r"baby|anniversary|acquisition|launch|new (?:job|role)|promotion)\b|\b(?:a|my|our) friend of (?:mine|ours)\b|"
     r"\b(?:half|most|all|some) (?:of )?(?:the|my|our) (?:office|team|class|company|friends)\b|"
@@ -278,17 +279,27 @@ _CLOSE_RELATION = re.compile(
 )
 _OWN_FAMILY_OK = {"illness", "bereavement"}
 # a named person as the subject of a personal moment: "RJ is moving to Maryland", "Jess got the job"
-_NAMED_SUBJECT = re.compile(r"(?:^|[,;:]\s*|\b(?:and|but|so)\s+)(?-i:[A-Z][a-z]+|[A-Z]{2,3})(?: (?-i:[A-Z][a-z]+))? "
-                            r"(?:is|has|just|got|was|will|'s|’s)\b")
+_COMMON_CAPS = ("It|That|This|There|Here|What|Today|Tomorrow|Yesterday|Just|So|And|But|Finally|Officially|Now|"
+                "Also|Then|Well|Yes|Oh|Ok|Okay|Omg|Wow|Big|Some|Personal|Update|News|Guess|Who|He|She|They|We|I|You|"
+                "My|Our|The|A|An|Got|Get|Been|Being|Thrilled|Excited|Happy|Proud|Honoured|Honored|Delighted|Day")
+# a named person as the subject of a personal moment: "RJ is moving to Maryland", "Jess got the job"
+_NAMED_SUBJECT = re.compile(rf"(?:^|[,;:]\s*|\b(?:and|but|so)\s+)(?!(?:{_COMMON_CAPS})\b)(?-i:[A-Z][a-z]+|[A-Z]{{2,3}})"
+                            r"(?: (?-i:[A-Z][a-z]+))? (?:is|has|just|got|was|will|'s|’s)\b")
 _PERSONAL = {"new_job", "moving", "wedding", "baby", "birthday", "illness"}
 # a childhood memory is not a moment: "in 5th grade I fractured my leg"
 _PAST = re.compile(r"\b(?:when i was|as a kid|in \d+(?:st|nd|rd|th) grade|in (?:high|middle|primary) school|"
                    r"(?:19|20)\d\d\b(?! today)|years ago)\b", re.I)
 _CLAUSE_BREAK = re.compile(r"[,;:–—(]|\s-\s|\b(?:but|and|so|while|then)\b", re.I)
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'll|i'd|im|ive|me|my|we|we're|we've|we'll|our|us)\b", re.I)
-# what may stand before an announcement that names no one ("Engaged!!!", "Forty today.", "It's live!")
-_OPENER = re.compile(r"^[\s\W_]*(?:(?:so|ok|okay|well|finally|officially|yes|yay|omg|wow|news|big news|update|"
-                     r"personal news|some news|psa|today|and|after \w+(?: \w+){0,4}?)[\s,:!.…-]+)*$", re.I)
+# what may stand before an announcement that names no one ("Engaged!!!", "Forty today.", "It's live!",
+# "Heading out on paternity leave", "Out of office: getting married")
+_OPENER = re.compile(r"^[\s\W_]*(?:[^:]{0,40}:\s*)?(?:(?:so|ok|okay|well|finally|officially|yes|yay|omg|wow|news|"
+                     r"big news|update|personal news|some news|psa|today|and|after \w+(?: \w+){0,4}?|"
+                     r"(?:thanks|thank you)(?: so much| all| everyone)? for(?: all)? the|"
+                     r"\w+ing(?: \w+){0,2})[\s,:!.…-]+)*$", re.I)
+# the author's own news, said so: "Big news:", "Thrilled to announce that Tidewater is now part of …"
+_OWN_NEWS = re.compile(r"\b(?:(?:some|big|personal|exciting|great) news|(?:thrilled|excited|proud|happy|delighted|"
+                       r"honou?red|pleased) (?:to (?:share|announce|say)|that)|update from us)\b", re.I)
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*", re.U)
 
 
@@ -335,12 +346,16 @@ def _judge(kind: str, text: str, s_start: int, s_end: int, start: int, end: int)
         return None
     if _FIGURATIVE_AFTER.search(sentence[m_end:]) or _PAST.search(sentence):
         return None
-    if kind in _PERSONAL and _NAMED_SUBJECT.search(sentence, 0, m_end):
-        return None
+    if kind in _PERSONAL:
+        clause_start = max([b.end() for b in _CLAUSE_BREAK.finditer(sentence, 0, m_start)] or [0])
+        named = _NAMED_SUBJECT.search(sentence, clause_start, m_end)
+        if named is not None and named.start() <= m_start:
+            return None
     # the author (or their company) is the subject: a first person in the sentence, or an announcement that
     # opens it ("Engaged!!!", "Forty today.", "Release day"); headlines and other people's news have neither
     first_person = _FIRST_PERSON.search(sentence)
-    if not first_person and not _OPENER.match(sentence[:m_start]):
+    if not first_person and not _OPENER.match(sentence[:m_start]) and not _OWN_NEWS.search(text) \
+            and not _FIRST_PERSON.search(text):
         return None
     context = sentence[: m_end + 20]
     # the clause holding the match: a relation named in an earlier clause is not its subject
