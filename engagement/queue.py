@@ -20,7 +20,8 @@ ANSWERABLE = ["question", "complaint", "praise", "churn_risk", "purchase_intent"
 
 CANDIDATES = """
 SELECT p.post_uid, p.platform, p.text, p.created_at, a.display_name, a.handle, pe.person_id,
-       pe.is_key_client, pe.tier, pe.name AS person_name, t.intents, t.moments, t.sentiment_score, t.topics
+       pe.is_key_client, pe.tier, pe.name AS person_name, t.intents, t.moments, t.sentiment_score, t.topics,
+       t.sentiment_label, t.evidence
 FROM tags t
 JOIN posts p USING (post_uid)
 JOIN identities a ON a.identity_uid = p.author_uid
@@ -64,16 +65,18 @@ def suggest_replies(config, con, lo: int, hi: int, generator: ReplyGenerator | N
     out: dict[str, list] = {k: [] for k in (
         "suggestion_id", "post_uid", "person_id", "platform", "intent", "text", "reason", "priority")}
     for (uid, platform, text, created_at, display, handle, person_id, is_key, tier, person_name,
-         intents, moments_json, sentiment, topics) in rows:
+         intents, moments_json, sentiment, topics, label, evidence_json) in rows:
         moments = json.loads(moments_json or "[]")
         intent = choose_intent(list(intents or []), moments)
         if intent is None:
             continue
         previous = last_out.get(person_id)
+        evidence = json.loads(evidence_json or "{}").get(intent) if intent != "moment" else moments[0]["evidence"]
         ctx = ReplyContext(
             post_uid=uid, platform=platform, intent=intent, text=text,
             author_name=person_name if is_key else display, author_handle=handle,
-            sentiment=sentiment, topics=list(topics or []), moment=moments[0]["type"] if moments else None,
+            sentiment=sentiment, sentiment_label=label, evidence=evidence, topics=list(topics or []),
+            moment=moments[0]["type"] if moments else None,
             is_key_client=bool(is_key), tier=tier,
             last_conversation=_when(previous, now) if previous and previous < created_at else None,
             our_name=config.me.name,
@@ -141,10 +144,13 @@ def list_queue(db: Database, status: str = "pending", limit: int = 50) -> list[d
     return db.rows(
         f"""SELECT s.suggestion_id AS id, s.status, s.priority, s.intent, s.platform, pe.name AS person,
                   pe.is_key_client AS key_client, s.reason, s.text AS reply, p.url, p.created_at AS posted_at,
-                  p.text AS post_text
+                  p.text AS post_text, t.lang,
+                  -- the words that show the intent (nlp.intents), quoted instead of the whole post
+                  json_extract_string(t.evidence, '$."' || s.intent || '"') AS evidence
            FROM reply_suggestions s
            JOIN posts p USING (post_uid)
            JOIN people pe USING (person_id)
+           LEFT JOIN tags t ON t.post_uid = s.post_uid
            WHERE ($status = 'all' OR s.status = $status) AND list_contains($ids, s.post_uid) {by_key}
            ORDER BY s.priority DESC, p.created_at DESC, s.suggestion_id  -- the same order every time
            LIMIT $limit""",

@@ -10,23 +10,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
+# the words for each moment and intent live in engagement/wording.py, once
+from engagement.wording import CELEBRATED_MOMENTS, SENSITIVE_MOMENTS, intent_wording, tier_bonus
+from nlp.polarity import is_negative
+
 X_LIMIT = 280
 REDDIT_LIMIT = 10_000
-SENSITIVE_MOMENTS = {"bereavement", "illness"}
-CELEBRATED_MOMENTS = {
-    "new_job": "the new role",
-    "launch": "the launch",
-    "funding": "the raise",
-    "acquisition": "the acquisition news",
-    "award": "the award",
-    "speaking": "the talk",
-    "wedding": "the wedding",
-    "baby": "the new arrival",
-    "moving": "the move",
-    "anniversary": "the anniversary",
-    "birthday": "your birthday",
-}
-
 
 @dataclass
 class ReplyContext:
@@ -37,6 +26,8 @@ class ReplyContext:
     author_name: str | None
     author_handle: str
     sentiment: float | None = None
+    sentiment_label: str | None = None  # the sentiment model's label: "negative" is nlp.polarity's one meaning
+    evidence: str | None = None  # the words of the post that show the intent (nlp.intents), quoted in the reason
     topics: list[str] = field(default_factory=list)
     moment: str | None = None
     is_key_client: bool = False
@@ -124,14 +115,6 @@ HISTORY_NOTES = {
     "praise": ["Lovely to hear from you again (we last spoke {when})."],
 }
 
-REASONS = {
-    "question": "asked us a question",
-    "complaint": "complained about us",
-    "churn_risk": "is thinking of leaving",
-    "praise": "praised us",
-    "purchase_intent": "is looking for a solution like ours",
-    "moment": "shared news",
-}
 
 
 class TemplateGenerator:
@@ -146,7 +129,7 @@ class TemplateGenerator:
         if ctx.intent == "moment" and (ctx.moment in SENSITIVE_MOMENTS or ctx.moment not in CELEBRATED_MOMENTS):
             return None  # a loss or an illness deserves a personal note, not a public reply
         key = ctx.intent
-        if key == "question" and ctx.sentiment is not None and ctx.sentiment <= -0.3:
+        if key == "question" and is_negative(ctx.sentiment_label):
             key = "question_frustrated"
         options = self.templates.get(key)
         if not options:
@@ -158,10 +141,10 @@ class TemplateGenerator:
         if ctx.last_conversation and ctx.intent in HISTORY_NOTES:
             text += " " + _pick(HISTORY_NOTES[ctx.intent], ctx.post_uid + "h").format(when=ctx.last_conversation)
         text = fit(text, ctx.platform)
-        said = excerpt(ctx.text)
+        said = excerpt(ctx.evidence or ctx.text, 120 if ctx.evidence else 60)
         who = "key client " + name if ctx.is_key_client else name
         about = f" about {', '.join(ctx.topics[:2])}" if ctx.topics else ""
-        reason = f"{who} {REASONS.get(ctx.intent, 'wrote to us')}{about}: “{said}”"
+        reason = f"{who} {intent_wording(ctx.intent).reason}{about}: “{said}”"
         return Suggestion(text=text, reason=reason)
 
 
@@ -176,14 +159,10 @@ def fit(text: str, platform: str) -> str:
     return text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-INTENT_WEIGHT = {"churn_risk": 70, "complaint": 65, "question": 55, "purchase_intent": 50, "moment": 45, "praise": 30}
-TIER_BONUS = {1: 20, 2: 14, 3: 8, 4: 4, 5: 2}
-
-
 def priority(intent: str, tier: int | None, age_hours: float) -> float:
     """0–100: what it is (≤70), who it is from (key-client tier, ≤20), how long it has waited (≤10 over 3 days)."""
     waiting = min(age_hours, 72) / 72 * 10 if intent in ("question", "complaint", "churn_risk") else 0
-    return round(INTENT_WEIGHT.get(intent, 20) + TIER_BONUS.get(tier or 0, 0) + waiting, 1)
+    return round(intent_wording(intent).weight + tier_bonus(tier) + waiting, 1)
 
 
 def choose_intent(intents: list[str], moments: list[dict]) -> str | None:

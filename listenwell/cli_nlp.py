@@ -162,3 +162,55 @@ def eval_moments_cmd(file: Path | None, as_json: bool, show_errors: str | None):
         for err in result["errors"][show_errors]:
             click.echo(f"  line {err['line']}: missed={','.join(err['missed']) or '-'} "
                        f"extra={','.join(err['extra']) or '-'}  {err['text']}")
+
+
+@nlp_group.command(
+    "tag",
+    help="""Show what the tagger makes of your own text: FILE has one post per line ('-' reads stdin).
+
+    Prints one line per post; with --json, one JSON object per line:
+    {"lang", "sentiment", "label", "intents": [...], "evidence": {intent: span},
+    "moments": [{"type", "confidence", "evidence"}]}. Posts that are not English are
+    not scored by the English models; posts whose language cannot be told are "und".
+
+    \b
+    Example:
+      listenwell nlp tag my-posts.txt --addressed --json
+      echo "@fernhillhq the export failed again, third time this week" | listenwell nlp tag - --addressed
+    """,
+)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path))
+@click.option("--addressed", is_flag=True, help="Read every post as addressed to us (mentions or replies to us).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def tag_cmd(file: Path, addressed: bool, as_json: bool):
+    from nlp.tag_record import records
+
+    stream = click.get_text_stream("stdin") if str(file) == "-" else None
+    try:
+        if stream is not None:
+            lines = [line.rstrip("\r\n") for line in stream]
+        else:
+            with open(file, encoding="utf-8", errors="replace", newline="") as fh:
+                lines = [line.rstrip("\r\n") for line in fh]
+    except OSError as e:
+        click.echo(f"Error: cannot read {file}: {e.strerror or e}", err=True)
+        raise SystemExit(2)
+    for record in records(lines, addressed_to_us=addressed):
+        if as_json:
+            click.echo(json.dumps(record, ensure_ascii=False))
+        else:
+            click.echo(_tag_line(record))
+
+
+def _tag_line(record: dict) -> str:
+    parts = [record.get("lang") or "und"]
+    if record.get("label"):
+        parts.append(f"{record['label']} {record['sentiment']:+.2f}")
+    elif record.get("lang") != "en":
+        parts.append("not scored")
+    for name in record.get("intents", []):
+        parts.append(f"{name}: “{record['evidence'].get(name, '')}”")
+    for m in record.get("moments", []):
+        parts.append(f"moment {m['type']} {m['confidence']:.2f}: “{m['evidence']}”")
+    # post text on a terminal: control characters (escape sequences included) are not passed through
+    return "".join(ch if ch.isprintable() else " " for ch in " · ".join(parts))

@@ -124,6 +124,8 @@ def detect_language(text: str, declared: str | None = None) -> str:
         if english >= 2 and english >= 3 * sum(1 for w in words if w in _FOREIGN):
             return "en"
     lang, prob = identify(" ".join(words))
+    if lang == "en" and ascii_only and not any(w in _FOREIGN for w in words):
+        return "en"  # short English without function words ("scheduled exports failed"): the common case here
     if prob < _MIN_CONFIDENCE and len(words) <= _SHORT_WORDS:
         if ascii_only and any(w in STOPWORDS["en"] for w in words) and not any(w in _FOREIGN for w in words):
             return "en"

@@ -242,7 +242,7 @@ _NEGATION = re.compile(
 )
 _NEGATION_AFTER = re.compile(
     r"^[^.!?]{0,40}\b(?:after all|fell through|didn'?t happen|is off|was cancel+ed|was called off|"
-    r"was postponed|(?:got|was) (?:rejected|rescinded)|last (?:week|month|year)|years ago|back in (?:19|20)\d\d|"
+    r"was postponed|(?:got|was) (?:rejected|rescinded)|last (?:month|year)|years ago|back in (?:19|20)\d\d|"
     r"one day|someday|title is)\b", re.I)
 # figurative uses right after the match: "launched my phone across the room", "married to my job"
 _FIGURATIVE_AFTER = re.compile(
@@ -285,6 +285,8 @@ _COMMON_CAPS = ("It|That|This|There|Here|What|Today|Tomorrow|Yesterday|Just|So|A
 # a named person as the subject of a personal moment: "RJ is moving to Maryland", "Jess got the job"
 _NAMED_SUBJECT = re.compile(rf"(?:^|[,;:]\s*|\b(?:and|but|so)\s+)(?!(?:{_COMMON_CAPS})\b)(?-i:[A-Z][a-z]+|[A-Z]{{2,3}})"
                             r"(?: (?-i:[A-Z][a-z]+))? (?:is|has|just|got|was|will|'s|’s)\b")
+_LAST_WEEK = re.compile(r"\b(?:last (?:week|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
+                        r"(?:was|were) (?:on )?(?:my|our))\b", re.I)
 _PERSONAL = {"new_job", "moving", "wedding", "baby", "birthday", "illness"}
 # a childhood memory is not a moment: "in 5th grade I fractured my leg"
 _PAST = re.compile(r"\b(?:when i was|as a kid|in \d+(?:st|nd|rd|th) grade|in (?:high|middle|primary) school|"
@@ -346,6 +348,8 @@ def _judge(kind: str, text: str, s_start: int, s_end: int, start: int, end: int)
         return None
     if _FIGURATIVE_AFTER.search(sentence[m_end:]) or _PAST.search(sentence):
         return None
+    if kind == "birthday" and _LAST_WEEK.search(sentence):
+        return None  # "it was my birthday last week": a birthday is news on the day
     if kind in _PERSONAL:
         clause_start = max([b.end() for b in _CLAUSE_BREAK.finditer(sentence, 0, m_start)] or [0])
         named = _NAMED_SUBJECT.search(sentence, clause_start, m_end)
