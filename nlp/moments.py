@@ -346,7 +346,9 @@ def _judge(kind: str, text: str, s_start: int, s_end: int, start: int, end: int)
     if _NEGATION.search(before[-30:]) or _NEGATION.search(sentence[m_start:m_end]) \
             or _NEGATION_AFTER.search(sentence[m_end:]):
         return None
-    if _FIGURATIVE_AFTER.search(sentence[m_end:]) or _PAST.search(sentence):
+    verb_end = sentence.find(" ", m_start, m_end)  # "launched my phone…" may be matched as "launched my"
+    if _FIGURATIVE_AFTER.search(sentence[m_end:]) or (verb_end > 0 and _FIGURATIVE_AFTER.search(sentence[verb_end:])) \
+            or _PAST.search(sentence):
         return None
     if kind == "birthday" and _LAST_WEEK.search(sentence):
         return None  # "it was my birthday last week": a birthday is news on the day
