@@ -81,7 +81,7 @@ _ASK = re.compile(
     r"set|use|get|embed|filter|sync|migrate|integrate|upgrade|downgrade|cancel|pay|invite|turn|switch)\b|"
     r"(?:does|do|will|can) (?:it|this|the \w+|your \w+|you) (?:support|work with|integrate|offer|have|include|"
     r"handle|connect|export|allow|cost)\b|"
-    r"(?:how much|what does it cost|pricing for|price for))",
+    r"(?:how much|what does it cost))",
     re.IGNORECASE)
 # questions nobody is expected to answer, or only socially
 _RHETORICAL = re.compile(
@@ -99,7 +99,7 @@ _SOCIAL = re.compile(
     r"\bhow (?:was|were|is|are) (?:your|everyone'?s|everybody'?s|you|ya|u|the (?:weekend|game|match|show))\b|"
     r"\bwhat (?:are|r) (?:you|u|y'?all|everyone) (?:up to|doing|watching|reading|listening|eating|drinking)\b|"
     r"\b(?:did|have) (?:you|u|y'?all|anyone|everyone) (?:see|seen|watch|watched|hear|heard)\b", re.I)
-_QUOTED_QUESTION = re.compile(r"[\"“][^\"”]*\?[\"”]|[\"“][^\"”]*[\"”]\s*[—–-]\s*me\b", re.I)
+_QUOTED_QUESTION = re.compile(r"[\"“][^\"”]*\?[\"”]|(?<!\w)['‘][^'’]{2,60}\?['’]|[\"“][^\"”]*[\"”]\s*[—–-]\s*me\b", re.I)
 
 # ---------------------------------------------------------------------------------------- complaint
 # unmistakable: a complaint wherever the post is aimed at a product or service
@@ -135,7 +135,8 @@ _SELF_BLAME = re.compile(
     r"\b(?:i|we) (?:wrote|broke|forgot|caused|introduced|shipped) (?:it|this|that|the|a|my|our)\b|\bmy own\b|"
     r"\bmy (?:fault|bad|mistake)\b|\bclassic me\b|\bour own (?:code|bug|pipeline)\b|\bfalse alarm\b|"
     r"\buser error\b|\bignore my (?:earlier|last|previous)\b|\b(?:works|working) fine\b|\bthe product is fine\b|"
-    r"\bbecause i (?:joined|used|picked|chose|forgot|typed|set)\b", re.I)
+    r"\bbecause i (?:joined|used|picked|chose|forgot|typed|set)\b|\b(?:people|someone|one) who broke\b|"
+    r"\bi broke (?:prod|production|the build|it)\b", re.I)
 # trouble words: a complaint when the post is aimed at a product and does not read as positive
 _TROUBLE = re.compile(
     r"\b(bugs?|buggy|crash(?:ed|es|ing)?|outages?|fail(?:ed|ing|s|ure)?|errors?|glitch\w*|time[sd]? ?outs?|"
@@ -183,7 +184,7 @@ _PRAISE_STRONG = re.compile(
     r"keeps getting better|never looked back|(?:would|highly|definitely|10/10 would) recommend|"
     r"the best (?:\w+ )?(?:i'?ve|we'?ve) (?:ever )?(?:used|seen|dealt with|had)|most reliable|saved (?:me|us) "
     r"(?:so many|hours|days|a ton)|nice work|great (?:job|work|support|team|product)|well done|"
-    r"exactly what (?:we|i|our \w+) needed|love your\b|(?:my|our) fav(?:ou?rite)? (?:feature|tool|app|update)|"
+    r"exactly what (?:we|i|our \w+) (?:needed|wanted)|love your\b|(?:my|our) fav(?:ou?rite)? (?:feature|tool|app|update)|"
     r"best decision (?:we|i) (?:made|ever made)|you'?re the best|"
     r"(?:really )?appreciate (?:it|the|your|you))\b",
     re.IGNORECASE)
@@ -194,7 +195,7 @@ _PRAISE_WEAK = re.compile(
     r"brilliant|amazing|awesome|superb|beautiful|gorgeous|slick|solid|good)|(?:so|really|super|insanely|incredibly) "
     r"(?:good|great|nice|useful|helpful|fast|smooth|easy)|amazing|awesome|brilliant|fantastic|impressed|gorgeous|"
     r"beautiful|slick|superb|excellent|delightful|recommend(?:ed)?|reliable|(?<!'d )(?<!would )love(?! to| a)|"
-    r"fav(?:ou?rite)?|hero|so kind|actually (?:good|works|great|useful|uses)|clean(?:est)?|(?:lives?|swear) by it|"
+    r"fav(?:ou?rite)?|hero|so kind|actually (?:good|works|great|useful|uses)|cleanest|(?:lives?|swear) by it|"
     r"sick(?= ?🔥)|killing it)\b",
     re.IGNORECASE)
 _PRODUCT = re.compile(
@@ -227,6 +228,7 @@ _PURCHASE = re.compile(
     r"[\w ]{0,20}(?:pricing|discount|plan)|(?:what'?s|what is|any) (?:the )?(?:pricing|price|cost)|"
     r"(?:talk|speak) to (?:someone )?about (?:pricing|a quote|licen[cs]es|seats|an upgrade)|"
     r"referral code|discount code|promo code|licen[cs]es for|(?:is )?on (?:our|my|the) shortlist|"
+    r"(?:'d|would) (?:love|like) to (?:trial|try|pilot|buy|test)|"
     r"(?:is there|any|start(?:ing|ed)?|signed up for|sign up for|going to|gonna) (?:a |the |an )?(?:free )?"
     r"(?:[\w-]+ )?(?:trial|pilot)\b|(?:going to|gonna|want to|will) (?:trial|try|pilot) |piloting |"
     r"(?:what does|how much does|what would) (?:the |your )?[\w ]{0,25}(?:plan|tier|licen[cs]e|seat) cost|"
@@ -266,6 +268,7 @@ _CHURN_WEAK = re.compile(
 _NOT_CHURN = re.compile(r"\b(almost|nearly|glad we didn'?t|no plans to|not (switching|leaving|cancel\w*))\b", re.I)
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*|[.!?]+", re.U)
+_RETWEET = re.compile(r"\s*RT @\w+:")
 
 # One pass over the post decides which of the patterns above may match (nlp/prefilter.py).
 _PREFILTER = Prefilter(p for p in list(globals().values()) if isinstance(p, re.Pattern))
@@ -351,7 +354,7 @@ def is_sarcastic(text: str) -> bool:
 
 def _sarcasm(text: str, may: int) -> re.Match[str] | None:
     marker = _SARCASM_SURE.search(text) if may & _BIT[_SARCASM_SURE] else None
-    if marker is not None:
+    if marker is not None and (_HANDLE.search(text) or _TARGET.search(text) or _BRAND.search(text)):
         return marker
     tail = _LONE_PRAISE.search(text)
     if tail is not None and _FAILURE.search(text, 0, tail.start()):
@@ -375,32 +378,36 @@ def _best_sentence(text: str, probability) -> tuple[int, int]:
 
 
 def _complaint(text: str, addressed_to_us: bool, label: str | None, may: int, complaint_p: float | None,
-               probability, asking: bool) -> Intent | None:
+               probability, asking: bool, praised: bool) -> Intent | None:
     sarcasm = _sarcasm(text, may)
     if sarcasm is not None:
         return _intent("complaint", text, sarcasm.start(), sarcasm.end(), 0.8)
-    target = addressed_to_us or bool(may & _BIT[_TARGET] and _TARGET.search(text))
     to_a_brand = addressed_to_us or bool(_HANDLE.search(text))
-    if not target or (may & _BIT[_SELF_BLAME] and _SELF_BLAME.search(text)):
+    if not to_a_brand and not (may & _BIT[_TARGET] and _TARGET.search(text)) and not _BRAND.search(text):
+        return None
+    if may & _BIT[_SELF_BLAME] and _SELF_BLAME.search(text):
         return None
     strong = _search(_COMPLAINT_STRONG, text, may)
     if strong is not None and not _resolved_before(text, strong.start()):
         return _intent("complaint", text, strong.start(), strong.end(), 0.85)
-    resolved = bool(may & _BIT[_RESOLVED] and _RESOLVED.search(text))
-    if resolved:
+    if may & _BIT[_RESOLVED] and _RESOLVED.search(text):
         return None
-    trouble = None
-    if may & _BIT[_TROUBLE]:
-        plain = _RHETORICAL.sub(lambda m: " " * len(m.group()), text) if may & _BIT[_RHETORICAL] else text
-        trouble = _TROUBLE.search(plain)
-    if trouble is not None and is_negative(label):
+    trouble = _trouble(text, may, to_a_brand)
+    if trouble is not None:  # the model confirms what the trouble word says: "'a blank chart is a failure' is a rule"
+        p = complaint_p if complaint_p is not None else probability(text)
+        if p < (_TROUBLE_CONFIRM if to_a_brand else _UNADDRESSED_TROUBLE_CONFIRM):
+            trouble = None
+    if trouble is not None and is_negative(label) and not praised:
         return _intent("complaint", text, trouble.start(), trouble.end(), 0.75)
-    if trouble is not None and to_a_brand and not is_positive(label):
+    if trouble is not None and to_a_brand and not is_positive(label) and not praised:
         return _intent("complaint", text, trouble.start(), trouble.end(), 0.7)
-    if not to_a_brand and trouble is None:
-        return None  # the model alone does not make a complaint of a post aimed at no company
+    if praised or not (to_a_brand or trouble is not None or _BRAND.search(text)):
+        return None  # the model alone does not make a complaint of praise, or of a post aimed at no company
     p = complaint_p if complaint_p is not None else probability(text)
-    threshold = _ADDRESSED_AT if to_a_brand else _UNADDRESSED_AT
+    if trouble is None and not to_a_brand:
+        threshold = _UNADDRESSED_AT
+    else:
+        threshold = _ADDRESSED_AT if to_a_brand else _UNADDRESSED_AT
     if trouble is not None:
         threshold -= _TROUBLE_BONUS  # a trouble word and a model half-sure: a complaint
     if is_positive(label):
@@ -409,16 +416,50 @@ def _complaint(text: str, addressed_to_us: bool, label: str | None, may: int, co
         threshold += _ASKING_MARGIN
     if p < threshold:
         return None
+    if trouble is not None:
+        return _intent("complaint", text, trouble.start(), trouble.end(), min(0.5 + p / 2, 0.95))
     start, end = _best_sentence(text, probability)
     return _intent("complaint", text, start, end, min(0.5 + p / 2, 0.95), whole_sentence=False)
+
+
+def _trouble(text: str, may: int, to_a_brand: bool) -> re.Match[str] | None:
+    """A trouble word that reports a problem: not inside a rhetorical question, not only inside a question
+    ("do exports retry on timeouts?" asks; "exports fail since monday, is this known?" reports), and for a
+    post aimed at no company, in the same sentence as what it is about."""
+    if not may & _BIT[_TROUBLE]:
+        return None
+    for m in _TROUBLE.finditer(text):
+        s, e = _sentence_at(text, m.start(), m.end())
+        sentence = text[s:e]
+        if _RHETORICAL.search(sentence):
+            continue
+        if sentence.rstrip().endswith("?") and _INTERROGATIVE.search(sentence):
+            continue
+        if not to_a_brand and (m.group().lower() in _WEAK_TROUBLE
+                               or not (_TARGET.search(sentence) or _BRAND.search(sentence))):
+            continue
+        return m
+    return None
 
 
 _HANDLE = re.compile(r"(?<![\w@])@\w+")
 
 # how sure the complaint model must be: a post to us says who it is about; a post about no one of ours
 # must say more (its target is only a product word or a mention)
-_ADDRESSED_AT = 0.5
-_UNADDRESSED_AT = 0.6
+_ADDRESSED_AT = 0.6
+_UNADDRESSED_AT = 0.8
+_TROUBLE_CONFIRM = 0.3
+_UNADDRESSED_TROUBLE_CONFIRM = 0.5
+# trouble words that say little without a brand to say it to ("rain again", "lost the final")
+_WEAK_TROUBLE = frozenset("again twice late lost issue issues problem problems wrong missing dead hate sucks suck "
+                          "nightmare sick of fed up stuck lag slow slower charged delayed".split())
+# a brand named without a handle: a capitalised name that is not an ordinary word opening the sentence
+_BRAND = re.compile(r"(?:^|(?<=[\s(\"“]))(?!(?:I|I'm|I've|I'd|The|This|That|It|My|Our|We|So|And|But|Just|Why|How|What|"
+                    r"When|Who|Is|Are|Do|Does|Can|If|Oh|Ok|Okay|Yes|No|Not|Love|Thanks|Great|Today|Monday|Tuesday|"
+                    r"Wednesday|Thursday|Friday|Saturday|Sunday|Anyone|Finally|Still|After|Before|Also|Even|Every|"
+                    r"Another|Hey|Hi|Wow|Lol|Ugh|Well|Now|Then|There|Here|Had|Has|Have|Was|Were|Will|New)\b)"
+                    r"(?-i:[A-Z][a-z]*[A-Z0-9][\w]*|[A-Z][a-z]{2,}(?:'s|’s)?(?= (?-i:[A-Z0-9])|'s|’s| (?:is|has|"
+                    r"keeps?|still|crashe?s|won'?t|can'?t|flagged|raised|sent|charged|cancel+ed|lost|broke)\b))")
 _TROUBLE_BONUS = 0.15
 _POSITIVE_MARGIN = 0.1
 _ASKING_MARGIN = 0.1
@@ -486,23 +527,23 @@ def read_intents(text: str, sentiment_label: str | None = None, addressed_to_us:
     the sentiment model made); otherwise the complaint model (``complaint_model``, default the bundled
     one) is run when it is needed.
     """
-    if not text or not text.strip():
-        return []
+    if not text or not text.strip() or _RETWEET.match(text):
+        return []  # a retweet's words are someone else's
     may = _PREFILTER.scan(text)
     if not addressed_to_us and not may & _CUES:
         return []
     probability = complaint_model.proba if complaint_model is not None else _complaint_probability
     found: list[Intent] = []
     question = _question(text, addressed_to_us, may)
-    complaint = _complaint(text, addressed_to_us, sentiment_label, may, complaint_p, probability, question is not None)
+    praised = _praise(text, addressed_to_us, sentiment_label, may)
+    complaint = _complaint(text, addressed_to_us, sentiment_label, may, complaint_p, probability, question is not None,
+                           praised is not None and praised.confidence >= 0.85)
     if question and not (complaint and question.confidence < 0.6):  # "3x for the same features?" in a complaint
         found.append(question)
     if complaint:
         found.append(complaint)
-    if complaint is None:
-        praise = _praise(text, addressed_to_us, sentiment_label, may)
-        if praise:
-            found.append(praise)
+    if complaint is None and praised is not None:
+        found.append(praised)
     churn = _churn(text, addressed_to_us, complaint is not None, may)
     purchase = _purchase(text, may)
     if purchase and not (churn and churn.start <= purchase.start < churn.end):

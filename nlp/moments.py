@@ -251,7 +251,8 @@ _FIGURATIVE_AFTER = re.compile(
 # Someone else's news, anywhere in the sentence: "congrats to Ana", "so proud of her", "@ana just ..."
 _HEARSAY = re.compile(
     r"\bcongrat\w*\b|\b(?:he|she|they)(?:'s| has| is| just| was| got)\b|@\w+ (?:just|has|is|got)\b|"
-    r"\bso (?:happy|proud) for\b|\bproud of (?:him|her|them)\b|\bwelcome (?:to the team|aboard)\b|"
+    r"\bso (?:happy|proud) for\b|\bproud of (?:him|her|them|my|our|\w+,? who)\b|\b, who (?:got|has|is|was|just)\b|"
+    r"\bwelcome (?:to the team|aboard)\b|"
     r"\b(?:sad|sorry|heartbroken) to (?:hear|learn|read)\b|\brumou?r\b|\baccording to\b|"
     r"(?<!\bmy )(?<!\bour )\b(?!(?:It|That|This|There|Here|What|Today|Tomorrow|Who)\b)(?-i:[A-Z])[\w.]+(?:'s|’s) (?:funeral|death|passing|wedding|birthday|baby|anniversary|"
     r"new (?:job|role)|promotion|launch|acquisition)\b|\b(?:his|her|their|its) (?:\w+ )?(?:funeral|wedding|birthday|"
@@ -283,7 +284,7 @@ _COMMON_CAPS = ("It|That|This|There|Here|What|Today|Tomorrow|Yesterday|Just|So|A
                 "Also|Then|Well|Yes|Oh|Ok|Okay|Omg|Wow|Big|Some|Personal|Update|News|Guess|Who|He|She|They|We|I|You|"
                 "My|Our|The|A|An|Got|Get|Been|Being|Thrilled|Excited|Happy|Proud|Honoured|Honored|Delighted|Day")
 # a named person as the subject of a personal moment: "RJ is moving to Maryland", "Jess got the job"
-_NAMED_SUBJECT = re.compile(rf"(?:^|[,;:]\s*|\b(?:and|but|so)\s+)(?!(?:{_COMMON_CAPS})\b)(?-i:[A-Z][a-z]+|[A-Z]{{2,3}})"
+_NAMED_SUBJECT = re.compile(rf"(?:^\s*|[,;:]\s*|\b(?:and|but|so)\s+)(?!(?:{_COMMON_CAPS})\b)(?-i:[A-Z][a-z]+|[A-Z]{{2,3}})"
                             r"(?: (?-i:[A-Z][a-z]+))? (?:is|has|just|got|was|will|'s|’s)\b")
 _LAST_WEEK = re.compile(r"\b(?:last (?:week|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
                         r"(?:was|were) (?:on )?(?:my|our))\b", re.I)
@@ -303,6 +304,7 @@ _OPENER = re.compile(r"^[\s\W_]*(?:[^:]{0,40}:\s*)?(?:(?:so|ok|okay|well|finally
 _OWN_NEWS = re.compile(r"\b(?:(?:some|big|personal|exciting|great) news|(?:thrilled|excited|proud|happy|delighted|"
                        r"honou?red|pleased) (?:to (?:share|announce|say)|that)|update from us)\b", re.I)
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*", re.U)
+_RETWEET = re.compile(r"\s*RT @\w+:")
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,6 +324,8 @@ def detect_moments(text: str) -> list[Moment]:
 
     Each pattern runs once over the whole text; only its matches are judged in their sentence.
     """
+    if _RETWEET.match(text):
+        return []  # a retweet's news is someone else's
     best: dict[str, Moment] = {}
     sentences: list[tuple[int, int]] | None = None
     candidates = _PREFILTER.scan(text)
