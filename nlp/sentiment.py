@@ -77,6 +77,13 @@ EMOJI_NEG = frozenset(
 )
 
 _URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.I)
+# a question that asks how, where, whether: "@acme how do I export a board?" (see SentimentModel._plain_question)
+_PLAIN_QUESTION = re.compile(
+    r"^\s*(?:@\w+[\s,:]*)*(?:hi|hey|hello|quick q(?:uestion)?:?|so|ok)?[\s,]*"
+    r"(?:how (?:do|can|should|would) (?:i|we|you)|is there (?:a|any)|are there|where (?:can|do|is|are)|"
+    r"can (?:i|we|you)|could (?:i|we|you)|does (?:it|the|your|this)|do (?:you|i|we)|which|what(?:'s| is) the "
+    r"(?:best|easiest|right|limit|max)|any (?:tips|advice|recommendations|idea))\b[^?]*\?\s*$", re.I)
+_WORDS = re.compile(r"[a-z']+")
 _MENTION_RE = re.compile(r"(?<![\w@])@\w+")
 _YEAH_RIGHT_RE = re.compile(r"\byeah,? right\b", re.I)
 _ELONG_RE = re.compile(r"(\w)\1{2,}")
@@ -512,7 +519,24 @@ class SentimentModel:
             s = (p[:, self._ipos] - p[:, self._ineg]).tolist()
             am = p.argmax(axis=1).tolist()
             out.extend((sc, labels[a]) for sc, a in zip(s, am))
+        if self._lexicon is not None:
+            for i, text in enumerate(texts):
+                if out[i][1] != "neutral" and "?" in text and self._plain_question(text):
+                    out[i] = (out[i][0], "neutral")
         return out
+
+    def _plain_question(self, text: str) -> bool:
+        """A how-to question with no strong feeling in it ("how do I share a dashboard?"): neutral, whatever
+        the words around it lean to. Strong words (valence ≥ 1.5 either way in the lexicon), "!" and emoticons
+        keep the model's label."""
+        if "!" in text or not _PLAIN_QUESTION.match(text):
+            return False
+        lexicon = self._lexicon
+        for w in _WORDS.findall(text.lower()):
+            v = lexicon.get(w)
+            if v is not None and abs(v) >= 1.5:
+                return False
+        return not any(t in text for t in (":)", ":(", ":-)", ":-(", ":D"))
 
     def score(self, text: str) -> tuple[float, str]:
         """``(score, label)``: score = P(positive) - P(negative) in [-1, 1].
@@ -543,7 +567,10 @@ class SentimentModel:
         z = e[0] + e[1] + e[2]
         p = [x / z for x in e]
         k = max(range(3), key=p.__getitem__)
-        return p[self._ipos] - p[self._ineg], self.labels[k]
+        label = self.labels[k]
+        if label != "neutral" and self._lexicon is not None and "?" in text and self._plain_question(text):
+            label = "neutral"
+        return p[self._ipos] - p[self._ineg], label
 
     def __repr__(self) -> str:
         return f"SentimentModel(version={self.version!r}, words={len(self._wvocab)}, chars={len(self._cvocab)})"
