@@ -119,7 +119,7 @@ _COMPLAINT_STRONG = re.compile(
     re.IGNORECASE)
 # what a complaint is about: a product, a service, a vendor (or the post is addressed to us)
 _TARGET = re.compile(
-    r"(?<![\w@])@\w+|\b(?:app|apps|tool|product|support|customer service|service|feature|update|release|version|"
+    r"(?=[@a-z])(?:(?<![\w@])@\w+|\b(?:app|apps|tool|product|support|customer service|service|feature|update|release|version|"
     r"dashboards?|charts?|reports?|exports?|imports?|sync|api|integration|connector|platform|account|billing|"
     r"bill|invoice|charged?|refund|subscription|plan|pricing|price|seats?|licen[cs]es?|order|delivery|"
     r"shipping|parcel|package|flight|train|booking|ticket|helpdesk|website|site|login|password|checkout|"
@@ -128,8 +128,7 @@ _TARGET = re.compile(
     r"airline|bank|store|shop|purchase|vendor|provider|contract|renewal|upgrade|downgrade|migration|query|"
     r"queries|filters?|views?|permissions?|sso|schedul\w+|costs?|fees?|digest|embedding|syncs?|trial|"
     r"broadband|signal|wifi|internet|parcel|postie|courier|bus|tarmac|gate|luggage|bag|landlord|"
-    r"letting agent|gym|electricity|energy|utility|insurance|claim|card|app store)\b|"
-    r"(?<=[a-z,;] )(?-i:[A-Z][a-z]+[A-Z0-9]?\w*)", re.I)
+    r"letting agent|gym|electricity|energy|utility|insurance|claim|card|app store)\b)", re.I)
 # the author blames themselves or nothing in particular: not a complaint about a product
 _SELF_BLAME = re.compile(
     r"\b(?:i|we) (?:wrote|broke|forgot|caused|introduced|shipped) (?:it|this|that|the|a|my|our)\b|\bmy own\b|"
@@ -270,6 +269,18 @@ _NOT_CHURN = re.compile(r"\b(almost|nearly|glad we didn'?t|no plans to|not (swit
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*|[.!?]+", re.U)
 _RETWEET = re.compile(r"\s*RT @\w+:")
 
+def _word_start(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """The same pattern, told that every match starts with a letter: Python's re then skips the other
+    positions cheaply instead of trying a hundred alternatives at each (measured 2x faster on these)."""
+    if pattern.pattern.startswith("\\b(") and not pattern.pattern.startswith("\\b(?<"):
+        return re.compile("(?=[^\\W\\d_])" + pattern.pattern, pattern.flags)
+    return pattern
+
+
+for _name in ("_TROUBLE", "_PURCHASE", "_COMPLAINT_STRONG", "_CHURN_STRONG", "_PRAISE_WEAK", "_FAILURE", "_ASK",
+              "_PRAISE_STRONG", "_RESOLVED", "_CHURN_WEAK", "_NOT_CHURN", "_NOT_PURCHASE", "_PRODUCT"):
+    globals()[_name] = _word_start(globals()[_name])
+
 # One pass over the post decides which of the patterns above may match (nlp/prefilter.py).
 _PREFILTER = Prefilter(p for p in list(globals().values()) if isinstance(p, re.Pattern))
 _BIT = _PREFILTER.bit
@@ -281,6 +292,11 @@ def _bits(*patterns: re.Pattern[str]) -> int:
         mask |= _BIT[p]
     return mask
 
+
+_ASKING_BITS = _bits(_INTERROGATIVE, _QUESTION_MARK, _ASK)
+_PRAISING_BITS = _bits(_PRAISE_STRONG, _PRAISE_WEAK)
+_LEAVING_BITS = _bits(_CHURN_STRONG, _CHURN_WEAK, _CANCEL)
+_COMPLAINING_BITS = _bits(_SARCASM_OPEN, _SARCASM_SURE, _LONE_PRAISE, _COMPLAINT_STRONG, _TROUBLE)
 
 # Without one of these in the post, a post not addressed to us has no intent at all.
 _CUES = _bits(_INTERROGATIVE, _QUESTION_MARK, _ASK, _COMPLAINT_STRONG, _TARGET, _TROUBLE, _SARCASM_OPEN, _PRAISE_STRONG,
@@ -316,7 +332,7 @@ def _search(pattern: re.Pattern[str], text: str, may: int, pos: int = 0) -> re.M
 
 def _question(text: str, addressed_to_us: bool, may: int) -> Intent | None:
     """The first answerable question in the post."""
-    if not addressed_to_us and not may & _bits(_INTERROGATIVE, _QUESTION_MARK, _ASK):
+    if not addressed_to_us and not may & _ASKING_BITS:
         return None
     for m in _SENTENCE.finditer(text):
         sentence = m.group()
@@ -356,7 +372,7 @@ def _sarcasm(text: str, may: int) -> re.Match[str] | None:
     marker = _SARCASM_SURE.search(text) if may & _BIT[_SARCASM_SURE] else None
     if marker is not None and (_HANDLE.search(text) or _TARGET.search(text) or _BRAND.search(text)):
         return marker
-    tail = _LONE_PRAISE.search(text)
+    tail = _LONE_PRAISE.search(text) if may & _BIT[_LONE_PRAISE] else None
     if tail is not None and _FAILURE.search(text, 0, tail.start()):
         return tail
     if not may & _BIT[_SARCASM_OPEN]:
@@ -369,20 +385,28 @@ def _sarcasm(text: str, may: int) -> re.Match[str] | None:
     return None
 
 
-def _best_sentence(text: str, probability) -> tuple[int, int]:
-    """The sentence the complaint model finds most complaining (the whole post if it is one sentence)."""
+def _best_sentence(text: str) -> tuple[int, int]:
+    """The sentence a complaint the model found is most likely in: the first that names a product, a
+    service or a handle (the whole post if it is one sentence)."""
     spans = [(m.start(), m.end()) for m in _SENTENCE.finditer(text) if len(m.group().split()) >= 3]
     if len(spans) <= 1:
         return _sentence_at(text, 0, len(text)) if not spans else spans[0]
-    return max(spans, key=lambda span: probability(text[span[0]:span[1]]))
+    for a, b in spans:
+        if _HANDLE.search(text, a, b) or _TARGET.search(text, a, b):
+            return a, b
+    return spans[0]
 
 
 def _complaint(text: str, addressed_to_us: bool, label: str | None, may: int, complaint_p: float | None,
                probability, asking: bool, praised: bool) -> Intent | None:
+    to_a_brand = addressed_to_us or ("@" in text and bool(_HANDLE.search(text)))
+    if not to_a_brand and not may & _COMPLAINING_BITS:
+        return None  # no handle, no trouble word, no sarcasm: the bulk of posts stop here
     sarcasm = _sarcasm(text, may)
     if sarcasm is not None:
         return _intent("complaint", text, sarcasm.start(), sarcasm.end(), 0.8)
-    to_a_brand = addressed_to_us or bool(_HANDLE.search(text))
+    if not to_a_brand and not is_negative(label) and not may & _BIT[_COMPLAINT_STRONG]:
+        return None  # a post aimed at no company complains in a negative voice, or in so many words
     if not to_a_brand and not (may & _BIT[_TARGET] and _TARGET.search(text)) and not _BRAND.search(text):
         return None
     if may & _BIT[_SELF_BLAME] and _SELF_BLAME.search(text):
@@ -394,16 +418,16 @@ def _complaint(text: str, addressed_to_us: bool, label: str | None, may: int, co
         return None
     trouble = _trouble(text, may, to_a_brand)
     if trouble is not None:  # the model confirms what the trouble word says: "'a blank chart is a failure' is a rule"
-        p = complaint_p if complaint_p is not None else probability(text)
+        p = _p(complaint_p, probability, text)
         if p < (_TROUBLE_CONFIRM if to_a_brand else _UNADDRESSED_TROUBLE_CONFIRM):
             trouble = None
     if trouble is not None and is_negative(label) and not praised:
         return _intent("complaint", text, trouble.start(), trouble.end(), 0.75)
     if trouble is not None and to_a_brand and not is_positive(label) and not praised:
         return _intent("complaint", text, trouble.start(), trouble.end(), 0.7)
-    if praised or not (to_a_brand or trouble is not None or _BRAND.search(text)):
+    if praised or not (to_a_brand or trouble is not None):
         return None  # the model alone does not make a complaint of praise, or of a post aimed at no company
-    p = complaint_p if complaint_p is not None else probability(text)
+    p = _p(complaint_p, probability, text)
     if trouble is None and not to_a_brand:
         threshold = _UNADDRESSED_AT
     else:
@@ -418,8 +442,19 @@ def _complaint(text: str, addressed_to_us: bool, label: str | None, may: int, co
         return None
     if trouble is not None:
         return _intent("complaint", text, trouble.start(), trouble.end(), min(0.5 + p / 2, 0.95))
-    start, end = _best_sentence(text, probability)
+    start, end = _best_sentence(text)
     return _intent("complaint", text, start, end, min(0.5 + p / 2, 0.95), whole_sentence=False)
+
+
+def _p(complaint_p, probability, text: str) -> float:
+    """P(complaint): given, computed on demand by the caller's function, or by the model on the text."""
+    if callable(complaint_p):
+        value = complaint_p()
+        if value is not None:
+            return value
+    elif complaint_p is not None:
+        return complaint_p
+    return probability(text)
 
 
 def _trouble(text: str, may: int, to_a_brand: bool) -> re.Match[str] | None:
@@ -428,7 +463,9 @@ def _trouble(text: str, may: int, to_a_brand: bool) -> re.Match[str] | None:
     post aimed at no company, in the same sentence as what it is about."""
     if not may & _BIT[_TROUBLE]:
         return None
-    for m in _TROUBLE.finditer(text):
+    for n, m in enumerate(_TROUBLE.finditer(text)):
+        if n == 4:
+            break  # a post with many trouble words has shown its hand in the first few
         s, e = _sentence_at(text, m.start(), m.end())
         sentence = text[s:e]
         if _RHETORICAL.search(sentence):
@@ -470,7 +507,7 @@ def _resolved_before(text: str, start: int) -> bool:
 
 
 def _praise(text: str, addressed_to_us: bool, label: str | None, may: int) -> Intent | None:
-    if not may & _bits(_PRAISE_STRONG, _PRAISE_WEAK) and not addressed_to_us:
+    if not may & _PRAISING_BITS and not addressed_to_us:
         return None
     praise_text = _NOT_PRAISE.sub(lambda m: " " * len(m.group()), text) if may & _BIT[_NOT_PRAISE] else text
     strong = _PRAISE_STRONG.search(praise_text) if may & _BIT[_PRAISE_STRONG] else None
@@ -504,7 +541,7 @@ def _purchase(text: str, may: int) -> Intent | None:
 
 
 def _churn(text: str, addressed_to_us: bool, complaint: bool, may: int) -> Intent | None:
-    if not may & _bits(_CHURN_STRONG, _CHURN_WEAK, _CANCEL) or _search(_NOT_CHURN, text, may):
+    if not may & _LEAVING_BITS or _search(_NOT_CHURN, text, may):
         return None
     m = _search(_CHURN_STRONG, text, may)
     if m is None and (addressed_to_us or complaint):
@@ -523,9 +560,9 @@ def read_intents(text: str, sentiment_label: str | None = None, addressed_to_us:
     """Every intent in the post with its evidence, in the order of :data:`INTENTS`.
 
     ``sentiment_label``: the sentiment model's label (negative / neutral / positive) or None.
-    ``complaint_p``: P(complaint) if already computed (the pipeline computes it once, from the analysis
-    the sentiment model made); otherwise the complaint model (``complaint_model``, default the bundled
-    one) is run when it is needed.
+    ``complaint_p``: P(complaint) if already known, or a function returning it (the pipeline passes one that
+    scores the analysis the sentiment model already made, so the post is not analysed twice); otherwise the
+    complaint model (``complaint_model``, default the bundled one) is run when it is needed.
     """
     if not text or not text.strip() or _RETWEET.match(text):
         return []  # a retweet's words are someone else's

@@ -6,6 +6,7 @@ in worker processes.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Iterable
 
 import spacy
@@ -81,7 +82,10 @@ class SentimentComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         if _is_english(doc):
-            doc.user_data[SENTIMENT], doc.user_data[SENTIMENT_LABEL] = self.model.score(text_of(doc))
+            analyses: list = []
+            data = doc.user_data
+            data[SENTIMENT], data[SENTIMENT_LABEL] = self.model.score(text_of(doc), analyses_out=analyses)
+            data[_ANALYSIS] = analyses[0]
         return doc
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 1000):
@@ -96,10 +100,13 @@ class SentimentComponent:
 
     def _score(self, docs: list[Doc]) -> list[Doc]:
         english = [d for d in docs if _is_english(d)]
-        for doc, (score, label) in zip(english, self.model.score_many([text_of(d) for d in english])):
+        analyses: list = []
+        scored = self.model.score_many([text_of(d) for d in english], analyses_out=analyses)
+        for doc, (score, label), analysis in zip(english, scored, analyses):
             data = doc.user_data
             data[SENTIMENT] = score
             data[SENTIMENT_LABEL] = label
+            data[_ANALYSIS] = analysis  # the complaint model reads the same features (nlp/textclf.py)
         return docs
 
 
@@ -155,11 +162,34 @@ class TopicMatcher:
         return doc
 
 
+_ANALYSIS = ("listenwell", "analysis", None, None)  # transient: the sentiment features, until intents read them
+
+
+def _complaint_p(analysis):
+    """P(complaint) from the sentiment model's analysis of the post, computed only if the intents ask."""
+    model = _shared_complaint_model()
+    if analysis is None or model is None:
+        return None
+    return lambda: model.proba_analysed(*analysis)
+
+
+@lru_cache(maxsize=1)
+def _shared_complaint_model():
+    """The bundled complaint model, if it reads the bundled sentiment model's features (it does)."""
+    from nlp.complaints import default_complaint_model
+    from nlp.sentiment import default_model
+
+    model = default_complaint_model()
+    return model if model.shares_analysis_with(default_model().settings) else None
+
+
 @Language.component("listenwell_intents")
 def intents_component(doc: Doc) -> Doc:
     data = doc.user_data
+    analysis = data.pop(_ANALYSIS, None)
     if data.get(LANG) == ENGLISH:
-        found = read_intents(text_of(doc), data.get(SENTIMENT_LABEL), data.get(ADDRESSED, False))
+        found = read_intents(text_of(doc), data.get(SENTIMENT_LABEL), data.get(ADDRESSED, False),
+                             complaint_p=_complaint_p(analysis))
         if found:
             data[INTENTS] = [i.name for i in found]
             data[EVIDENCE] = evidence_of(found)

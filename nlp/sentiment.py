@@ -470,8 +470,10 @@ class SentimentModel:
         self._char_cache.update(zip(new, vals))
 
     # ---------------------------------------------------------------- scoring
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """(len(texts), 3) class probabilities in the order of ``self.labels``."""
+    def predict_proba(self, texts: Sequence[str], analyses_out: list | None = None) -> np.ndarray:
+        """(len(texts), 3) class probabilities in the order of ``self.labels``. With ``analyses_out`` (a list),
+        each text's :func:`analyze` result is appended to it, for models that share these features
+        (:mod:`nlp.textclf`)."""
         n = len(texts)
         wget = self._wvocab.get
         but_mark = bool(self.settings.get("but_mark", True))
@@ -483,6 +485,8 @@ class SentimentModel:
         all_words: list[str] = []
         for d, text in enumerate(texts):
             feats, words = analyze(text if isinstance(text, str) else str(text), but_mark, bigrams, lexicon)
+            if analyses_out is not None:
+                analyses_out.append((feats, words))
             ids = set(map(wget, feats))
             ids.discard(None)
             if ids:
@@ -508,14 +512,16 @@ class SentimentModel:
         logits /= logits.sum(axis=1, keepdims=True)
         return logits
 
-    def score_many(self, texts: Sequence[str], batch_size: int = 4096) -> list[tuple[float, str]]:
-        """Batch scoring: ``[(P(pos) - P(neg), label), ...]`` in input order."""
+    def score_many(self, texts: Sequence[str], batch_size: int = 4096,
+                   analyses_out: list | None = None) -> list[tuple[float, str]]:
+        """Batch scoring: ``[(P(pos) - P(neg), label), ...]`` in input order (``analyses_out``: see
+        :meth:`predict_proba`)."""
         if not isinstance(texts, (list, tuple)):
             texts = list(texts)
         out: list[tuple[float, str]] = []
         labels = self.labels
         for start in range(0, len(texts), batch_size):
-            p = self.predict_proba(texts[start:start + batch_size])
+            p = self.predict_proba(texts[start:start + batch_size], analyses_out)
             s = (p[:, self._ipos] - p[:, self._ineg]).tolist()
             am = p.argmax(axis=1).tolist()
             out.extend((sc, labels[a]) for sc, a in zip(s, am))
@@ -538,13 +544,15 @@ class SentimentModel:
                 return False
         return not any(t in text for t in (":)", ":(", ":-)", ":-(", ":D"))
 
-    def score(self, text: str) -> tuple[float, str]:
+    def score(self, text: str, analyses_out: list | None = None) -> tuple[float, str]:
         """``(score, label)``: score = P(positive) - P(negative) in [-1, 1].
 
         Single-post path (same numbers as :meth:`score_many`, less numpy overhead)."""
         feats, words = analyze(text if isinstance(text, str) else str(text),
                                bool(self.settings.get("but_mark", True)),
                                bool(self.settings.get("bigrams", True)), self._lexicon)
+        if analyses_out is not None:
+            analyses_out.append((feats, words))
         l0, l1, l2 = self._bias.tolist()
         ids = set(map(self._wvocab.get, feats))
         ids.discard(None)

@@ -56,6 +56,8 @@ class LinearTextClassifier:
             raise ValueError("weights do not match vocabulary sizes")
         self._wlist = self._ww.tolist()
         self._w2list = self._wi2.tolist()
+        self._clist = self._cw.tolist()  # plain lists: summing a few dozen values beats numpy's indexing
+        self._c2list = self._ci2.tolist()
         if self.settings.get("lexicon") and lexicon is None:
             raise ValueError("classifier was trained with a polarity lexicon but none was given")
         self._lexicon = lexicon if self.settings.get("lexicon") else None
@@ -88,11 +90,8 @@ class LinearTextClassifier:
             get = self._cvocab.get
             ids = {get(g) for g in char_ngrams(word, self._cmin, self._cmax)}
             ids.discard(None)
-            if ids:
-                idl = list(ids)
-                entry = (float(self._cw[idl].sum()), float(self._ci2[idl].sum()))
-            else:
-                entry = (0.0, 0.0)
+            cw, c2 = self._clist, self._c2list
+            entry = (sum(cw[i] for i in ids), sum(c2[i] for i in ids))
             if len(self._char_cache) > 300_000:
                 self._char_cache.clear()
             self._char_cache[word] = entry
