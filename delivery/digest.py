@@ -180,8 +180,10 @@ def gather(config, db: Database, day: date) -> dict[str, Any]:
 
 
 # which of someone's alerts stands for the rest: news before a complaint before a question
-_ALERT_RULE_ORDER = "CASE rule WHEN 'key_client_moment' THEN 0 WHEN 'key_client_negative' THEN 1 " \
-                    "WHEN 'key_client_question' THEN 2 ELSE 3 END"
+# (churn talk first: it is the most urgent thing a key client can say)
+_ALERT_RULE_ORDER = "CASE rule WHEN 'key_client_churn' THEN -1 WHEN 'key_client_moment' THEN 0 " \
+                    "WHEN 'key_client_negative' THEN 1 WHEN 'key_client_question' THEN 2 " \
+                    "WHEN 'key_client_competitor' THEN 2.5 ELSE 3 END"
 
 
 def _alerts(db: Database, start: datetime, end: datetime, limit: int) -> tuple[list[dict[str, Any]], int, int]:
@@ -199,7 +201,7 @@ def _alerts(db: Database, start: datetime, end: datetime, limit: int) -> tuple[l
             SELECT title, reason, url, created_at, from_them - 1 AS more_from_them, count(*) OVER () AS people,
                    sum(from_them) OVER () AS total
             FROM today WHERE nth = 1
-            ORDER BY priority, from_them DESC, created_at, alert_id LIMIT $limit""",
+            ORDER BY priority, {_ALERT_RULE_ORDER}, from_them DESC, created_at, alert_id LIMIT $limit""",
         {"start": start, "end": end, "limit": limit},
     )
     if not rows:

@@ -17,10 +17,17 @@ from storage.db import Database
 
 STATUSES = ("pending", "approved", "sending", "sent", "dismissed", "answered")
 ANSWERABLE = ["question", "complaint", "praise", "churn_risk", "purchase_intent"]
+# a post that names us without tagging us is queued when it needs us: a problem, a question, leaving talk
+ANSWERABLE_BY_NAME = ["question", "complaint", "churn_risk"]
+# more than the 10 points that waiting can add: a post that only names us ranks below every post to us with
+# the same intent and tier (unless a key client wrote it: then it ranks as if they had tagged us)
+NAMED_ONLY_PENALTY = 11.0
+NAMED_REASON = "mentioned us by name"
 
 CANDIDATES = """
 SELECT p.post_uid, p.platform, p.text, p.created_at, a.display_name, a.handle, pe.person_id,
-       pe.is_key_client, pe.tier, pe.name AS person_name, t.intents, t.moments, t.sentiment_score, t.topics
+       pe.is_key_client, pe.tier, pe.name AS person_name, t.intents, t.moments, t.sentiment_score, t.topics,
+       t.addressed_to_us
 FROM tags t
 JOIN posts p USING (post_uid)
 JOIN identities a ON a.identity_uid = p.author_uid
@@ -28,6 +35,7 @@ JOIN people pe ON pe.person_id = a.person_id
 WHERE t.seq > $lo AND t.seq <= $hi AND NOT t.from_us
   AND p.created_at >= $since
   AND ( (t.addressed_to_us AND len(list_intersect(t.intents, $answerable)) > 0)
+        OR (t.about_us AND len(list_intersect(t.intents, $by_name)) > 0)
         OR (pe.is_key_client AND t.moments <> '[]') )
   AND p.post_uid NOT IN (SELECT post_uid FROM answered_posts)
   AND p.post_uid NOT IN (SELECT post_uid FROM reply_suggestions)
@@ -56,7 +64,8 @@ def suggest_replies(config, con, lo: int, hi: int, generator: ReplyGenerator | N
     generator = generator or TemplateGenerator(learned_variants(con))
     now = config.now()
     since = now - timedelta(days=config.engagement.reply_window_days)
-    rows = con.execute(CANDIDATES, {"lo": lo, "hi": hi, "since": since, "answerable": ANSWERABLE}).fetchall()
+    rows = con.execute(CANDIDATES, {"lo": lo, "hi": hi, "since": since, "answerable": ANSWERABLE,
+                                    "by_name": ANSWERABLE_BY_NAME}).fetchall()
     if not rows:
         return 0
     people = sorted({r[6] for r in rows})
@@ -64,9 +73,12 @@ def suggest_replies(config, con, lo: int, hi: int, generator: ReplyGenerator | N
     out: dict[str, list] = {k: [] for k in (
         "suggestion_id", "post_uid", "person_id", "platform", "intent", "text", "reason", "priority")}
     for (uid, platform, text, created_at, display, handle, person_id, is_key, tier, person_name,
-         intents, moments_json, sentiment, topics) in rows:
+         intents, moments_json, sentiment, topics, to_us) in rows:
         moments = json.loads(moments_json or "[]")
-        intent = choose_intent(list(intents or []), moments)
+        intents = list(intents or [])
+        if not to_us and not (is_key and moments):
+            intents = [i for i in intents if i in ANSWERABLE_BY_NAME]  # named us: praise alone waits
+        intent = choose_intent(intents, moments)
         if intent is None:
             continue
         previous = last_out.get(person_id)
@@ -88,8 +100,10 @@ def suggest_replies(config, con, lo: int, hi: int, generator: ReplyGenerator | N
         out["platform"].append(platform)
         out["intent"].append(intent)
         out["text"].append(suggestion.text)
-        out["reason"].append(suggestion.reason)
-        out["priority"].append(priority(intent, tier if is_key else None, age_hours))
+        named_only = not to_us and intent in ANSWERABLE_BY_NAME
+        out["reason"].append(f"{NAMED_REASON}: {suggestion.reason}" if named_only else suggestion.reason)
+        rank = priority(intent, tier if is_key else None, age_hours)
+        out["priority"].append(round(rank - NAMED_ONLY_PENALTY, 1) if named_only and not is_key else rank)
     if not out["post_uid"]:
         return 0
     con.register("incoming_suggestions", pa.table(out))

@@ -277,6 +277,9 @@ class Alerts(Strict):
     key_client_negative: bool = True
     key_client_question: bool = True
     key_client_moment: bool = True
+    key_client_churn: bool = Field(default=True, description="a key client talks of leaving us, tagged or not")
+    key_client_about_us: bool = Field(default=True, description="a key client names us without tagging us")
+    key_client_competitor: bool = Field(default=True, description="a key client names a competitor")
     unanswered_question: bool = True
     unanswered_question_hours: int = Field(default=24, ge=1, description="a question to us with no reply this long")
     negative_threshold: float = Field(default=-0.35, ge=-1, le=0)
@@ -425,7 +428,9 @@ def common_words() -> frozenset[str]:
     word (nlp/data/common_words_en.txt, shipped; see nlp/data/make_common_words.py)."""
     global _COMMON_WORDS
     if _COMMON_WORDS is None:
-        path = Path(__file__).resolve().parents[1] / "nlp" / "data" / "common_words_en.txt"
+        import nlp
+
+        path = Path(nlp.__file__).resolve().parent / "data" / "common_words_en.txt"
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
         except OSError:
