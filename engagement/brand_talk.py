@@ -39,8 +39,8 @@ class BrandTalk:
     @property
     def competitor_news(self) -> bool:
         """A competitor named in a way worth a key client's alert and a reach-out: buying or leaving talk,
-        or a mention in a post not written to us (a question to us that names Metabase is the queue's)."""
-        return bool(self.competitors) and (self.opportunity is not None or not self.to_us)
+        or a mention in a post neither to us nor about us (a question about us that names Metabase is about us)."""
+        return bool(self.competitors) and (self.opportunity is not None or not (self.to_us or self.about_us))
 
 
 # SQL twins of the properties above, for lists built in bulk (t = the tags row)

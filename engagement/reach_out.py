@@ -402,7 +402,7 @@ def _also(extra: list[_Pending]) -> list[str]:
     return parts
 
 
-LEAD_ORDER = {"churn": -1, "negative": 0, "competitor": 0.5, "moment": 1, "mentioned_us": 1.5, "unanswered": 2,
+LEAD_ORDER = {"churn": -1, "negative": 0, "competitor": 0.5, "moment": 1, "unanswered": 2, "mentioned_us": 2.5,
               "quiet": 3, "imbalance": 4}
 
 

@@ -9,7 +9,8 @@ Each hit is then checked where it sits:
 - never inside a handle, an e-mail address or a link ("@fernhillfan", "fernhill@example.com",
   "https://x.example/fernhill"), nor as ``u/…`` or ``r/…``;
 - ``#Fernhill`` matches, and so does a hashtag of a name with spaces squeezed out (``#FernhillAnalytics``);
-- case never matters, and runs of whitespace count as one space.
+- case never matters, and runs of whitespace count as one space;
+- a post in a subreddit named after a brand (r/FernhillAnalytics) is about that brand.
 
 Exclusions keep a name's other meanings out. A phrase that contains one of the owner's names ("Fernhill
 Park") cancels only the occurrences of the name it covers, so "walked through Fernhill Park, then fixed my
@@ -143,6 +144,9 @@ class BrandMatcher:
             self._automaton.make_automaton()
         self.has_author_rules = any(o.authors or o.subreddits for o in self.owners)
         self._anywhere = [{normalise(p) for p in o.anywhere} for o in self.owners]
+        # a subreddit named after a brand (r/FernhillAnalytics) is about that brand, whatever a post there says
+        self._subreddit_owner = {"".join(ch for ch in normalise(n) if _is_word(ch)): i
+                                 for i, o in reversed(list(enumerate(self.owners))) for n in o.names}
 
     @staticmethod
     def _owner(label: str, spec: dict[str, Any]) -> _Owner:
@@ -185,9 +189,9 @@ class BrandMatcher:
         return [(o, s, e) for k, o, s, e in self._hits(t) if k in (_NAME, _TAG)] if not self.empty else []
 
     def match(self, text: str, author: str | None = None, subreddit: str | None = None) -> BrandMatch:
-        if self.empty or not text:
+        if self.empty:
             return NO_MATCH
-        t = normalise(text)
+        t = normalise(text or "")
         names: list[tuple[int, int, int]] = []
         excluded: list[tuple[int, int, int]] = []
         handles: list[str] = []
@@ -198,6 +202,9 @@ class BrandMatcher:
                 handles.append(t[start:end])
             else:
                 names.append((owner, start, end))
+        home = self._subreddit_owner.get(subreddit.lower()) if subreddit else None
+        if home is not None:
+            names.append((home, -1, -1))
         if not names:
             return BrandMatch(handles=tuple(dict.fromkeys(handles))) if handles else NO_MATCH
         found: set[int] = set()
