@@ -371,7 +371,7 @@ class Exclusion(Strict):
         elif info.field_name == "subreddit":
             value = re.sub(r"^/?r/", "", value, flags=re.I)
         if sum(ch.isalnum() for ch in value) < 2:
-            raise ValueError(f"an exclusion needs at least two letters or digits (got {value!r})")
+            raise ValueError("an exclusion needs at least two letters or digits")
         return value
 
     @model_validator(mode="after")
