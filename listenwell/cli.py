@@ -194,7 +194,7 @@ def _share_of_voice(config, db) -> dict:
 
 
 def _register_commands() -> None:
-    from listenwell.cli_brand import opportunities
+    from listenwell.cli_brand import eval_brand, opportunities
     from listenwell.cli_nlp import nlp_group
     from listenwell.cli_people import people, person, reach_out, touch
     from listenwell.cli_jobs import jobs, scheduler
@@ -203,6 +203,7 @@ def _register_commands() -> None:
 
     for command in (nlp_group, queue, people, person, reach_out, touch, scheduler, jobs, serve, opportunities):
         main.add_command(command)
+    nlp_group.add_command(eval_brand)
 
 
 _register_commands()

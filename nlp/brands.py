@@ -133,6 +133,8 @@ class BrandMatcher:
                     add(squeezed, _TAG, index)  # "#FernhillAnalytics"
             for phrase in owner.covering + owner.anywhere:
                 add(phrase, _EXCLUDE, index)
+                if " " in normalise(phrase):  # "Fernhill-Park", "fernhill-park.example" say the same
+                    add(normalise(phrase).replace(" ", "-"), _EXCLUDE, index)
         for platform, handles in (our_handles or {}).items():
             prefix = {"x": "@", "reddit": "u/"}.get(platform)
             for handle in handles if prefix else ():
@@ -143,7 +145,8 @@ class BrandMatcher:
         if not self.empty:
             self._automaton.make_automaton()
         self.has_author_rules = any(o.authors or o.subreddits for o in self.owners)
-        self._anywhere = [{normalise(p) for p in o.anywhere} for o in self.owners]
+        self._anywhere = [{v for p in o.anywhere for v in (normalise(p), normalise(p).replace(" ", "-"))}
+                          for o in self.owners]
         # a subreddit named after a brand (r/FernhillAnalytics) is about that brand, whatever a post there says
         self._subreddit_owner = {"".join(ch for ch in normalise(n) if _is_word(ch)): i
                                  for i, o in reversed(list(enumerate(self.owners))) for n in o.names}

@@ -230,3 +230,20 @@ def test_tag_job_stores_about_us_competitors_and_threads(tmp_path: Path):
     assert rows["6"][0] is True and rows["7"][2] is True  # the late root marks the stored reply's thread
     assert rows["https://blog.fernhill.example/p1#c2"][3] is True
     assert rows["https://blog.fernhill.example/p1#c1"][3] is True
+
+
+# --- measured ---------------------------------------------------------------------------------------
+
+def test_dev_set_scores_and_the_eval_command(repo: Path):
+    """The 208-post dev set the rules were tuned on (tests/data/brand/); the blind set is scored in docs/brand.md."""
+    import json
+
+    result = CliRunner().invoke(main, ["nlp", "eval-brand", "--json"])
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.stdout)
+    assert scores["posts"] >= 200
+    for label in ("to_us", "about_us", "competitors"):
+        assert scores[label]["precision"] >= 0.95 and scores[label]["recall"] >= 0.95, (label, scores[label])
+    bad = repo / "tests" / "data" / "brand" / "dev_config.yaml"
+    missing = CliRunner().invoke(main, ["--config", str(bad), "nlp", "eval-brand", str(bad)])
+    assert missing.exit_code == 2 and "'text' column" in missing.output
