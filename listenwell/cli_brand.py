@@ -56,7 +56,8 @@ def eval_brand(state: State, file: str | None, as_json: bool, show_errors: bool)
 
     FILE is tab-separated with a header: text, and the labels to_us, about_us (0/1) and competitors
     (comma-separated, or -); optional platform, author, subreddit and addressed (1 = a reply to our post
-    or a comment on our blog). Default: the dev set the rules were tuned on, with its own config.
+    or a comment on our blog) or reply_to_handle. Without a header, the evaluation sets' six columns
+    (tests/data/eval/README.md). Default: the dev set the rules were tuned on, with its own config.
 
     \b
     Example:
@@ -78,7 +79,7 @@ def eval_brand(state: State, file: str | None, as_json: bool, show_errors: bool)
     if config.brand is None and not config.competitors:
         raise ListenwellError("the config has no brand: or competitors: to score")
     try:
-        result = evaluate(Path(file), BrandMatcher.from_config(config))
+        result = evaluate(Path(file), BrandMatcher.from_config(config), config.our_handles())
     except (ValueError, UnicodeDecodeError) as exc:
         raise ListenwellError(str(exc)) from None
     if as_json:

@@ -6,7 +6,11 @@ The file is tab-separated with a header row. Columns, by name (order free; extra
 - ``to_us``, ``about_us`` (0/1) and ``competitors`` (comma-separated configured names, ``-`` or empty for none):
   the labels; a missing label column is simply not scored;
 - optional context: ``platform``, ``author``, ``subreddit``, and ``addressed`` (1 when the post answers one of
-  our posts or is a comment on our blog: what the text alone cannot show).
+  our posts or is a comment on our blog: what the text alone cannot show) or ``reply_to_handle`` (the handle
+  or blog author answered: ours makes the post to us).
+
+A file without a header row is read in the evaluation sets' layout (``tests/data/eval/README.md``):
+to_us, about_us, competitors, platform, reply_to_handle, text.
 
 ``to_us`` is predicted from the text's handles (``@fernhillhq``, ``u/fernhill_team``) or ``addressed``;
 ``about_us`` and ``competitors`` from the matcher with the given config. Competitors are scored per
@@ -50,12 +54,21 @@ def _names(value: str | None) -> set[str]:
     return {v.strip().casefold() for v in value.replace(";", ",").split(",") if v.strip()}
 
 
+# the evaluation sets' own layout (tests/data/eval/README.md): no header row
+EVAL_SET_COLUMNS = ["to_us", "about_us", "competitors", "platform", "reply_to_handle", "text"]
+
+
 def read_rows(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as fh:
         lines = [line for line in fh if line.strip() and not line.startswith("#")]
-    reader = csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
-    if not reader.fieldnames or "text" not in [f.strip().lower() for f in reader.fieldnames]:
-        raise ValueError(f"{path}: expected a header row with a 'text' column (tab-separated)")
+    first = lines[0].rstrip("\n").split("\t") if lines else []
+    header = None
+    if "text" not in [f.strip().lower() for f in first]:
+        if len(first) != len(EVAL_SET_COLUMNS):
+            raise ValueError(f"{path}: expected a header row with a 'text' column (tab-separated), or the "
+                             f"evaluation sets' six columns ({', '.join(EVAL_SET_COLUMNS)})")
+        header = EVAL_SET_COLUMNS
+    reader = csv.DictReader(lines, fieldnames=header, delimiter="\t", quoting=csv.QUOTE_NONE)
     rows = []
     for row in reader:
         row = {(k or "").strip().lower(): (v or "") for k, v in row.items()}
@@ -64,8 +77,21 @@ def read_rows(path: Path) -> list[dict[str, str]]:
     return rows
 
 
-def evaluate(path: Path, matcher: BrandMatcher) -> dict[str, Any]:
+def _answers_us(row: dict[str, str], our_handles: dict[str, set[str]]) -> bool:
+    """``addressed`` as given, or ``reply_to_handle`` being one of our handles on the post's platform."""
+    if _flag(row.get("addressed")):
+        return True
+    handle = (row.get("reply_to_handle") or "").strip().lower()
+    for prefix in ("@", "/u/", "u/"):
+        handle = handle.removeprefix(prefix)
+    if handle in _NONE:
+        return False
+    return handle in our_handles.get((row.get("platform") or "").strip().lower(), set())
+
+
+def evaluate(path: Path, matcher: BrandMatcher, our_handles: dict[str, set[str]] | None = None) -> dict[str, Any]:
     rows = read_rows(path)
+    our_handles = our_handles or {}
     counts = {"to_us": _Count(), "about_us": _Count(), "competitors": _Count()}
     errors = []
     for row in rows:
@@ -73,7 +99,7 @@ def evaluate(path: Path, matcher: BrandMatcher) -> dict[str, Any]:
         found = matcher.match(row["text"], row.get("author") or None,
                               None if sub.lower() in _NONE else sub.removeprefix("r/"))
         predicted = {
-            "to_us": bool(found.handles) or _flag(row.get("addressed")),
+            "to_us": bool(found.handles) or _answers_us(row, our_handles),
             "about_us": found.about_us,
             "competitors": {c.casefold() for c in found.competitors},
         }

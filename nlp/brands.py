@@ -10,7 +10,8 @@ Each hit is then checked where it sits:
   "https://x.example/fernhill"), nor as ``u/…`` or ``r/…``;
 - ``#Fernhill`` matches, and so does a hashtag of a name with spaces squeezed out (``#FernhillAnalytics``);
 - case never matters, and runs of whitespace count as one space;
-- a post in a subreddit named after a brand (r/FernhillAnalytics) is about that brand.
+- ``r/Fernhill`` names the brand (a subreddit named after it), and a post in such a subreddit is about it;
+- a link or an e-mail address on one of our own domains (``me.blog_urls``' hosts) names us.
 
 Exclusions keep a name's other meanings out. A phrase that contains one of the owner's names ("Fernhill
 Park") cancels only the occurrences of the name it covers, so "walked through Fernhill Park, then fixed my
@@ -30,7 +31,7 @@ import ahocorasick
 
 US = 0  # owner index of our own brand; competitors are 1..n in config order
 
-_NAME, _TAG, _EXCLUDE, _HANDLE = 0, 1, 2, 3
+_NAME, _TAG, _EXCLUDE, _HANDLE, _DOMAIN = 0, 1, 2, 3, 4
 
 
 @dataclass(frozen=True)
@@ -74,10 +75,14 @@ def _is_word(ch: str) -> bool:
 
 
 def _starts_clean(t: str, start: int, hashtag_only: bool) -> bool:
-    """Whether a hit beginning at ``start`` begins a word (or a hashtag), outside handles and links."""
+    """Whether a hit beginning at ``start`` begins a word (or a hashtag), outside handles and links.
+    ``r/Name`` names the brand too: a subreddit named after it."""
     if start == 0:
         return not hashtag_only
     before = t[start - 1]
+    if before == "/" and start >= 2 and t[start - 2] == "r" \
+            and (start == 2 or t[start - 3] in " /(\"'"):
+        return True  # "r/Fernhill", "/r/fernhill"
     if before == "#":
         hashtag = True
         start -= 1  # the token check below looks at what precedes the '#'
@@ -113,7 +118,7 @@ class BrandMatcher:
     """Built once from config (``from_config``) or plain values; ``match`` is one pass over a post."""
 
     def __init__(self, us: dict[str, Any] | None, competitors: Iterable[dict[str, Any]] = (),
-                 our_handles: dict[str, Iterable[str]] | None = None):
+                 our_handles: dict[str, Iterable[str]] | None = None, our_domains: Iterable[str] = ()):
         self.owners: list[_Owner] = [self._owner("us", us or {"names": []})]
         self.owners += [self._owner(c["name"], c) for c in competitors]
         self.competitor_names = tuple(o.label for o in self.owners[1:])
@@ -139,6 +144,8 @@ class BrandMatcher:
             prefix = {"x": "@", "reddit": "u/"}.get(platform)
             for handle in handles if prefix else ():
                 add(prefix + handle, _HANDLE, US)
+        for domain in our_domains or ():
+            add(domain, _DOMAIN, US)  # a link or an address on our own domain names us
         self.empty = not entries
         for key, owners in entries.items():
             self._automaton.add_word(key, (len(key), tuple(owners)))
@@ -184,7 +191,13 @@ class BrandMatcher:
             if not _ends_clean(t, end):
                 continue
             for kind, owner in owners:
-                if _starts_clean(t, start, hashtag_only=kind == _TAG):
+                if kind == _HANDLE:
+                    ok = start == 0 or not (_is_word(t[start - 1]) or t[start - 1] == "@")  # ".@h", "/u/h"
+                elif kind == _DOMAIN:
+                    ok = start == 0 or t[start - 1] in " ./@(<\"'" and (end >= len(t) or t[end] != "-")
+                else:
+                    ok = _starts_clean(t, start, hashtag_only=kind == _TAG)
+                if ok:
                     hits.append((kind, owner, start, end))
         return hits
 
@@ -202,7 +215,9 @@ class BrandMatcher:
             if kind == _EXCLUDE:
                 excluded.append((owner, start, end))
             elif kind == _HANDLE:
-                handles.append(t[start:end])
+                handles.append(t[start:end].lstrip("/"))
+            elif kind == _DOMAIN:
+                names.append((owner, -1, -1))  # never inside an exclusion's span
             else:
                 names.append((owner, start, end))
         home = self._subreddit_owner.get(subreddit.lower()) if subreddit else None
@@ -246,7 +261,22 @@ def matcher_spec(config) -> dict[str, Any]:
         "competitors": [{"name": c.name, "aliases": list(c.aliases), "exclude": [e.model_dump() for e in c.exclude]}
                         for c in config.competitors],
         "our_handles": {p: sorted(h) for p, h in config.our_handles().items()},
+        "our_domains": our_domains(config.me.blog_urls),
     }
+
+
+def our_domains(urls: Iterable[str]) -> list[str]:
+    """The domains our links live on, from me.blog_urls: "https://blog.fernhill.example/" → fernhill.example
+    (its last two labels, so every subdomain counts too)."""
+    from urllib.parse import urlparse
+
+    found = []
+    for url in urls:
+        host = (urlparse(url).hostname or "").lower()
+        labels = host.split(".")
+        if len(labels) >= 2:
+            found.append(".".join(labels[-2:]))
+    return sorted(set(found))
 
 
 def brand_fields(text: str, config=None, *, matcher: BrandMatcher | None = None, author: str | None = None,

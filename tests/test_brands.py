@@ -38,6 +38,8 @@ def matcher() -> BrandMatcher:
     "(Fernhill) and [Fernhill]",
     "pre-Fernhill days",
     "we use pulse boards daily",
+    "r/fernhill is a subreddit named after us",
+    "over at /r/FernhillAnalytics",
 ])
 def test_names_match_as_whole_phrases(matcher: BrandMatcher, text: str):
     expected = text != "Fernhills' office"
@@ -52,7 +54,6 @@ def test_names_match_as_whole_phrases(matcher: BrandMatcher, text: str):
     "see https://x.example/fernhill/pricing",  # a link
     "see www.example.com/fernhill",
     "u/fernhill is not us",            # a reddit user
-    "r/fernhill is a subreddit",
     "Fernhill2 is a robot",
     "#fernhillfan club",
 ])

@@ -284,7 +284,7 @@ for to, about, comp, t, addressed in [
     (0, 0, None, "Asanas, breathing, coffee: my morning", 0),
     (0, 0, None, "What a notion!", 0),
     (0, 1, None, "Brightloom's status page: https://status.brightloom.example", 0),
-    (0, 0, None, "https://brightloom.example/careers is hiring", 0),
+    (0, 1, None, "https://brightloom.example/careers is hiring", 0),  # a link on our domain names us
     (1, 0, None, "Replying here since support is slow", 1),
     (0, 1, "Trello", "From Trello to Brightloom in a weekend, here's how", 0),
 ]:
