@@ -1405,6 +1405,7 @@ the demo pins "now" at **2026-11-20T18:00:00Z**. All domains are under `.example
 | `x/mentions.jsonl` | X API v2 pages | tweets mentioning @fernhillhq, incl. replies to us, retweets, one spam account whose user object is missing (suspended) |
 | `x/clients_timelines.jsonl` | X API v2 pages | one timeline per key client (overlaps with mentions) |
 | `x/search.jsonl` | X API v2 pages | topic search: chatter, threads among others, hard negatives, non-English posts (overlaps with mentions) |
+| `x/brand_search.jsonl` | X API v2 pages | a search for our names and competitors': talk about us without tagging us, competitor talk, false friends |
 | `reddit/search.jsonl` | Reddit `Listing` of t3 | submissions found by search (not ours, not in our subreddit) |
 | `reddit/subreddit_comments.jsonl` | `Listing` of t1 | every comment not written by us (flat, newest first) |
 | `reddit/user_fernhill_team.jsonl` | `Listing` of t3 + t1 | our own submissions and comments (`/user/fernhill_team/overview`) |
@@ -1449,6 +1450,20 @@ storage dedupes on id.
   Helen (meal before she moves to Lisbon in January).
 - **Daily digest for 11-20**: our Friday question, the hostile tweet, new questions, Rachel's blog comment, Jamal on
   Tidewater's blog, our hiring post on r/SaaS and its first comment.
+
+## Talk about us without tagging us (`x/brand_search.jsonl`)
+
+- **Priya Raman (tier 1), 2026-11-20 11:40, untagged**: "Honestly considering switching away from Fernhill…" ->
+  alert "Priya Raman is talking about leaving", a queue item ("mentioned us by name"), reach-out "Call Priya today",
+  and all three in the digest.
+- **Helen Kowalczyk (tier 2)**: "Evaluating Looker for the Lisbon team's reporting" -> alert, reach-out, opportunity.
+- Untagged complaint (Emma Novak, "Fernhill's scheduled exports failed again") and question (Ola Adeyemi, "Does
+  Fernhill support SSO with Okta yet?") -> queue, ranked below posts written to us; praise that names us
+  (#Fernhill, Gus Almeida) is counted in share of voice only.
+- Opportunities: Oscar Nilsen "Moving off Looker…", Chloé Martin evaluating Lightdash and Metabase, Amy Chen looking
+  for a Tableau alternative.
+- False friends the exclusions keep out: Fernhill Park, Fernhill Road, Fernhill Primary, the park's own account
+  (@fernhillparkfriends), a football fan's handle (@fernhillfan99), "not a looker".
 
 ## Others worth knowing
 
