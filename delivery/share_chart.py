@@ -24,13 +24,15 @@ def _columns(sov: dict[str, Any]) -> list[list[int]]:
     return [[e["per_day"][i]["posts"] for e in entities] for i in range(days)]
 
 
-def share_chart_svg(sov: dict[str, Any], width: int = 560, height: int = 120) -> str:
+def share_chart_svg(sov: dict[str, Any], width: int = 560, height: int = 120, inline_style: bool = True) -> str:
+    """``inline_style=False`` for pages whose Content-Security-Policy forbids style attributes (the web app)."""
     columns = _columns(sov)
     top = max([sum(c) for c in columns] + [1])
     gap = 4
     bar = (width - gap * (len(columns) + 1)) / max(len(columns), 1)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 18}" '
-             f'viewBox="0 0 {width} {height + 18}" style="max-width:100%;height:auto;" role="img" '
+             f'viewBox="0 0 {width} {height + 18}"'
+             + (' style="max-width:100%;height:auto;"' if inline_style else ' class="chart"') + ' role="img" '
              f'aria-label="Posts about us and about each competitor per day, last {len(columns)} days">']
     for i, counts in enumerate(columns):
         x = gap + i * (bar + gap)

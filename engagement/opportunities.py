@@ -40,6 +40,6 @@ def list_opportunities(config, db: Database, days: int = DEFAULT_DAYS, limit: in
         row["competitors"] = list(row["competitors"] or [])
         row["intents"] = list(row["intents"] or [])
         rivals = ", ".join(row["competitors"])
-        row["why"] = (f"leaving {rivals}" if row["kind"] == "leaving" else f"looking to buy ({rivals} named)")
+        row["why"] = f"leaving {rivals}" if row["kind"] == "leaving" else f"looking to buy, names {rivals}"
         row["excerpt"] = excerpt(row.pop("text"), 200)
     return rows

@@ -531,6 +531,11 @@ def test_people_person_digest_sources_pages(browser, server: Server, site: Path,
     assert "Wrote the digest" in flash(page)
     assert page.url.endswith("/digest/2026-11-20")
 
+    page.goto("/opportunities")
+    assert page.locator("article.opportunity").count() >= 4
+    assert page.locator("#share-of-voice").count() == 1 and page.locator("svg.chart rect").count() >= 10
+    shot(page, "opportunities")
+
     page.goto("/sources")
     names = page.locator("article.source strong").all_inner_texts()
     assert names == ["x-samples", "reddit-samples", "fernhill-blog", "tidewater-blog", "dq-weekly"]

@@ -13,7 +13,7 @@ DAY_CHOICES = (7, 14, 30, 90)
 
 def load_opportunities(store, config, days: int) -> tuple[list[dict], dict | None]:
     from delivery.digest import day_bounds, default_day
-    from delivery.share_chart import colour
+    from delivery.share_chart import PALETTE
     from engagement.opportunities import list_opportunities
     from engagement.share_of_voice import share_of_voice
 
@@ -23,7 +23,7 @@ def load_opportunities(store, config, days: int) -> tuple[list[dict], dict | Non
         if config.brand is not None or config.competitors:
             voice = share_of_voice(config, db, day_bounds(default_day(config), config.tz)[1], days=14)
             for index, entity in enumerate(voice["entities"]):
-                entity["colour"] = colour(index)
+                entity["colour_class"] = f"sov-{index % len(PALETTE)}"
     return found, voice
 
 
@@ -38,7 +38,7 @@ async def opportunities_page(request: Request):
         days = 14
     days = days if days in DAY_CHOICES else 14
     items, voice = await run_in_threadpool(load_opportunities, state.store, state.config, days)
-    chart = Markup(share_chart_svg(voice)) if voice and voice["total"] else None  # drawn from numbers only
+    chart = Markup(share_chart_svg(voice, inline_style=False)) if voice and voice["total"] else None  # drawn from numbers only
     return render(request, "opportunities.html", title="Opportunities", items=items, days=days,
                   day_choices=DAY_CHOICES, voice=voice, chart=chart,
                   configured=bool(state.config.competitors))
