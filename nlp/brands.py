@@ -58,14 +58,13 @@ class _Owner:
     subreddits: frozenset[str] = frozenset()
 
 
-_ODD_SPACE = ("  ", "\n", "\t", "\r", "\u00a0", "\u2009", "\u202f")
 
 
 def normalise(text: str) -> str:
     """Lower case, one space for any run of whitespace, straight apostrophes. (Splitting and joining
     every post costs more than the automaton's pass: only posts with odd spacing pay for it.)"""
     folded = text.lower()
-    if any(odd in folded for odd in _ODD_SPACE):
+    if "  " in folded or not folded.isprintable():  # no whitespace but single plain spaces: nothing to do
         folded = " ".join(folded.split())
     return folded.replace("\u2019", "'") if "\u2019" in folded else folded
 
