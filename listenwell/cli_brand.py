@@ -73,6 +73,8 @@ def eval_brand(state: State, file: str | None, as_json: bool, show_errors: bool)
 
     if file is None:
         dev = Path(__file__).resolve().parents[1] / "tests" / "data" / "brand"
+        if not (dev / "dev.tsv").is_file():
+            raise ListenwellError("the dev set ships with the source checkout only; give FILE and --config")
         file, config = str(dev / "dev.tsv"), load_config(dev / "dev_config.yaml")
     else:
         config = state.config

@@ -260,7 +260,7 @@ def matcher_spec(config) -> dict[str, Any]:
         "competitors": [{"name": c.name, "aliases": list(c.aliases), "exclude": [e.model_dump() for e in c.exclude]}
                         for c in config.competitors],
         "our_handles": {p: sorted(h) for p, h in config.our_handles().items()},
-        "our_domains": our_domains(config.me.blog_urls),
+        "our_domains": our_domains(config.me.blog_urls) if brand else [],  # no brand: nothing is about us
     }
 
 
