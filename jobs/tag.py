@@ -29,12 +29,19 @@ TAGS_SCHEMA = pa.schema(
         ("from_us", pa.bool_()),
         ("about_us", pa.bool_()),
         ("competitors", pa.list_(pa.string())),
+        ("thread_about_us", pa.bool_()),
     ]
 )
 
 # posts that address us ("to us"): they mention one of our handles, answer a post of ours, or are a
 # comment on our blog (anywhere in its threads: under one of our posts, or at one of me.blog_urls)
 SELECT_BATCH = """
+WITH batch AS (SELECT * FROM posts WHERE seq > $lo AND seq <= $hi),
+-- the posts this batch answers and the roots of its threads, found in one pass over posts
+keys AS (SELECT parent_uid AS k FROM batch WHERE parent_uid IS NOT NULL
+         UNION SELECT conversation_uid FROM batch WHERE conversation_uid IS NOT NULL),
+refs AS (SELECT r.post_uid, r.seq, r.author_uid FROM posts r SEMI JOIN keys ON r.post_uid = keys.k),
+ref_tags AS (SELECT t.seq, t.about_us OR t.addressed_to_us OR t.from_us AS about FROM tags t SEMI JOIN refs USING (seq))
 SELECT p.seq, p.post_uid, p.text, p.lang,
        coalesce(a.is_ours, false) AS from_us,
        NOT coalesce(a.is_ours, false) AND (
@@ -44,33 +51,42 @@ SELECT p.seq, p.post_uid, p.text, p.lang,
                OR len(list_filter($blog_urls::VARCHAR[], lambda u: starts_with(p.url, u))) > 0))
        ) AS addressed_to_us,
        a.handle AS author,
-       CASE WHEN p.platform = 'reddit' THEN nullif(regexp_extract(p.url, '/r/([^/]+)', 1), '') END AS subreddit
-FROM posts p
+       CASE WHEN p.platform = 'reddit' THEN nullif(regexp_extract(p.url, '/r/([^/]+)', 1), '') END AS subreddit,
+       p.conversation_uid AS root_uid, rt.about AS root_about_us
+FROM batch p
 LEFT JOIN identities a ON a.identity_uid = p.author_uid
-LEFT JOIN posts parent ON parent.post_uid = p.parent_uid
+LEFT JOIN refs parent ON parent.post_uid = p.parent_uid
 LEFT JOIN identities pa ON pa.identity_uid = parent.author_uid
-LEFT JOIN posts root ON root.post_uid = p.conversation_uid AND p.platform = 'blog'
+LEFT JOIN refs root ON root.post_uid = p.conversation_uid
 LEFT JOIN identities ra ON ra.identity_uid = root.author_uid
-WHERE p.seq > $lo AND p.seq <= $hi
+LEFT JOIN ref_tags rt ON rt.seq = root.seq
 ORDER BY p.seq
 """
 
-# a thread is about us when its root post is about us, addressed to us or ours; a reply can arrive before
-# its root, so both directions are set: this batch's posts from stored roots, stored replies from this
-# batch's roots
-THREAD_ABOUT_US = ("""
-UPDATE tags SET thread_about_us = true
-FROM posts p, posts r, tags rt
-WHERE tags.seq > $lo AND tags.seq <= $hi AND p.seq = tags.seq
-  AND r.post_uid = coalesce(p.conversation_uid, p.post_uid) AND rt.seq = r.seq
-  AND (rt.about_us OR rt.addressed_to_us OR rt.from_us) AND NOT tags.thread_about_us
-""", """
+# a thread is about us when its root post is about us, addressed to us or ours (``_thread_about_us``); a
+# reply can arrive before its root, so when a root arrives its stored replies are set too
+LATE_ROOTS = """
 UPDATE tags SET thread_about_us = true
 FROM posts p
 WHERE p.seq = tags.seq AND tags.seq <= $lo AND NOT tags.thread_about_us
   AND p.conversation_uid IN (SELECT post_uid FROM tags WHERE seq > $lo AND seq <= $hi
                              AND (about_us OR addressed_to_us OR from_us))
-""")
+"""
+
+
+def _thread_about_us(batch: list[tuple], own: dict[str, bool]) -> list[bool]:
+    """Per row of SELECT_BATCH: its root's flag when the root is stored and tagged, else the root's in this
+    batch, else (a root post, or a root never seen) its own, or False."""
+    out = []
+    for row in batch:
+        uid, root_uid, stored = row[1], row[8], row[9]
+        if root_uid is None or root_uid == uid:
+            out.append(own[uid])
+        elif stored is not None:
+            out.append(bool(stored))
+        else:
+            out.append(own.get(root_uid, False))
+    return out
 
 
 @dataclass
@@ -199,9 +215,11 @@ def tag_new_posts(
                                                   "hi": upper}).fetchall()
             if batch:
                 tagged = taggers.tag([(text, lang, bool(addressed), author, subreddit)
-                                      for _s, _u, text, lang, _o, addressed, author, subreddit in batch])
+                                      for _s, _u, text, lang, _o, addressed, author, subreddit, *_root in batch])
+                own = {row[1]: bool(row[4] or row[5] or out[6]) for row, out in zip(batch, tagged)}
                 cols: dict[str, list] = {name: [] for name in TAGS_SCHEMA.names}
-                for (seq, uid, _text, _lang, from_us, addressed, _a, _r), \
+                cols["thread_about_us"] = _thread_about_us(batch, own)
+                for (seq, uid, _text, _lang, from_us, addressed, *_context), \
                         (lang, score, label, topics, intents, moments, about_us, competitors) in zip(batch, tagged):
                     cols["post_uid"].append(uid)
                     cols["seq"].append(seq)
@@ -224,15 +242,16 @@ def tag_new_posts(
                         con.execute(
                             """INSERT OR IGNORE INTO tags
                                    (post_uid, seq, lang, sentiment_score, sentiment_label, topics, intents, moments,
-                                    addressed_to_us, from_us, tagged_at, pipeline_version, about_us, competitors)
+                                    addressed_to_us, from_us, tagged_at, pipeline_version, about_us, competitors,
+                                    thread_about_us)
                                SELECT post_uid, seq, lang, sentiment_score, sentiment_label, topics, intents, moments,
-                                      addressed_to_us, from_us, ?, ?, about_us, competitors FROM incoming_tags""",
+                                      addressed_to_us, from_us, ?, ?, about_us, competitors, thread_about_us
+                               FROM incoming_tags""",
                             [now, PIPELINE_VERSION],
                         )
                     finally:
                         con.unregister("incoming_tags")
-                    for statement in THREAD_ABOUT_US:
-                        con.execute(statement, {"lo": cursor, "hi": upper})
+                    con.execute(LATE_ROOTS, {"lo": cursor, "hi": upper})
                 set_stage_cursor(con, "tag", upper, now)
                 # emerging terms: keyphrase counts per day, in bulk SQL, committed with the tags (exactly once)
                 from storage.terms import count_new_terms
