@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from engagement import platforms
 from engagement.knowledge import Entry, Hit, KnowledgeBase
+from engagement.reading import _REAL_COMPLAINT as _GRIEVANCE
 from engagement.reading import CELEBRATED, FOREIGN, Reading, read_post
 
 # a hit answers the post when it covers this share of the post's information (IDF-weighted content words);
@@ -161,7 +162,11 @@ class Composer:
                                "a personal note", "none", reading=reading)
         hits = self.kb.search(post.text, k=3) if self.kb else []
         answer = self._answer_hit(hits, reading)
-        if reading.complaint:
+        if reading.complaint and reading.question and answer and not (
+                reading.failure or reading.tickets or reading.sarcasm or reading.outage or _GRIEVANCE.search(post.text)):
+            # a question that merely sounds unhappy ("the pricing page is vague") wants the answer first
+            draft = self._answer(post, reading, name, answer)
+        elif reading.complaint:
             draft = self._acknowledge(post, reading, name, hits, answer)
         elif reading.question:
             draft = self._answer(post, reading, name, answer) if answer else self._find_out(post, reading, name)

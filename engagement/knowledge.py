@@ -192,8 +192,22 @@ were weren what whats when where which while who whom why will with won would wo
 hi hey hello quick q question questions team guys folks anyone anybody fernhill fernhillhq fernhill_team tell
 wondering asking ask curious
 """.split())
+# general English: a word the knowledge base never uses weighs little when it is this common ("worried", "part")
+# and a lot when it is not ("SFTP", "HIPAA"): a post about something the knowledge base does not cover is found
+# out by its rare words
+_COMMON_FILE = Path(__file__).with_name("data") / "common_words.txt"
 _TOKEN = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*", re.I)
 _NOISE = re.compile(r"https?://\S+|(?<!\w)[@#]\w+|\bu/\w+", re.I)
+
+
+def _common() -> frozenset[str]:
+    lines = _COMMON_FILE.read_text(encoding="utf-8").splitlines()
+    words = [w.strip() for w in lines if w.strip() and not w.startswith("#")]
+    return frozenset(_STEMMER.stemWords(words))
+
+
+COMMON = _common()
+COMMON_WEIGHT = 1.0
 
 
 def terms(text: str) -> list[str]:
@@ -365,7 +379,8 @@ class KnowledgeBase:
         if not known:
             return []
         scores = self._index.get_scores(known)
-        total = sum(self._idf.get(t, self._unseen_idf) for t in query_terms)
+        weight = {t: self._idf.get(t, COMMON_WEIGHT if t in COMMON else self._unseen_idf) for t in query_terms}
+        total = sum(weight.values())
         order = np.argsort(-scores)[: max(k * 4, 12)]
         hits: list[Hit] = []
         for i in order:
@@ -376,7 +391,7 @@ class KnowledgeBase:
             if answers_only and entry.is_rule:
                 continue
             matched = tuple(t for t in query_terms if t in self._doc_terms[i])
-            coverage = sum(self._idf.get(t, self._unseen_idf) for t in matched) / total if total else 0.0
+            coverage = sum(weight[t] for t in matched) / total if total else 0.0
             # what the entry is about (heading, phrasings, keywords) matched by the post weighs again: BM25 over
             # the whole text lets a long answer that mentions the words win over the entry that is about them
             head = self._head_terms[i]

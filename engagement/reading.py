@@ -36,7 +36,7 @@ _FAILURE_WORDS = re.compile(
     r"(\b(blank|empty|stuck|broken|fail\w*|crash\w*|crops?|cropp\w+|chopp\w+|cut off|resets?|logged me out|"
     r"dropped|lost|zero replies|no repl\w+|no answer|moved|again|only \d+ (?:minutes|hours|seconds)|"
     r"\d+ (?:minutes|hours|days) (?:for|to)|lands on|late|slow|said no one ever|still on my invoice|"
-    r"redo them by hand|dropped half|open \d+ days)\b|🐌|🙄)",
+    r"redo them by hand|dropped half|open \d+ days|loading|since lunch|since this morning|logged out)\b|🐌|🙄)",
     re.I)
 
 
@@ -77,6 +77,9 @@ FOREIGN = {
            "trouble": r"(失敗|エラー|返事がない|動かない)"},
 }
 _QUESTION_MARK = re.compile(r"[?？¿]")
+# a post that tries to instruct the reply writer: read as a question at most, never as praise
+_INJECTION = re.compile(r"\b(ignore (?:all |your |any )?(?:previous |prior )?instructions|you are now|system:|"
+                        r"assistant:|admin mode|reply with)\b", re.I)
 
 
 def shim_foreign(text: str, lang: str | None) -> list[str]:
@@ -94,11 +97,30 @@ def shim_foreign(text: str, lang: str | None) -> list[str]:
     return found
 
 
+def shim_unlabelled(text: str, lang: str | None, sentiment: float | None) -> list[str]:
+    """A post addressed to us that nlp finds no intent in still wants an answer: a failure is a complaint, a
+    question mark a question, anything else is read as goodwill unless it is clearly negative."""
+    if any(pattern.search(text) for pattern, _ in FAILURES) or _FAILURE_WORDS.search(text):
+        return ["complaint"]
+    if _QUESTION_MARK.search(text):
+        return ["question"]
+    if lang not in ("en", None):
+        return ["praise"]
+    if sentiment is None:
+        from nlp.sentiment import default_model
+
+        sentiment = default_model().score(text)[0]
+    return ["praise"] if sentiment > -0.5 else ["complaint"]
+
+
+_STATUS_QUESTION = re.compile(r"\b(is (?:something|it|fernhill|everything) (?:up|down|broken|ok)|any (?:eta|update)|"
+                              r"what'?s going on|is it just (?:me|us))\b", re.I)
+
 # ------------------------------------------------------------------------------------------ specifics
 _TICKET = re.compile(r"(?:\b(ticket|case|issue|incident)\s*(?:no\.?|number)?\s*#?\s*(\d{3,8})\b|#(\d{4,8})\b)", re.I)
 _DURATION = re.compile(r"\b(\d{1,3}) ?(seconds|secs|minutes|mins|hours|days|weeks)\b", re.I)
 _OUTAGE = re.compile(
-    r"\b(down|outage|stuck|delay\w*|late|spinning|not loading|won'?t load|taking forever|\d+ seconds to load|"
+    r"\b((?:is|are|was|were|went|goes|been|it'?s) down|down again|outage|stuck|delay\w*|late|spinning|loading|not loading|won'?t load|taking forever|\d+ seconds to load|"
     r"minutes? (?:for a dashboard )?to load|unusable|exports? (?:have been |are )?failing|status page|"
     r"is something up)\b", re.I)
 # the failure, in words a reply may use: (pattern over the post, the phrase a reply says)
@@ -119,15 +141,16 @@ FAILURES: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.I), phrase) for
     (r"\b(yesterday'?s numbers|wrong (day|numbers|data))\b", "wrong numbers"),
     (r"\b(fail\w*|falhou)\b", "failure"),
     (r"\b(stuck|delay\w*|late|lands on \w+day)\b", "delay"),
-    (r"\b(slow|spinning|to load|taking forever|🐌)|\bonly \d+ (minutes|hours)", "slowness"),
+    (r"\b(slow|spinning|to load|taking forever|loading|🐌)|\bonly \d+ (minutes|hours)", "slowness"),
     (r"\b(keeps? telling|same .* nudge|again and again)\b", "repeated emails"),
 ]]
 # product things a complaint can be about, as a reply names them (the knowledge base's keywords are added)
 FEATURES = [
     ("scheduled export", "scheduled exports"), ("csv export", "CSV exports"), ("export", "exports"),
     ("share button", "the share button"), ("mobile view", "the mobile view"), ("on my phone", "the mobile view"),
-    ("y-axis", "the mobile view"), ("axis labels", "chart labels"), ("embedded dashboard", "embedded dashboards"),
-    ("filters", "filters"), ("slack digest", "the Slack digest"), ("sso", "SSO"), ("log in", "logging in"),
+    ("y-axis", "the mobile view"), ("axis labels", "chart labels"), ("filters", "filters"),
+    ("embedded dashboard", "embedded dashboards"),
+    ("slack digest", "the Slack digest"), ("sso", "SSO"), ("log in", "logging in"),
     ("logged me out", "logging in"), ("metabase importer", "the Metabase importer"), ("importer", "the importer"),
     ("row policy import", "the row-policy import"), ("onboarding emails", "the onboarding emails"),
     ("invoice", "billing"), ("pricing", "pricing"), ("price", "pricing"), ("bill", "billing"),
@@ -186,6 +209,10 @@ def read_post(text: str, *, addressed: bool = True, lang: str | None = None, sen
     elif not english and not intents:
         intents = shim_foreign(text, lang)
     intents = list(intents)
+    if _INJECTION.search(text):
+        intents = [i for i in intents if i in ("question", "complaint")] or ["question"]
+    if not intents and addressed:
+        intents = shim_unlabelled(text, lang, sentiment)
     if moments is None:
         from nlp.moments import detect_moments
 
@@ -199,6 +226,8 @@ def read_post(text: str, *, addressed: bool = True, lang: str | None = None, sen
         intents[:] = ["complaint"] + [i for i in intents if i not in ("praise", "complaint")]
     if shim_how_to(text, intents):
         intents[:] = [i for i in intents if i != "complaint"]
+    if reading.question and not reading.complaint and _OUTAGE.search(text) and _STATUS_QUESTION.search(text):
+        intents.append("complaint")  # "dashboard took 40 seconds to load. is something up?"
     reading.tickets = _tickets(text)
     reading.durations = [f"{n} {unit}" for n, unit in _DURATION.findall(text)][:2]
     reading.failure = next((phrase for pattern, phrase in FAILURES if pattern.search(text)), None)

@@ -184,9 +184,11 @@ def _register_commands() -> None:
     from listenwell.cli_people import people, person, reach_out, touch
     from listenwell.cli_jobs import jobs, scheduler
     from listenwell.cli_queue import queue
+    from listenwell.cli_replies import knowledge, replies
     from listenwell.cli_web import serve
 
-    for command in (nlp_group, queue, people, person, reach_out, touch, scheduler, jobs, serve):
+    for command in (nlp_group, queue, people, person, reach_out, touch, scheduler, jobs, serve, replies,
+                    knowledge):
         main.add_command(command)
 
 
