@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from engagement import platforms
-from engagement.knowledge import Entry, Hit, KnowledgeBase
+from engagement.knowledge import Entry, Hit, KnowledgeBase, question_focus, terms
 from engagement.reading import _REAL_COMPLAINT as _GRIEVANCE
 from engagement.reading import CELEBRATED, FOREIGN, Reading, read_post
 
@@ -139,7 +139,9 @@ def _cap_after_name(text: str) -> str:
     return text
 
 
-def _subject(entry: Entry) -> str:
+def _subject(entry: Entry) -> str | None:
+    if entry.is_reply:
+        return None  # a past reply's "title" is someone's question, not a subject
     return entry.keywords[0] if entry.keywords else _lower_first(entry.title.rstrip("?"))
 
 
@@ -160,7 +162,9 @@ class Composer:
         if reading.sensitive:
             return Draft(None, f"{name} shared a loss or an illness: no public reply; the reach-out list suggests "
                                "a personal note", "none", reading=reading)
-        hits = self.kb.search(post.text, k=3) if self.kb else []
+        hits = self.kb.search(post.text, k=3, english=reading.lang in ("en", None)) if self.kb else []
+        if reading.injection:
+            hits = []  # a post that tries to instruct the reply writer gets no facts, only a human's follow-up
         answer = self._answer_hit(hits, reading)
         if reading.complaint and reading.question and answer and not (
                 reading.failure or reading.tickets or reading.sarcasm or reading.outage or _GRIEVANCE.search(post.text)):
@@ -191,19 +195,35 @@ class Composer:
         if not hits:
             return None
         top = hits[0]
-        if top.coverage >= ANSWER_COVERAGE and top.score >= ANSWER_MIN_SCORE:
-            return top
-        return None
+        if top.coverage < ANSWER_COVERAGE or top.score < ANSWER_MIN_SCORE:
+            return None
+        return top
 
     # ------------------------------------------------------------------------------------- answers
-    def _fact(self, entry: Entry, platform: str) -> str:
-        if platform == "x":
-            return entry.short or _sentences(entry.body)[0]
-        return entry.body.split("\n\n")[0].strip()
+    def _fact(self, entry: Entry, platform: str, question: str = "") -> str:
+        """The answer to give: on Reddit and blogs the entry's first paragraph; on X its short form, unless the
+        question asks about a detail only a sentence of the full answer holds ("per day?")."""
+        if platform != "x":
+            return entry.body.split("\n\n")[0].strip()
+        short = entry.short or _sentences(entry.body)[0]
+        asked = set(terms(question_focus(question))) if question else set()
+        missing = asked - set(terms(short))
+        best, gain = None, 0
+        short_terms = set(terms(short))
+        for sentence in _sentences(entry.body):
+            words = set(terms(sentence))
+            if len(words & short_terms) > len(words) / 2:
+                continue  # says again what the short form says
+            covers = len(missing & words)
+            if covers > gain:
+                best, gain = sentence, covers
+        if best and best not in short and platforms.fits(f"{short} {best}", "x", target=True):
+            return f"{short} {best}"
+        return short
 
     def _answer(self, post: PostIn, reading: Reading, name: str, hit: Hit) -> Draft:
         entry = hit.entry
-        fact = self._fact(entry, post.platform)
+        fact = self._fact(entry, post.platform, post.text)
         short = entry.short or _sentences(entry.body)[0]
         link = entry.link if entry.link and entry.link not in fact else None
         more = (f"More here: {link}" if post.platform != "x" else link) if link else ""
@@ -222,7 +242,7 @@ class Composer:
                   f"{name}, {_cap_after_name(short)}", (entry.link if entry.link and entry.link not in short else "", 2),
                   (f"If you'd like us to check your setup, {_lower_first(offer)}", 1)),
         ]
-        reason = f"{name} asked: {self._what(entry)}; {why}"
+        reason = f"{name} asked: {self._what(entry)} → answered from {entry.file}:{entry.line}"
         return Draft(None, reason, "answer", candidates=candidates)
 
     def _aside(self, reading: Reading) -> str:
@@ -373,10 +393,13 @@ class Composer:
         elif reading.lang == "ja":
             thanks = f"{name}さん、ありがとうございます！"
         feature = reading.feature
-        if feature is None and hits and hits[0].coverage >= SUBJECT_COVERAGE:
-            feature = _subject(hits[0].entry)
         rel = post.relationship
-        about = f"We'll pass this on to the people behind {feature}." if feature else "We'll pass this on to the team."
+        if feature:
+            about = f"We'll pass this on to the people behind {feature}."
+        elif post.thread and post.platform in ("blog", "reddit"):
+            about = "We'll pass this on to the people who wrote it."
+        else:
+            about = "We'll pass this on to the team."
         again = (f"Lovely to hear from you again after {rel.last_subject}." if rel.last_subject
                  else "Notes like this are why we do it.")
         why = "thanks them" + (f" for {feature}" if feature else "")

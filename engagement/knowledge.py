@@ -220,8 +220,9 @@ def terms(text: str) -> list[str]:
 class Hit:
     entry: Entry
     score: float
-    coverage: float  # the share of the query's information (IDF) this entry matches
+    coverage: float  # the share of the question's information (IDF) this entry matches
     matched: tuple[str, ...]
+    rare: tuple[str, ...] = ()  # uncommon words of the question the knowledge base never uses ("SFTP", "HIPAA")
 
 
 @dataclass
@@ -370,8 +371,11 @@ class KnowledgeBase:
     def get(self, entry_id: str) -> Entry | None:
         return next((e for e in self.entries if e.id == entry_id), None)
 
-    def search(self, query: str, k: int = 3, *, answers_only: bool = True) -> list[Hit]:
-        """The best entries for a post, each with how much of the post's information it matches."""
+    def search(self, query: str, k: int = 3, *, answers_only: bool = True, english: bool = True) -> list[Hit]:
+        """The best entries for a post, each with how much of the post's question it matches.
+
+        BM25 ranks on the whole post; coverage is measured on the question itself (the sentences that end in a
+        question mark, when there are any), so the context around a question does not drown it."""
         if self._index is None:
             return []
         query_terms = list(dict.fromkeys(terms(query)))
@@ -379,8 +383,15 @@ class KnowledgeBase:
         if not known:
             return []
         scores = self._index.get_scores(known)
-        weight = {t: self._idf.get(t, COMMON_WEIGHT if t in COMMON else self._unseen_idf) for t in query_terms}
+        focus_terms = list(dict.fromkeys(terms(question_focus(query)))) or query_terms
+
+        def unseen_weight(t: str) -> float:
+            # the rarity list is English: another language's words are neither rare nor common to it
+            return COMMON_WEIGHT if (t in COMMON or not english or any(c.isdigit() for c in t)) else self._unseen_idf
+
+        weight = {t: self._idf.get(t, unseen_weight(t)) for t in focus_terms}
         total = sum(weight.values())
+        rare = tuple(t for t in focus_terms if t not in self._idf and weight[t] > COMMON_WEIGHT)
         order = np.argsort(-scores)[: max(k * 4, 12)]
         hits: list[Hit] = []
         for i in order:
@@ -390,16 +401,26 @@ class KnowledgeBase:
             entry = self.entries[i]
             if answers_only and entry.is_rule:
                 continue
-            matched = tuple(t for t in query_terms if t in self._doc_terms[i])
+            doc = self._doc_terms[i]
+            matched = tuple(t for t in focus_terms if t in doc)
             coverage = sum(weight[t] for t in matched) / total if total else 0.0
             # what the entry is about (heading, phrasings, keywords) matched by the post weighs again: BM25 over
             # the whole text lets a long answer that mentions the words win over the entry that is about them
             head = self._head_terms[i]
             head_weight = sum(self._idf.get(t, 0.0) for t in head) or 1.0
-            head_cov = sum(self._idf.get(t, 0.0) for t in matched if t in head) / head_weight
-            hits.append(Hit(entry, float(scores[i]) * (1 + head_cov), round(coverage, 3), matched))
+            head_cov = sum(self._idf.get(t, 0.0) for t in query_terms if t in head and t in doc) / head_weight
+            hits.append(Hit(entry, float(scores[i]) * (1 + head_cov), round(coverage, 3), matched, rare))
         hits.sort(key=lambda h: -h.score)
         return hits[:k]
+
+
+_SENTENCE = re.compile(r"[^.!?？\n]*[?？]")
+
+
+def question_focus(text: str) -> str:
+    """The question sentences of a post ("… extract is 3M rows. What's the biggest CSV?" → the second)."""
+    found = " ".join(m.group(0) for m in _SENTENCE.finditer(_NOISE.sub(" ", text)))
+    return found if len(terms(found)) >= 2 else text
 
 
 def _document(entry: Entry) -> str:

@@ -18,13 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from engagement.replies import CELEBRATED_MOMENTS as CELEBRATED
 from engagement.replies import SENSITIVE_MOMENTS
-
-CELEBRATED = {
-    "new_job": "the new role", "launch": "the launch", "funding": "the raise", "acquisition": "the news",
-    "award": "the award", "speaking": "the talk", "wedding": "the wedding", "baby": "the new arrival",
-    "moving": "the move", "anniversary": "the anniversary", "birthday": "your birthday", "promotion": "the promotion",
-}
 
 # ------------------------------------------------------------------------------------------- sarcasm
 _PRAISE_WORDS = re.compile(
@@ -56,9 +51,30 @@ _REAL_COMPLAINT = re.compile(
     r"response)|ticket|case \d|third|second failed|broken|we pay|waste)\b", re.I)
 
 
+_HYPOTHETICAL = re.compile(r"\b(if|when|whenever|in case|what happens)\b[^.?!]{0,60}\b(slow|fail\w*|times? out|"
+                           r"timeouts?|error\w*|breaks?|down|stuck)\b", re.I)
+
+
 def shim_how_to(text: str, intents: list[str]) -> bool:
-    """A how-to question that merely names a problem is a question, not a complaint (issue 17 will own this)."""
-    return "question" in intents and bool(_HOW_TO.search(text)) and not _REAL_COMPLAINT.search(text)
+    """A how-to question that merely names a problem ("how do I stop exports failing?", "if the export times out,
+    does it retry?") is a question, not a complaint (issue 17 will own this)."""
+    return "question" in intents and bool(_HOW_TO.search(text) or _HYPOTHETICAL.search(text)) \
+        and not _REAL_COMPLAINT.search(text)
+
+
+_RESOLVED_PRAISE = re.compile(
+    r"\b(no more|fixed (?:it |our \w+ |in )|sorted (?:it|our)|since the rebuild|rock solid|beats an?|no drama|"
+    r"sleeping better|changed our|the real deal|kudos|shout-?out|thank)\b", re.I)
+_PRAISE_CUE = re.compile(r"\b(thank\w*|kudos|shout-?out|brilliant|great|love|perfect|lovely|nicest|rock solid|"
+                         r"real deal|appreciated|sleeping better|changed our|exactly what)\b", re.I)
+
+
+def shim_resolved(text: str, intents: list[str], sentiment: float | None) -> bool:
+    """Praise that names a problem it no longer has ("no more failed Monday exports", "fixed in a day") is praise,
+    not a complaint (issue 17 will own this)."""
+    return ("complaint" in intents and "question" not in intents and bool(_RESOLVED_PRAISE.search(text))
+            and bool(_PRAISE_CUE.search(text)) and not _REAL_COMPLAINT.search(text)
+            and (sentiment is None or sentiment > -0.6))
 
 
 # --------------------------------------------------------------------------------------- other languages
@@ -100,7 +116,7 @@ def shim_foreign(text: str, lang: str | None) -> list[str]:
 def shim_unlabelled(text: str, lang: str | None, sentiment: float | None) -> list[str]:
     """A post addressed to us that nlp finds no intent in still wants an answer: a failure is a complaint, a
     question mark a question, anything else is read as goodwill unless it is clearly negative."""
-    if any(pattern.search(text) for pattern, _ in FAILURES) or _FAILURE_WORDS.search(text):
+    if any(pattern.search(text) for pattern, _ in FAILURES) or _FAILURE_WORDS.search(text) or _TICKET.search(text):
         return ["complaint"]
     if _QUESTION_MARK.search(text):
         return ["question"]
@@ -114,6 +130,7 @@ def shim_unlabelled(text: str, lang: str | None, sentiment: float | None) -> lis
 
 
 _STATUS_QUESTION = re.compile(r"\b(is (?:something|it|fernhill|everything) (?:up|down|broken|ok)|any (?:eta|update)|"
+                              r"anyone else (?:seeing|having|getting)|"
                               r"what'?s going on|is it just (?:me|us))\b", re.I)
 
 # ------------------------------------------------------------------------------------------ specifics
@@ -174,6 +191,7 @@ class Reading:
     durations: list[str] = field(default_factory=list)
     failure: str | None = None
     feature: str | None = None
+    injection: bool = False  # the post tries to instruct the reply writer: no knowledge answer, no copying
 
     @property
     def question(self) -> bool:
@@ -218,7 +236,7 @@ def read_post(text: str, *, addressed: bool = True, lang: str | None = None, sen
 
         moments = [m.to_dict() for m in detect_moments(text)] if english else []
     types = [m.get("type") for m in moments]
-    reading = Reading(lang=lang, intents=intents)
+    reading = Reading(lang=lang, intents=intents, injection=bool(_INJECTION.search(text)))
     reading.sensitive = any(t in SENSITIVE_MOMENTS for t in types)
     reading.moment = next((t for t in types if t in CELEBRATED), None)
     if english and shim_sarcasm(text, intents) and addressed:
@@ -226,6 +244,8 @@ def read_post(text: str, *, addressed: bool = True, lang: str | None = None, sen
         intents[:] = ["complaint"] + [i for i in intents if i not in ("praise", "complaint")]
     if shim_how_to(text, intents):
         intents[:] = [i for i in intents if i != "complaint"]
+    if english and not reading.sarcasm and shim_resolved(text, intents, sentiment):
+        intents[:] = ["praise"] + [i for i in intents if i not in ("praise", "complaint")]
     if reading.question and not reading.complaint and _OUTAGE.search(text) and _STATUS_QUESTION.search(text):
         intents.append("complaint")  # "dashboard took 40 seconds to load. is something up?"
     reading.tickets = _tickets(text)

@@ -61,6 +61,14 @@ def record_job(
     return run_id
 
 
+def check_knowledge(config) -> None:
+    """replies.knowledge must name a readable folder (KnowledgeError names the path)."""
+    if config.replies.knowledge:
+        from engagement.knowledge import KnowledgeBase
+
+        KnowledgeBase.check_folder(config.resolve(config.replies.knowledge))
+
+
 def run_once(
     config,
     db: Database,
@@ -71,6 +79,7 @@ def run_once(
     progress: Callable[[str], None] = lambda _m: None,
     echo: Callable[[str], None] = print,
 ) -> RunSummary:
+    check_knowledge(config)  # a missing knowledge folder stops the run before anything is collected
     summary = RunSummary()
     started = time.perf_counter()
     started_at = datetime.now(timezone.utc)  # job_runs keeps wall-clock times, even with reference_time pinned
