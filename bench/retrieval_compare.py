@@ -48,7 +48,7 @@ def best_accuracy(pos: list[float], neg: list[float]) -> tuple[float, float]:
 
 
 def main(files: list[str]) -> None:
-    kb = KnowledgeBase(ROOT / "knowledge")
+    kb = KnowledgeBase(ROOT / "examples" / "knowledge")
     answers = kb.answers
     items = []
     for f in files:

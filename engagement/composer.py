@@ -336,9 +336,10 @@ class Composer:
                   f"{name}, thanks for telling us straight.", _upper_first(specific), status, (remember, 2),
                   (step, 1)),
         ]
-        kind = "sarcasm read as a complaint" if reading.sarcasm else "a complaint"
-        reason = f"{name} posted {kind}" + (f" about {feature}" if feature else "") + \
-                 (f" ({ticket})" if ticket else "") + (": an outage, status page cited" if status else "")
+        reason = f"{name} complained" + (f" about {feature}" if feature else "") + \
+                 (f" ({ticket})" if ticket else "") + \
+                 (" (sarcasm: praise words around a failure)" if reading.sarcasm else "") + \
+                 ("; an outage, so the status page is cited" if status else "")
         return Draft(None, reason, "acknowledge", candidates=candidates)
 
     def _specific(self, reading: Reading, feature: str | None) -> str:

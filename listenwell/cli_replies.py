@@ -57,7 +57,7 @@ def replies() -> None:
 
     \b
     Example:
-      listenwell replies suggest posts.jsonl --knowledge knowledge/ --json
+      listenwell replies suggest posts.jsonl --knowledge examples/knowledge/ --json
     """
 
 
@@ -75,7 +75,7 @@ def replies_suggest(state: State, file: str, knowledge_dir: str | None, backend:
     \b
     Example:
       echo '{"id": "1", "platform": "x", "text": "@fernhillhq how is data volume counted?", "author_name": "Ingrid Berg", "handle": "ingridberg"}' > posts.jsonl
-      listenwell replies suggest posts.jsonl --knowledge knowledge/ --json
+      listenwell replies suggest posts.jsonl --knowledge examples/knowledge/ --json
     """
     kb = _knowledge(state, knowledge_dir)
     posts = _posts(file)
@@ -108,7 +108,7 @@ def replies_eval(state: State, file: str, knowledge_dir: str | None, backend: st
 
     \b
     Example:
-      listenwell replies eval tests/data/replies/eval.jsonl --knowledge knowledge/ --json
+      listenwell replies eval tests/data/replies/eval.jsonl --knowledge examples/knowledge/ --json
     """
     from engagement.reply_eval import evaluate
 
@@ -149,7 +149,7 @@ def knowledge_list(state: State, knowledge_dir: str | None, as_json: bool) -> No
 
     \b
     Example:
-      listenwell knowledge list --knowledge knowledge/
+      listenwell knowledge list --knowledge examples/knowledge/
     """
     kb = _knowledge(state, knowledge_dir)
     if as_json:
