@@ -29,7 +29,7 @@ from engagement.reading import CELEBRATED, FOREIGN, Reading, read_post
 # a hit answers the post when it covers this share of the post's information (IDF-weighted content words);
 # tuned on the bundled samples and tests/data/replies/dev.jsonl, never on the evaluation set
 ANSWER_COVERAGE = 0.34
-ANSWER_MIN_SCORE = 2.5
+ANSWER_MIN_SCORE = 0.5
 # a weaker hit is still cited when the post is a complaint about the same subject
 SUBJECT_COVERAGE = 0.25
 

@@ -66,22 +66,24 @@ def _norm(url: str) -> str:
 
 
 def check_reply(text: str, *, post_text: str, platform: str, kb: KnowledgeBase, used: list[Entry],
-                mode: str) -> list[Problem]:
+                mode: str, known: str = "") -> list[Problem]:
+    """Problems with a draft; ``known`` is what else the draft may cite numbers from (the relationship: an open
+    ticket number, the date we last spoke)."""
     problems: list[Problem] = []
     if not platforms.fits(text, platform):
         problems.append(Problem("over_length", f"{platforms.length(text, platform)} counted characters; "
                                                f"{platform} allows {platforms.limit(platform)}"))
-    known = {_norm(u) for u in kb.urls()}
+    kb_urls = {_norm(u) for u in kb.urls()}
     known_hosts = {_host(u) for u in kb.urls()}
     in_post = {_norm(u) for u in urls_in(post_text)}
     for url in urls_in(text):
         n = _norm(url)
-        if n in known:
+        if n in kb_urls:
             continue
         if n in in_post and _host(url) in known_hosts:
             continue  # the post linked one of our own pages
         problems.append(Problem("invented_url", url))
-    grounded = " ".join([post_text] + [" ".join([e.title, e.body, e.short or "", e.link or ""]) for e in used])
+    grounded = " ".join([post_text, known] + [" ".join([e.title, e.body, e.short or "", e.link or ""]) for e in used])
     grounded_numbers = set(_NUMBER.findall(grounded))
     bare = _HANDLE.sub(" ", _EMAIL.sub(" ", text))
     for url in urls_in(bare):

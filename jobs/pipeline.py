@@ -62,11 +62,17 @@ def record_job(
 
 
 def check_knowledge(config) -> None:
-    """replies.knowledge must name a readable folder (KnowledgeError names the path)."""
-    if config.replies.knowledge:
-        from engagement.knowledge import KnowledgeBase
+    """replies.knowledge must name a readable folder, and the llm backend's key variable must be set
+    (KnowledgeError names the path or the variable), before a run collects anything."""
+    from engagement.knowledge import KnowledgeBase, KnowledgeError
+    from listenwell.config import read_secret
 
+    if config.replies.knowledge:
         KnowledgeBase.check_folder(config.resolve(config.replies.knowledge))
+    llm = config.replies.llm
+    if config.replies.backend == "llm" and llm is not None and llm.api_key_env and \
+            not read_secret(llm.api_key_env, "LLM API key"):
+        raise KnowledgeError(f"replies.llm.api_key_env: the environment variable {llm.api_key_env} is not set")
 
 
 def run_once(

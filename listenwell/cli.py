@@ -57,7 +57,7 @@ def run(state: State, once: bool, only: tuple[str, ...], no_digest: bool, proces
     try:
         check_knowledge(config)
     except KnowledgeError as exc:
-        raise ListenwellError(f"replies.knowledge: {exc}") from None
+        raise ListenwellError(f"{config_label(exc)}{exc}") from None
     with state.db() as db:
         summary = run_once(config, db, only=list(only) or None, digest=not no_digest, n_process=processes,
                            progress=progress, echo=(lambda m: click.echo(m, err=True)))
@@ -190,6 +190,10 @@ def stats(state: State, as_json: bool) -> None:
         click.echo(f"{'llm drafts':>14}: {llm['drafts']} ({llm['used']} used; fell back: {fell_back}); "
                    f"tokens {llm['prompt_tokens']} in + {llm['completion_tokens']} out; "
                    f"{llm['mean_ms']} ms per draft on average")
+
+
+def config_label(exc: Exception) -> str:
+    return "" if str(exc).startswith("replies.") else "replies.knowledge: "
 
 
 def _llm_draft_stats(db) -> dict:
