@@ -29,6 +29,8 @@ from engagement.reading import CELEBRATED, FOREIGN, Reading, read_post
 # a hit answers the post when it covers this share of the post's information (IDF-weighted content words);
 # tuned on the bundled samples and tests/data/replies/dev.jsonl, never on the evaluation set
 ANSWER_COVERAGE = 0.34
+ANSWER_ABOUT = 1  # words of the question naming what the entry is about (its heading, phrasings, keywords)
+ANSWER_SURE = 0.6  # ... unless the entry covers this much of the question
 ANSWER_MIN_SCORE = 0.5
 # a weaker hit is still cited when the post is a complaint about the same subject
 SUBJECT_COVERAGE = 0.25
@@ -197,6 +199,8 @@ class Composer:
         top = hits[0]
         if top.coverage < ANSWER_COVERAGE or top.score < ANSWER_MIN_SCORE:
             return None
+        if len(top.about) < ANSWER_ABOUT and top.coverage < ANSWER_SURE:
+            return None  # one shared word with what the entry is about is a coincidence, not an answer
         return top
 
     # ------------------------------------------------------------------------------------- answers

@@ -223,6 +223,7 @@ class Hit:
     coverage: float  # the share of the question's information (IDF) this entry matches
     matched: tuple[str, ...]
     rare: tuple[str, ...] = ()  # uncommon words of the question the knowledge base never uses ("SFTP", "HIPAA")
+    about: tuple[str, ...] = ()  # the question's words that name what the entry is about (heading, keywords)
 
 
 @dataclass
@@ -409,7 +410,8 @@ class KnowledgeBase:
             head = self._head_terms[i]
             head_weight = sum(self._idf.get(t, 0.0) for t in head) or 1.0
             head_cov = sum(self._idf.get(t, 0.0) for t in query_terms if t in head and t in doc) / head_weight
-            hits.append(Hit(entry, float(scores[i]) * (1 + head_cov), round(coverage, 3), matched, rare))
+            about = tuple(t for t in matched if t in head)
+            hits.append(Hit(entry, float(scores[i]) * (1 + head_cov), round(coverage, 3), matched, rare, about))
         hits.sort(key=lambda h: -h.score)
         return hits[:k]
 
