@@ -189,6 +189,12 @@ class Composer:
                          reading=reading)
         draft.reading = reading
         draft.candidates = self._finish(draft.candidates, post)
+        rel = post.relationship
+        for c in draft.candidates:  # a reason claims the relationship only when the words survived the fit
+            if rel.last_subject and rel.last_subject not in c.text or rel.last_when and not rel.last_subject and \
+                    rel.last_when not in c.text:
+                c.reason = c.reason.replace(" and picks up the relationship", "").replace(
+                    ", names the relationship", "").replace(", remembers the last conversation", "")
         draft.reply = draft.candidates[0].text if draft.candidates else None
         draft.sources = list(dict.fromkeys(s for c in draft.candidates[:1] for s in c.sources))
         return draft
