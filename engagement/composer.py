@@ -105,6 +105,19 @@ class Draft:
         return out
 
 
+def answering_hit(hits: list[Hit]) -> Hit | None:
+    """The entry that answers a post, if the best one covers enough of its question (defined once: the composer
+    and `knowledge search` both use it)."""
+    if not hits:
+        return None
+    top = hits[0]
+    if top.coverage < ANSWER_COVERAGE or top.score < ANSWER_MIN_SCORE:
+        return None
+    if len(top.about) < ANSWER_ABOUT and top.coverage < ANSWER_SURE:
+        return None  # too few words shared with what the entry is about: a coincidence, not an answer
+    return top
+
+
 def display_name(author_name: str | None, handle: str, platform: str) -> str:
     """The name a reply opens with: a first name when there is one, else the handle as the platform writes it."""
     if author_name:
@@ -200,14 +213,7 @@ class Composer:
         return draft
 
     def _answer_hit(self, hits: list[Hit], reading: Reading) -> Hit | None:
-        if not hits:
-            return None
-        top = hits[0]
-        if top.coverage < ANSWER_COVERAGE or top.score < ANSWER_MIN_SCORE:
-            return None
-        if len(top.about) < ANSWER_ABOUT and top.coverage < ANSWER_SURE:
-            return None  # one shared word with what the entry is about is a coincidence, not an answer
-        return top
+        return answering_hit(hits)
 
     # ------------------------------------------------------------------------------------- answers
     def _fact(self, entry: Entry, platform: str, question: str = "") -> str:

@@ -176,14 +176,15 @@ def knowledge_search(state: State, query: str, knowledge_dir: str | None, limit:
     Example:
       listenwell knowledge search "does the Metabase importer keep row-level permissions?"
     """
-    from engagement.composer import ANSWER_COVERAGE, ANSWER_MIN_SCORE
+    from engagement.composer import answering_hit
 
     kb = _knowledge(state, knowledge_dir)
     hits = kb.search(query, k=limit)
+    answer = answering_hit(hits)
     rows = [{"id": h.entry.id, "title": h.entry.title, "score": round(h.score, 3), "coverage": h.coverage,
-             "answers": i == 0 and h.coverage >= ANSWER_COVERAGE and h.score >= ANSWER_MIN_SCORE,
+             "answers": h is answer,
              "matched": list(h.matched), "short": h.entry.short, "link": h.entry.link}
-            for i, h in enumerate(hits)]
+            for h in hits]
     if as_json:
         print_json(rows)
         return
