@@ -266,6 +266,38 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    # issue 18: who a post is about
+    (
+        "0018_1_brand_tags",
+        """
+        -- addressed_to_us stays what "to us" means (our handle, a reply to us, a comment on our blog);
+        -- these say who a post is ABOUT (nlp/brands.py), whether or not it tags anyone
+        ALTER TABLE tags ADD COLUMN about_us BOOLEAN DEFAULT false;        -- names brand.names, outside brand.exclude
+        ALTER TABLE tags ADD COLUMN competitors VARCHAR[] DEFAULT [];     -- the competitors[].name it names
+        ALTER TABLE tags ADD COLUMN thread_about_us BOOLEAN DEFAULT false; -- its thread's root is about, to or by us
+        """,
+    ),
+    (
+        "0019_1_reply_candidates",
+        """
+        -- issue 19: every suggestion keeps its alternatives (text, style, reason, the knowledge entries each used),
+        -- the entries the suggested reply drew on, and which backend wrote it (composer | llm)
+        ALTER TABLE reply_suggestions ADD COLUMN candidates JSON;
+        ALTER TABLE reply_suggestions ADD COLUMN sources JSON;
+        ALTER TABLE reply_suggestions ADD COLUMN backend VARCHAR;
+        -- one row per LLM draft attempt: what it cost and how it ended (ok, or why the composer's reply stood)
+        CREATE TABLE reply_drafts (
+            post_uid           VARCHAR NOT NULL,
+            model              VARCHAR NOT NULL,
+            outcome            VARCHAR NOT NULL,   -- ok | rejected | timeout | rate_limited | http_error | ...
+            detail             VARCHAR,
+            prompt_tokens      INTEGER,
+            completion_tokens  INTEGER,
+            ms                 INTEGER NOT NULL,
+            created_at         TIMESTAMPTZ NOT NULL
+        );
+        """,
+    ),
 ]
 
 # ---- issue 17: understanding posts ---------------------------------------------------------------------------
