@@ -144,7 +144,8 @@ _TROUBLE = re.compile(
     r"ca|could)n'?t (?:work|load|open|sync|save|show|send|match|update|connect|export|import|let)|"
     r"terrible|awful|worst|horrible|ridiculous|useless|(?:is|was) a joke|rip-?off|overpriced|too expensive|"
     r"price hike|frustrat\w+|disappoint\w+|annoy\w+|sick of|fed up|hate|sucks?|garbage|trash|soggy|warped|"
-    r"unreliable|confus\w+|nightmare|out of hand|refund|charged|overdue|late|delayed|cancel+ed|flak\w+|"
+    r"unreliable|confus\w+|nightmare|out of hand|refund|charged|billed|invoiced|overdue|late|delayed|cancel+ed|"
+    r"flak\w+|"
     r"(?:no|zero) (?:data|response|reply|answer|fix|update)|not (?:working|loading|fixed|good enough))\b",
     re.IGNORECASE)
 # a problem reported as solved is not a complaint: "fixed the broken export", "no complaints"
@@ -221,6 +222,7 @@ _PURCHASE = re.compile(
     r"(?:get|book|schedule|request|set up|see|want|like) a demo|demo (?:for|of) (?:our|my)|"
     r"evaluating (?:\w+ ){0,2}(?:tools|platforms|vendors|options|solutions|software|providers)|shortlisting|"
     r"evaluating [\w-]+ (?:vs\.?|versus|against|or) [\w-]+|comparing [\w-]+ (?:vs\.?|versus|with|and|to) [\w-]+|"
+    r"(?:evaluating|trialling|trialing|trying out|piloting) (?-i:[A-Z])[\w-]+|"
     r"want to buy|(?:going|about|ready|plan(?:ning)?|thinking of|thinking about|considering|looking to) "
     r"(?:to )?(?:buy|buying|purchase|purchasing|sign(?:ing)? up|subscrib\w+|upgrad\w+)|gonna buy|"
     r"we'?re buying|budget (?:for|approved)|(?:get|request|send (?:me|us)) a quote|(?:do you|does it) (?:offer|have) "
@@ -405,8 +407,10 @@ def _complaint(text: str, addressed_to_us: bool, label: str | None, may: int, co
     sarcasm = _sarcasm(text, may)
     if sarcasm is not None:
         return _intent("complaint", text, sarcasm.start(), sarcasm.end(), 0.8)
-    if not to_a_brand and not is_negative(label) and not may & _BIT[_COMPLAINT_STRONG]:
-        return None  # a post aimed at no company complains in a negative voice, or in so many words
+    # a post aimed at no company complains in a negative voice, or in so many words ("still no reply")
+    plain_words_only = not to_a_brand and not is_negative(label)
+    if plain_words_only and not may & _BIT[_COMPLAINT_STRONG]:
+        return None
     if not to_a_brand and not (may & _BIT[_TARGET] and _TARGET.search(text)) and not _BRAND.search(text):
         return None
     if may & _BIT[_SELF_BLAME] and _SELF_BLAME.search(text):
@@ -414,7 +418,7 @@ def _complaint(text: str, addressed_to_us: bool, label: str | None, may: int, co
     strong = _search(_COMPLAINT_STRONG, text, may)
     if strong is not None and not _resolved_before(text, strong.start()):
         return _intent("complaint", text, strong.start(), strong.end(), 0.85)
-    if may & _BIT[_RESOLVED] and _RESOLVED.search(text):
+    if plain_words_only or (may & _BIT[_RESOLVED] and _RESOLVED.search(text)):
         return None
     trouble = _trouble(text, may, to_a_brand)
     if trouble is not None:  # the model confirms what the trouble word says: "'a blank chart is a failure' is a rule"
@@ -489,7 +493,7 @@ _TROUBLE_CONFIRM = 0.3
 _UNADDRESSED_TROUBLE_CONFIRM = 0.5
 # trouble words that say little without a brand to say it to ("rain again", "lost the final")
 _WEAK_TROUBLE = frozenset("again twice late lost issue issues problem problems wrong missing dead hate sucks suck "
-                          "nightmare sick of fed up stuck lag slow slower charged delayed".split())
+                          "nightmare sick of fed up stuck lag slow slower charged billed invoiced delayed".split())
 # a brand named without a handle: a capitalised name that is not an ordinary word opening the sentence
 _BRAND = re.compile(r"(?:^|(?<=[\s(\"“]))(?!(?:I|I'm|I've|I'd|The|This|That|It|My|Our|We|So|And|But|Just|Why|How|What|"
                     r"When|Who|Is|Are|Do|Does|Can|If|Oh|Ok|Okay|Yes|No|Not|Love|Thanks|Great|Today|Monday|Tuesday|"
