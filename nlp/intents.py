@@ -79,8 +79,9 @@ _ASK = re.compile(
     r"connector|integration)s? (?:do|does|would|should|is|are|can)\b|"
     r"any (?:eta|update|news|timeline|word|idea when)\b|quick q(?:uestion)?\b|can (?:i|we|you) (?:\w+ ){0,3}(?:export|import|connect|schedule|share|add|remove|change|"
     r"set|use|get|embed|filter|sync|migrate|integrate|upgrade|downgrade|cancel|pay|invite|turn|switch)\b|"
-    r"(?:does|do|will|can) (?:it|this|the \w+|your \w+|you) (?:support|work with|integrate|offer|have|include|"
-    r"handle|connect|export|allow|cost)\b|"
+    r"(?:does|do|will|can) (?:it|this|you) (?:support|work with|integrate|offer|have|include|"
+    r"handle|connect|export|allow|cost)\b|does (?:the|your) \w+ (?:support|work with|integrate|include|handle|"
+    r"connect|export|allow|cost)\b|"
     r"(?:how much|what does it cost))",
     re.IGNORECASE)
 # questions nobody is expected to answer, or only socially
@@ -223,10 +224,10 @@ _PURCHASE = re.compile(
     r"evaluating (?:\w+ ){0,2}(?:tools|platforms|vendors|options|solutions|software|providers)|shortlisting|"
     r"evaluating [\w-]+ (?:vs\.?|versus|against|or) [\w-]+|comparing [\w-]+ (?:vs\.?|versus|with|and|to) [\w-]+|"
     r"(?:evaluating|trialling|trialing|trying out|piloting) (?-i:[A-Z])[\w-]+|"
-    r"(?-i:[A-Z])[\w-]+(?: (?-i:[A-Z])\w+)? (?:vs\.?|versus|or) (?:[\w-]+ ){1,3}?(?:(?:vs\.?|versus|or) (?:[\w-]+ ){1,3}?)?"
-    r"for (?:a|an|our|my|the) |leaning (?:towards? )?(?-i:[A-Z])|"
-    r"want to buy|(?:going|about|ready|plan(?:ning)?|thinking of|thinking about|considering|looking to) "
-    r"(?:to )?(?:buy|buying|purchase|purchasing|sign(?:ing)? up|subscrib\w+|upgrad\w+)|gonna buy|"
+    r"leaning (?:towards? )?(?-i:[A-Z])|"
+    r"want to buy|(?:going to|about to|ready to|plan to|planning to|looking to) (?:buy|purchase|sign up|"
+    r"subscribe|upgrade)|(?:thinking of|thinking about|considering) (?:buying|purchasing|signing up|subscribing|"
+    r"upgrading|getting)|gonna buy|"
     r"we'?re buying|budget (?:for|approved)|(?:get|request|send (?:me|us)) a quote|(?:do you|does it) (?:offer|have) "
     r"[\w ]{0,20}(?:pricing|discount|plan)|(?:what'?s|what is|any) (?:the )?(?:pricing|price|cost)|"
     r"(?:talk|speak) to (?:someone )?about (?:pricing|a quote|licen[cs]es|seats|an upgrade)|"
@@ -239,8 +240,11 @@ _PURCHASE = re.compile(
     r"(?:compared|comparing) [\w ]{1,30} (?:vs\.?|versus|against|with|and) |buying (?:the|a|this)\b|"
     r"(?:should i|do i) (?:get|buy) |(?:want|like) to add [\w ]{1,30} to (?:our|my) plan|"
     r"worth (?:it|the money|paying for)[^.!]*\?|(?:add|buy|looking to buy) (?:\d+|a few|more|five|ten|twenty) "
-    r"(?:more )?(?:seats|licen[cs]es|users))",
+    r"(?:more )?(?:seats|licen[cs]es))",
     re.IGNORECASE)
+# "Metabase vs Superset for a 12-person team?": checked only when the post says "vs" or "versus"
+_VERSUS = re.compile(r"(?-i:[A-Z])[\w-]+(?: (?-i:[A-Z])\w+)? (?:vs\.?|versus) (?:[\w-]+ ){1,3}?"
+                     r"(?:(?:vs\.?|versus|or) (?:[\w-]+ ){1,3}?)?for (?:a|an|our|my|the) ", re.I)
 _NOT_PURCHASE = re.compile(r"\b(not in the market|not looking|don'?t need|happy where we are)\b", re.I)
 
 # --------------------------------------------------------------------------------------- churn risk
@@ -263,7 +267,7 @@ _CHURN_STRONG = re.compile(
     r"(?:gonna|going to|about to|will) cancel (?!the (?:meeting|call|session|training|event))|"
     r"(?:evaluating|trialling|piloting|testing) (?-i:[A-Z]\w+) for (?:the whole|our) |"
     r"price (?:rise|rises|change|jump|hike)s?\b[^.!?]{0,40}\b(?:enough|looking|switch|alternatives|elsewhere)|"
-    r"(?:after|since) the [\w ]{0,20}price (?:change|rise|hike|increase)[^.!?]{0,30}\b(?:looking at|switch|moving))\b",
+    r"price (?:change|rise|hike|increase)[^.!?]{0,30}\b(?:looking at|switch|moving))\b",
     re.IGNORECASE)
 _CANCEL = re.compile(r"\bcancel+(?:ing|ed|ling|s)?\b", re.I)
 _CHURN_WEAK = re.compile(
@@ -302,6 +306,7 @@ def _bits(*patterns: re.Pattern[str]) -> int:
 _ASKING_BITS = _bits(_INTERROGATIVE, _QUESTION_MARK, _ASK)
 _PRAISING_BITS = _bits(_PRAISE_STRONG, _PRAISE_WEAK)
 _LEAVING_BITS = _bits(_CHURN_STRONG, _CHURN_WEAK, _CANCEL)
+_FAILING_BITS = _bits(_FAILURE, _TROUBLE)
 _COMPLAINING_BITS = _bits(_SARCASM_OPEN, _SARCASM_SURE, _LONE_PRAISE, _COMPLAINT_STRONG, _TROUBLE)
 
 # Without one of these in the post, a post not addressed to us has no intent at all.
@@ -381,7 +386,7 @@ def _sarcasm(text: str, may: int) -> re.Match[str] | None:
     tail = _LONE_PRAISE.search(text) if may & _BIT[_LONE_PRAISE] else None
     if tail is not None and _FAILURE.search(text, 0, tail.start()):
         return tail
-    if not may & _BIT[_SARCASM_OPEN]:
+    if not may & _BIT[_SARCASM_OPEN] or not may & _FAILING_BITS:
         return None
     for m in _SARCASM_OPEN.finditer(text):
         s, e = _sentence_at(text, m.start(), m.end())
@@ -543,6 +548,8 @@ _CONGRATS = re.compile(r"\b(?:congrat\w*|well deserved|hats off|bravo)\b", re.I)
 
 def _purchase(text: str, may: int) -> Intent | None:
     m = _search(_PURCHASE, text, may)
+    if m is None and (" vs" in text or "versus" in text or " VS" in text):
+        m = _VERSUS.search(text)
     if m is None or _search(_NOT_PURCHASE, text, may):
         return None
     return _intent("purchase_intent", text, m.start(), m.end(), 0.8)
@@ -572,7 +579,7 @@ def read_intents(text: str, sentiment_label: str | None = None, addressed_to_us:
     scores the analysis the sentiment model already made, so the post is not analysed twice); otherwise the
     complaint model (``complaint_model``, default the bundled one) is run when it is needed.
     """
-    if not text or not text.strip() or _RETWEET.match(text):
+    if not text or not text.strip() or (text.lstrip().startswith("RT @") and _RETWEET.match(text)):
         return []  # a retweet's words are someone else's
     may = _PREFILTER.scan(text)
     if not addressed_to_us and not may & _CUES:

@@ -324,7 +324,7 @@ def detect_moments(text: str) -> list[Moment]:
 
     Each pattern runs once over the whole text; only its matches are judged in their sentence.
     """
-    if _RETWEET.match(text):
+    if text.lstrip().startswith("RT @") and _RETWEET.match(text):
         return []  # a retweet's news is someone else's
     best: dict[str, Moment] = {}
     sentences: list[tuple[int, int]] | None = None
