@@ -102,11 +102,17 @@ class SentimentComponent:
         english = [d for d in docs if _is_english(d)]
         analyses: list = []
         scored = self.model.score_many([text_of(d) for d in english], analyses_out=analyses)
+        likely: list[str] = []  # words of the posts the complaint model will probably read (to a handle)
         for doc, (score, label), analysis in zip(english, scored, analyses):
             data = doc.user_data
             data[SENTIMENT] = score
             data[SENTIMENT_LABEL] = label
             data[_ANALYSIS] = analysis  # the complaint model reads the same features (nlp/textclf.py)
+            if data.get(ADDRESSED) or "@" in data[TEXT]:
+                likely.extend(analysis[1])
+        model = _shared_complaint_model()
+        if likely and model is not None:
+            model.prefill(likely)
         return docs
 
 

@@ -233,3 +233,17 @@ def test_a_field_function_adds_a_key_to_every_record():
 
     out = list(records(["hello there", "ok"], fields=[*FIELDS, length_field]))
     assert [r["length"] for r in out] == [11, 2]
+
+
+def test_complaint_model_batch_prefill_equals_word_by_word():
+    from nlp.complaints import default_complaint_model
+    from nlp.textclf import LinearTextClassifier
+    from nlp.complaints import DEFAULT_MODEL_DIR
+
+    words = ["exportz", "dashboardish", "zzqx", "refunded", "the"]
+    one = LinearTextClassifier.load(DEFAULT_MODEL_DIR)
+    batch = LinearTextClassifier.load(DEFAULT_MODEL_DIR)
+    batch.prefill(words)
+    for w in words:
+        assert batch._char_cache[w] == pytest.approx(one._char_entry(w), abs=1e-9)
+    assert default_complaint_model().proba("charged twice, no refund") > 0.5
