@@ -199,10 +199,14 @@ def list_queue(db: Database, status: str = "pending", limit: int = 50) -> list[d
     rows = db.rows(
         f"""SELECT s.suggestion_id AS id, s.status, s.priority, s.intent, s.platform, pe.name AS person,
                   pe.is_key_client AS key_client, s.reason, s.text AS reply, p.url, p.created_at AS posted_at,
-                  p.text AS post_text, s.candidates, s.sources, s.backend
+                  p.text AS post_text, s.candidates, s.sources, s.backend, t.lang,
+                  -- the words that show the intent (nlp.intents), quoted instead of the whole post
+                  CASE WHEN s.intent = 'moment' THEN json_extract_string(t.moments, '$[0].evidence')
+                       ELSE json_extract_string(t.evidence, '$."' || s.intent || '"') END AS evidence
            FROM reply_suggestions s
            JOIN posts p USING (post_uid)
            JOIN people pe USING (person_id)
+           LEFT JOIN tags t ON t.post_uid = s.post_uid
            WHERE ($status = 'all' OR s.status = $status) AND list_contains($ids, s.post_uid) {by_key}
            ORDER BY s.priority DESC, p.created_at DESC, s.suggestion_id  -- the same order every time
            LIMIT $limit""",

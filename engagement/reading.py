@@ -36,7 +36,12 @@ _FAILURE_WORDS = re.compile(
 
 
 def shim_sarcasm(text: str, intents: list[str]) -> bool:
-    """Praise words around a failure: sarcasm, which is a complaint (issue 17 will own this)."""
+    """Praise words around a failure: sarcasm, which is a complaint. nlp.intents.is_sarcastic (issue 17) reads
+    it first; the patterns below stay as this module's own net until the two are folded together."""
+    from nlp.intents import is_sarcastic
+
+    if is_sarcastic(text):
+        return True
     if "question" in intents or ("complaint" in intents and "praise" not in intents):
         return False  # already read as a complaint: "Not great." is not sarcasm
     return bool(_PRAISE_WORDS.search(text) and _FAILURE_WORDS.search(text))

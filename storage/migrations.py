@@ -266,6 +266,30 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    # issue 17: understanding posts
+    (
+        "0017_1_tag_evidence",
+        """
+        -- each intent's evidence: the words of the post that show it, {intent: span}; quoted by the queue,
+        -- the alerts and the digest
+        ALTER TABLE tags ADD COLUMN evidence JSON;
+        -- posts whose language could not be told are 'und', never scored as English
+        UPDATE tags SET lang = 'und' WHERE lang IS NULL;
+        """,
+    ),
+    (
+        "0017_2_unescape_x_text",
+        """
+        -- X sends tweet text HTML-escaped (&lt; &gt; &amp;); it is now unescaped once at ingest. Posts stored
+        -- before keep the escaped text: unescape them the same way (&amp; last, so "&amp;lt;" becomes "&lt;").
+        UPDATE posts
+        SET text = replace(replace(replace(text, '&lt;', '<'), '&gt;', '>'), '&amp;', '&')
+        -- only text that came verbatim from an X API tweet (its raw object has the same text and no CSV
+        -- "platform" column): a CSV export's text is as the user wrote it
+        WHERE platform = 'x' AND (text LIKE '%&lt;%' OR text LIKE '%&gt;%' OR text LIKE '%&amp;%')
+          AND json_extract_string(raw, '$.text') = text AND json_extract_string(raw, '$.platform') IS NULL;
+        """,
+    ),
     # issue 18: who a post is about
     (
         "0018_1_brand_tags",
@@ -299,3 +323,4 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
 ]
+

@@ -36,6 +36,9 @@ def make_env() -> Environment:
     env.filters["safe_url"] = safe_url
     env.filters["when"] = _when
     env.filters["label"] = lambda v: str(v or "").replace("_", " ")
+    from engagement.wording import intent_label
+
+    env.filters["intent_label"] = intent_label  # intents named as everywhere else (engagement/wording.py)
     return env
 
 
