@@ -18,6 +18,7 @@ from typing import Callable
 from engagement.health import quiet_threshold_for_gap
 from engagement.people import health_for_all, interaction_rhythm
 from engagement.replies import SENSITIVE_MOMENTS, excerpt, first_name
+from storage.audit import record
 from storage.db import Database
 
 # what to do, beyond social media, for each kind of moment: (action, "Verb {first}: purpose")
@@ -354,12 +355,36 @@ def merge_by_person(items: list[_Pending], limit: int) -> list[ReachOut]:
     return merged
 
 
-def snooze(db: Database, person_id: str, reason: str, until: datetime, now: datetime) -> None:
+def snooze(db: Database, person_id: str, reason: str, until: datetime, now: datetime, by: str = "unknown") -> dict:
     if reason not in REASONS + ("any",):
         raise ValueError(f"reason must be one of {', '.join(REASONS + ('any',))}")
     with db.transaction() as con:
         con.execute(
-            """INSERT INTO reach_out_snoozes VALUES (?, ?, ?, ?)
-               ON CONFLICT (person_id, reason) DO UPDATE SET until = excluded.until, created_at = excluded.created_at""",
-            [person_id, reason, until, now],
+            """INSERT INTO reach_out_snoozes (person_id, reason, until, created_at, snoozed_by) VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT (person_id, reason) DO UPDATE SET until = excluded.until, created_at = excluded.created_at,
+                   snoozed_by = excluded.snoozed_by""",
+            [person_id, reason, until, now, by],
         )
+        record(con, by, "reach_out.snooze", person_id, now, reason=reason, until=until)
+    return {"person_id": person_id, "reason": reason, "until": until, "snoozed_by": by, "at": now}
+
+
+def unsnooze(db: Database, person_id: str, reason: str | None, now: datetime, by: str = "unknown") -> list[dict]:
+    """Lift a person's snoozes (one reason, or all of them); returns what was lifted."""
+    rows = db.rows("SELECT person_id, reason, until FROM reach_out_snoozes WHERE person_id = ? AND until > ? "
+                   "AND (? IS NULL OR reason = ?) ORDER BY reason", [person_id, now, reason, reason])
+    if rows:
+        with db.transaction() as con:
+            con.execute("DELETE FROM reach_out_snoozes WHERE person_id = ? AND (? IS NULL OR reason = ?)",
+                        [person_id, reason, reason])
+            for row in rows:
+                record(con, by, "reach_out.unsnooze", person_id, now, reason=row["reason"], was_until=row["until"])
+    return rows
+
+
+def snoozed(db: Database, now: datetime) -> list[dict]:
+    """Snoozes in force, soonest to end first."""
+    return db.rows(
+        """SELECT s.person_id, p.name AS person, s.reason, s.until, s.created_at, s.snoozed_by
+           FROM reach_out_snoozes s JOIN people p USING (person_id) WHERE s.until > ? ORDER BY s.until, p.name""",
+        [now])
