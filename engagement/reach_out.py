@@ -53,12 +53,13 @@ class ReachOut:
     sentence: str
     detail: str  # the reason in a few words, for merging several reasons into one entry
     evidence_url: str | None
-    evidence_date: str | None
+    evidence_date: str | None  # ISO 8601 (YYYY-MM-DD), the day of the evidence
     evidence_text: str | None
     score: float
     health: float | None = None
     trend: str | None = None
     also: list[str] | None = None
+    evidence_at: datetime | None = None  # when the evidence was posted (or the last conversation, for silence)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -205,7 +206,8 @@ def reach_out_list(config, db: Database, limit: int = 20) -> list[ReachOut]:
             h = healths.get(person_id, {})
             action, sentence, detail, url, text = words()
             return ReachOut(person_id, name, tier, reason, action, sentence, detail, url,
-                            _date(at) if at else None, text, score, h.get("overall") or None, h.get("trend"))
+                            at.date().isoformat() if at else None, text, score, h.get("overall") or None,
+                            h.get("trend"), evidence_at=at)
 
         pending.append(_Pending(person_id, name, reason, TIER_WEIGHT.get(tier, 1.0) * urgency, recency, write))
 
