@@ -10,6 +10,8 @@ client's name feeds that key client's person.
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +23,12 @@ from engagement.contact_files import MAX_BYTES, ContactFileError, ContactRecord,
 from storage.audit import record
 from storage.db import Database
 from storage.writes import OUR_PERSON_ID, apply_claims, config_claims, key_client_person_id, slug
+
+
+def contact_slug(name: str) -> str:
+    """'José Núñez' → 'jose-nunez', '渡辺 健二' → '渡辺-健二': readable ids in any script."""
+    text = "".join(ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch))
+    return re.sub(r"[\W_]+", "-", text.casefold()).strip("-") or slug(name)
 
 
 class ContactImportError(Exception):
@@ -92,7 +100,7 @@ def import_contacts(db: Database, config, path: Path, *, now: datetime, by: str,
         if old is not None:
             contact_id, person_id = old["contact_id"], old["person_id"]
         else:
-            contact_id = f"ct:{slug(rec.name)}"
+            contact_id = f"ct:{contact_slug(rec.name)}"
             if contact_id in taken_ids:
                 contact_id += "-" + hashlib.sha1(rec.source_key.encode()).hexdigest()[:6]
             person_id = key_clients.get(rec.name.casefold(), contact_id)

@@ -209,6 +209,13 @@ def find_suggestions(db: Database) -> list[dict[str, Any]]:
                     add(person.person_id, reddit[handle.lower()], "profile_link",
                         f"{uid}'s profile names u/{handle} on Reddit")
 
+    # a website that is the host someone's blog comments or posts come from
+    for person in people.values():
+        for host, where in person.websites.items():
+            for owner, blog_uid in blog_hosts.get(host, []):
+                add(person.person_id, owner, "profile_link", f"{host} is {where}, and {blog_uid.split(':', 1)[1]} "
+                                                             f"writes there")
+
     # the same website
     by_site: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for person in people.values():
