@@ -182,12 +182,13 @@ def stats(state: State, as_json: bool) -> None:
 def _register_commands() -> None:
     from listenwell.cli_nlp import nlp_group
     from listenwell.cli_contacts import COMMANDS as PEOPLE_COMMANDS
+    from listenwell.cli_export import export
     from listenwell.cli_people import people, person, reach_out, touch, touches
     from listenwell.cli_jobs import jobs, scheduler
     from listenwell.cli_queue import queue
     from listenwell.cli_web import serve
 
-    for command in (nlp_group, queue, people, person, reach_out, touch, touches, scheduler, jobs, serve):
+    for command in (nlp_group, queue, people, person, reach_out, touch, touches, export, scheduler, jobs, serve):
         main.add_command(command)
     for command in PEOPLE_COMMANDS:
         people.add_command(command)
