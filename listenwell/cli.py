@@ -183,6 +183,7 @@ def _register_commands() -> None:
     from listenwell.cli_nlp import nlp_group
     from listenwell.cli_contacts import COMMANDS as PEOPLE_COMMANDS
     from listenwell.cli_export import export
+    from listenwell.cli_team import COMMANDS as TEAM_COMMANDS
     from listenwell.cli_people import people, person, reach_out, touch, touches
     from listenwell.cli_jobs import jobs, scheduler
     from listenwell.cli_queue import queue
@@ -192,6 +193,8 @@ def _register_commands() -> None:
         main.add_command(command)
     for command in PEOPLE_COMMANDS:
         people.add_command(command)
+    for command in TEAM_COMMANDS:
+        main.add_command(command)
 
 
 _register_commands()
