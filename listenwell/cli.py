@@ -160,17 +160,11 @@ def stats(state: State, as_json: bool) -> None:
     Example:
       listenwell stats --json
     """
+    from listenwell.web.api import stats_data
+
     with state.db(read_only=True) as db:
-        data = {
-            "posts": db.scalar("SELECT count(*) FROM posts"),
-            "people": db.scalar("SELECT count(*) FROM people WHERE person_id <> 'me'"),
-            "identities": db.scalar("SELECT count(*) FROM identities WHERE NOT is_ours"),
-            "tagged": db.scalar("SELECT count(*) FROM tags"),
-            "interactions": db.scalar("SELECT count(*) FROM interactions"),
-            "queue_pending": db.scalar("SELECT count(*) FROM reply_suggestions WHERE status = 'pending'"),
-            "alerts": db.scalar("SELECT count(*) FROM alerts"),
-        }
-        by_platform = dict(db.con.execute("SELECT platform, count(*) FROM posts GROUP BY 1 ORDER BY 1").fetchall())
+        data = stats_data(db)
+    by_platform = data.pop("posts_by_platform")
     if as_json:
         print_json(data | {"posts_by_platform": by_platform})
         return

@@ -83,7 +83,10 @@ def _write_today(store, config) -> date:
 
 
 async def digest_write(request: Request):
+    from listenwell.web.users import require
+
     await verified_form(request)
+    require(request, "editor")
     state = request.app.state
     day = await run_in_threadpool(_write_today, state.store, state.config)
     return back(request, f"/digest/{day.isoformat()}", "ok", f"Wrote the digest for {day.isoformat()}.")
