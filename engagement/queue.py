@@ -144,9 +144,7 @@ def list_queue(db: Database, status: str = "pending", limit: int = 50, assigned_
         return []
     by_key = "AND list_contains($ids, p.post_uid)" if len(ids) <= _KEY_LOOKUP_MAX else ""
     return db.rows(
-        f"""SELECT s.suggestion_id AS id, s.status, s.priority, s.intent, s.platform, pe.name AS person,
-                  pe.is_key_client AS key_client, s.reason, s.text AS reply, p.url, p.created_at AS posted_at,
-                  p.text AS post_text
+        f"""SELECT {QUEUE_COLUMNS}
            FROM reply_suggestions s
            JOIN posts p USING (post_uid)
            JOIN people pe USING (person_id)
