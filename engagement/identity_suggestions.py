@@ -7,9 +7,9 @@ Evidence, each worth a share of the score (a suggestion needs 0.5):
   too common to count;
 - **handle like the name** (0.3): a handle that reads as the other's name (``leo_fischer``, Leo Fischer):
   weaker, since anyone may pick it; it counts only together with other evidence;
-- **profile link** (0.4): one profile points at the other: an X bio or its link names the host where
+- **profile link** (0.5): one profile points at the other: an X bio or its link names the host where
   the other writes a blog, or their ``u/handle`` on Reddit;
-- **same website** (0.4): the same site in an X profile's link, a blog author's link or an imported
+- **same website** (0.5): the same site in an X profile's link, a blog author's link or an imported
   contact's website (social sites themselves do not count);
 - **signed handle** (0.6): a blog comment signed with an X handle (its last line is ``@handle``, or
   ``— @handle``, or an x.com/twitter.com link to them).
@@ -34,7 +34,7 @@ from engagement.people import PersonError, _merge
 from storage.audit import record
 from storage.db import Database
 
-WEIGHTS = {"same_name": 0.5, "handle_like_name": 0.3, "profile_link": 0.4, "same_website": 0.4,
+WEIGHTS = {"same_name": 0.5, "handle_like_name": 0.3, "profile_link": 0.5, "same_website": 0.5,
            "signed_handle": 0.6}
 THRESHOLD = 0.5
 COMMON_NAME_PEOPLE = 4  # a name on more people than this is too common to be evidence
