@@ -39,7 +39,7 @@ def export(state: State, what: str, fmt: str, since: datetime | None, out_path: 
     with state.db(read_only=True) as db:
         try:
             if out_path is None:
-                stream = click.get_binary_stream("stdout")
+                stream = sys.stdout.buffer
                 rows = write_export(what, fmt, stream, config, db, since_at)
                 stream.flush()
             else:

@@ -284,7 +284,7 @@ def reach_out_unsnooze(state: State, name: str | None, reason: str | None, by: s
 
 
 @click.group("touches", invoke_without_command=True)
-@click.argument("name", required=False)
+@click.option("--person", "name", metavar="NAME", help="Only this person's touches.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
@@ -293,7 +293,7 @@ def touches(ctx: click.Context, name: str | None, limit: int, as_json: bool) -> 
 
     \b
     Example:
-      listenwell touches "Priya Raman"
+      listenwell touches --person "Priya Raman"
       listenwell touches edit touch:3f9a1c2b7d4e5f60 --note "talked about the renewal"
       listenwell touches delete touch:3f9a1c2b7d4e5f60
     """
@@ -313,10 +313,6 @@ def touches(ctx: click.Context, name: str | None, limit: int, as_json: bool) -> 
     for t in rows:
         click.echo(f"{t['touch_id']}  {t['at']:%Y-%m-%d}  {t['kind']:<5} {t['person']}"
                    f"{': ' + t['note'] if t['note'] else ''}{'  (by ' + t['logged_by'] + ')' if t['logged_by'] else ''}")
-
-
-# `touches NAME` takes an optional argument: its subcommands need their own names to win
-touches.allow_interspersed_args = False
 
 
 @touches.command("edit")
