@@ -208,7 +208,7 @@ def _decide(db: Database, suggestion_id: str, status: str, by: str, now: datetim
         )
         action = {"approved": "approve", "dismissed": "dismiss"}.get(status, "edit") if text is None else (
             "edit_approve" if status == "approved" and item["status"] != "approved" else "edit")
-        details = {"from": item["status"], "to": status}
+        details = {"from": item["status"], "to": status, "person_id": item["person_id"]}
         if text is not None:
             details["text"] = text
             details["previous_text"] = item["text"]
@@ -280,7 +280,7 @@ def send(db: Database, suggestion_id: str, *, sender: ReplySender | None, enable
                VALUES (?, ?, NULL, ?, 'outbound', 'reply', ?, 'sent from the queue', ?)""",
             [f"sent:{sent_uid}", item["person_id"], sent_uid, now, by],
         )
-        record(con, by, "queue.send", suggestion_id, now, sent_post_uid=sent_uid)
+        record(con, by, "queue.send", suggestion_id, now, sent_post_uid=sent_uid, person_id=item["person_id"])
         if item["edited_at"] is not None and item["text"] != item["original_text"]:
             template = generalise(item["text"], item["person"])
             if template:
@@ -300,7 +300,8 @@ def restore(db: Database, suggestion_id: str, by: str, now: datetime) -> dict:
     with db.transaction() as con:
         con.execute("""UPDATE reply_suggestions SET status = ?, decided_by = ?, decided_at = ?, updated_at = ?
                        WHERE suggestion_id = ?""", [back_to, by, now, now, suggestion_id])
-        record(con, by, "queue.restore", suggestion_id, now, **{"from": "dismissed", "to": back_to})
+        record(con, by, "queue.restore", suggestion_id, now, person_id=item["person_id"],
+               **{"from": "dismissed", "to": back_to})
     return get_suggestion(db, suggestion_id)
 
 
@@ -310,7 +311,8 @@ def assign(db: Database, suggestion_id: str, to: str | None, by: str, now: datet
     with db.transaction() as con:
         con.execute("UPDATE reply_suggestions SET assigned_to = ?, updated_at = ? WHERE suggestion_id = ?",
                     [to, now, suggestion_id])
-        record(con, by, "queue.assign", suggestion_id, now, **{"from": item["assigned_to"], "to": to})
+        record(con, by, "queue.assign", suggestion_id, now, person_id=item["person_id"],
+               **{"from": item["assigned_to"], "to": to})
     return get_suggestion(db, suggestion_id)
 
 

@@ -19,15 +19,16 @@ def record(con, actor: str, action: str, target: str, now: datetime, **details: 
 
 
 def history(db: Database, *, target: str | None = None, actor: str | None = None, action: str | None = None,
-            limit: int = 50) -> list[dict[str, Any]]:
-    """The latest entries first, optionally for one target, one actor or actions starting with ``action``."""
+            about: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    """The latest entries first: for one ``target``, one ``actor``, actions starting with ``action``, or
+    ``about`` a person (entries targeting them, or naming them as ``person_id``: their touches, queue items)."""
     rows = db.rows(
         """SELECT seq, occurred_at AS at, actor, action, target, details FROM audit_log
-           WHERE ($target IS NULL OR target = $target) AND ($actor IS NULL OR actor = $actor)
-             AND ($action IS NULL OR starts_with(action, $action))
-           ORDER BY seq DESC LIMIT $limit""".replace("$target", "?", 2).replace("$actor", "?", 2)
-        .replace("$action", "?", 2).replace("$limit", "?"),
-        [target, target, actor, actor, action, action, limit])
+           WHERE (? IS NULL OR target = ?) AND (? IS NULL OR actor = ?)
+             AND (? IS NULL OR starts_with(action, ?))
+             AND (? IS NULL OR target = ? OR json_extract_string(details, '$.person_id') = ?)
+           ORDER BY seq DESC LIMIT ?""",
+        [target, target, actor, actor, action, action, about, about, about, limit])
     for row in rows:
         row["details"] = json.loads(row["details"]) if row["details"] else {}
     return rows

@@ -294,3 +294,74 @@ def test_user_and_token_commands_check_their_input(team_site: dict):
     stored = rows(config, "SELECT secret_hash, password_hash FROM api_tokens, users WHERE users.name = 'ana'")
     assert all(team_site["token"].split("_", 2)[2] not in h for row in stored for h in row)
     assert all(row[1].startswith("$argon2id$") for row in stored)
+
+
+# --- in the browser --------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser():
+    from tests.test_web import CHROMIUM, FLAGS, HAVE_CHROMIUM
+
+    if not HAVE_CHROMIUM:
+        pytest.skip("Debian chromium is not installed at /usr/bin/chromium (.ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield b
+        b.close()
+
+
+def browser_login(browser, server: Server, name: str, password: str):
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, base_url=server.base)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.goto("/login")
+    page.fill("#name", name)
+    page.fill("#password", password)
+    page.click("button[type=submit]:has-text('Log in')")
+    page.wait_for_url("**/queue")
+    return page
+
+
+def test_in_the_browser_an_editor_merges_a_suggested_pair_and_corrects_a_touch(browser, server: Server,
+                                                                              team_site: dict):
+    from tests.test_web import SHOTS
+
+    config = team_site["config"]
+    page = browser_login(browser, server, *CY)
+    assert page.locator("header .who").inner_text() == "cy · editor"
+    page.goto("/people")
+    page.click("button:has-text('Look for people who may be the same')")
+    page.wait_for_selector(".suggestion-row")
+    row = page.locator(".suggestion-row", has_text="Lena Hartmann").first
+    assert "same name" in row.inner_text()
+    suggestion_id = row.get_attribute("id")
+    if SHOTS:
+        page.screenshot(path=str(SHOTS / "people-suggestions.png"), full_page=False)
+    row.locator("button:has-text('Same person: merge')").click()
+    page.wait_for_selector(".flash-ok")
+    assert "Merged Lena Hartmann" in page.locator(".flash").inner_text()
+    assert rows(config, "SELECT status, decided_by FROM merge_suggestions WHERE suggestion_id = ?",
+                [suggestion_id]) == [("accepted", "cy")]
+    # log a touch on Priya's page, then correct it there
+    page.goto("/people/kc:priya-raman")
+    page.select_option("section:has(h2:has-text('Log a touch')) select[name=kind]", "call")
+    page.fill("section:has(h2:has-text('Log a touch')) textarea[name=note]", "congrats on Acme")
+    page.click("button:has-text('Log touch')")
+    page.wait_for_selector(".flash-ok")
+    touch = page.locator(".touch-row", has_text="congrats on Acme")
+    assert "logged by cy" in touch.inner_text()
+    touch.locator("summary:has-text('Edit or delete')").click()
+    touch.locator("select[name=kind]").select_option("meal")
+    touch.locator("textarea[name=note]").fill("lunch: congrats on Acme")
+    touch.locator("button:has-text('Save')").click()
+    page.wait_for_selector(".flash-ok")
+    assert rows(config, "SELECT kind, note, logged_by FROM interactions WHERE person_id = 'kc:priya-raman' "
+                        "AND note LIKE '%congrats on Acme'") == [("touch:meal", "lunch: congrats on Acme", "cy")]
+    assert "cy · touch edit" in page.locator("section.log").inner_text()
+    page.goto("/team")
+    assert "cy" in page.locator("section.log").inner_text()
+    if SHOTS:
+        page.screenshot(path=str(SHOTS / "team.png"), full_page=False)
+    page.context.close()

@@ -218,7 +218,7 @@ def load_person(store, config, person_id: str) -> dict:
             """SELECT day, time, trust, intensity, reciprocity, overall FROM health_snapshots
                WHERE person_id = ? ORDER BY day""", [detail["person_id"]])
         detail["touches"] = list_touches(db, detail["person_id"], limit=50)
-        detail["log"] = history(db, target=detail["person_id"], limit=30)
+        detail["log"] = history(db, about=detail["person_id"], limit=30)
     return detail
 
 
