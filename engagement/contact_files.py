@@ -99,7 +99,9 @@ def clean(text: Any) -> str:
     """A cell as plain text: control characters out, spaces collapsed."""
     if text is None:
         return ""
-    text = "".join(ch for ch in str(text) if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
+    text = str(text)
+    if not text.isprintable():  # the rare cell with control characters: drop them (newlines become spaces)
+        text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
     return " ".join(text.split())
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -50,7 +50,8 @@ class ImportReport:
     skipped: list[dict] = field(default_factory=list)  # {line, column, reason}: blank names, and bad lines with --skip-bad
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = {"file": self.file, "origin": self.origin, "dry_run": self.dry_run, "created": self.created,
+                "updated": self.updated, "unchanged": self.unchanged, "skipped": self.skipped}
         data["counts"] = {k: len(getattr(self, k)) for k in ("created", "updated", "unchanged", "skipped")}
         return data
 
