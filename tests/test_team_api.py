@@ -269,6 +269,24 @@ def test_two_colleagues_share_the_queue(server: Server, team_site: dict):
     assert "zapier" not in cy.get("/team").text  # an editor does not
 
 
+def test_a_viewer_downloads_the_reach_out_list_for_a_spreadsheet(server: Server, team_site: dict):
+    import csv
+    import io
+
+    assert httpx.get(server.base + "/export/reach-out.csv", follow_redirects=False, timeout=20).status_code == 303
+    viewer = login(server.base, *BEN)
+    response = viewer.get("/export/reach-out.csv")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    assert 'filename="listenwell-reach-out-2026-11-20.csv"' in response.headers["content-disposition"]
+    table = list(csv.DictReader(io.StringIO(response.text)))
+    expected = json.loads(cli(team_site["config"], "reach-out", "--json", "--limit", "1000").output)
+    assert [r["person"] for r in table] == [e["person"] for e in expected]
+    assert {"sentence", "evidence_url", "evidence_date", "action"} <= set(table[0])
+    assert viewer.get("/export/posts.csv").status_code == 404  # millions of rows: the CLI's job
+    assert viewer.get("/export/people.parquet").content[:4] == b"PAR1"
+
+
+@pytest.mark.slow
 def test_a_removed_user_is_logged_out(server: Server, team_site: dict):
     config = team_site["config"]
     assert cli(config, "users", "add", "dee", "--role", "editor", "--password-stdin",
@@ -324,6 +342,7 @@ def browser_login(browser, server: Server, name: str, password: str):
     return page
 
 
+@pytest.mark.slow
 def test_in_the_browser_an_editor_merges_a_suggested_pair_and_corrects_a_touch(browser, server: Server,
                                                                               team_site: dict):
     from tests.test_web import SHOTS
