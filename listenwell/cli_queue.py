@@ -28,6 +28,15 @@ def _show(item: dict, as_json: bool) -> None:
     click.echo(f"  why:   {item['reason']}")
     click.echo(f"  post:  {item['post_text']}")
     click.echo(f"  reply: {item['text']}")
+    if "length" in item:
+        click.echo(f"         {item['length']}/{item['limit']} characters"
+                   + (" (as X counts: a link is 23)" if item["platform"] == "x" else ""))
+    if item.get("sources"):
+        click.echo(f"  from:  {', '.join(item['sources'])}")
+    others = [c for c in item.get("candidates") or [] if c.get("text") != item["text"]]
+    for i, c in enumerate(others, 2):
+        click.echo(f"  {i}.    {c['text']}")
+        click.echo(f"         ({c['style']}: {c['reason']})")
     if item.get("url"):
         click.echo(f"  {item['url']}")
     if item.get("assigned_to"):
@@ -70,6 +79,10 @@ def queue_list(state: State, status: str, limit: int, mine: bool, assigned: str 
                    f"{item['intent']}{owner}")
         click.echo(f"        why: {item['reason']}")
         click.echo(f"        reply: {item['reply']}")
+        extra = len(item.get("candidates") or []) - 1
+        if extra > 0:
+            click.echo(f"        ({extra} more candidate{'s' if extra > 1 else ''}: "
+                       f"listenwell queue show {item['id']})")
         if item["url"]:
             click.echo(f"        {item['url']}")
 
@@ -128,7 +141,8 @@ def queue_approve(state: State, suggestion_id: str, by: str | None, as_json: boo
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_state
 def queue_edit(state: State, suggestion_id: str, text: str, approve_too: bool, by: str | None, as_json: bool) -> None:
-    """Rewrite a suggestion. Sent edits teach the generator a new variant for that intent.
+    """Rewrite a suggestion (too long for the platform: refused, nothing saved, and by how much). Replies the team
+    edited and sent become knowledge for later replies.
 
     \b
     Example:

@@ -9,7 +9,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.routing import Route
 
-from engagement.queue import QueueError, approve, assign, dismiss, edit, get_suggestion, list_queue, restore, send
+from engagement.queue import QueueError, ReplyTooLong, approve, assign, dismiss, edit, get_suggestion, list_queue, \
+    restore, send
 from listenwell.web.app import back, render
 from listenwell.web.security import safe_next, verified_form
 from listenwell.web.users import actor, current_user, require
@@ -38,8 +39,9 @@ def load_queue(store, view: str, platform: str, intent: str, person: str, mine: 
     }
 
 
-async def queue_page(request: Request):
-    q = request.query_params
+async def queue_page(request: Request, refused: ReplyTooLong | None = None, refused_id: str | None = None,
+                     query: dict | None = None):
+    q = query if query is not None else request.query_params
     view = q.get("status", "open")
     if view not in VIEWS:
         view = "open"
@@ -48,10 +50,12 @@ async def queue_page(request: Request):
     me = actor(request)
     data = await run_in_threadpool(load_queue, request.app.state.store, view, **filters, mine=me if mine else None)
     params = {"status": view, **filters, **({"mine": "1"} if mine else {})}
-    here = "/queue" + ("?" + urlencode(params) if request.url.query else "")
+    here = "/queue" + ("?" + urlencode(params) if (query or request.url.query) else "")
     user = current_user(request)
-    return render(request, "queue.html", title="Queue", view=view, views=list(VIEWS), filters=filters,
-                  here=here, mine=mine, current=me, can_act=bool(user and user["role"] in ("editor", "admin")), **data)
+    # a refused edit comes back with what was typed, still in its box, and by how much it is too long
+    return render(request, "queue.html", status=422 if refused else 200, title="Queue", view=view,
+                  views=list(VIEWS), filters=filters, here=here, refused=refused, refused_id=refused_id, mine=mine,
+                  current=me, can_act=bool(user and user["role"] in ("editor", "admin")), **data)
 
 
 def _act(request: Request, action: str, suggestion_id: str, text: str | None, to: str | None) -> tuple[str, str]:
@@ -114,6 +118,11 @@ async def queue_action(request: Request):
     try:
         kind, message = await run_in_threadpool(_act, request, action, suggestion_id,
                                                 text if isinstance(text, str) else None, to_user)
+    except ReplyTooLong as exc:
+        from urllib.parse import parse_qsl, urlsplit
+
+        return await queue_page(request, refused=exc, refused_id=suggestion_id,
+                                query=dict(parse_qsl(urlsplit(to).query)))
     except QueueError as exc:
         kind, message = "error", str(exc)
     return back(request, to, kind, message)
