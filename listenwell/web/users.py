@@ -18,7 +18,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse
 from listenwell.team import get_user, has_users, role_allows
 from listenwell.web.auth import Session
 from listenwell.web.security import PUBLIC_PATHS
-from listenwell.web.store import NotReady
+from listenwell.web.store import Busy, NotReady
 
 # the shared password's login while the team has no named user: it may do everything, as before
 SHARED = {"name": "web", "display_name": "shared login", "role": "admin", "shared": True}
@@ -39,7 +39,12 @@ class UserDirectory:
             hit = self._cache.get(key)
             if hit and now - hit[0] < self.ttl:
                 return hit[1]
-        value = load()
+        try:
+            value = load()
+        except Busy:
+            if hit:  # another process is writing: what we knew a moment ago stands
+                return hit[1]
+            raise
         with self._lock:
             if len(self._cache) > 1000:
                 self._cache.clear()
@@ -105,10 +110,16 @@ class UserMiddleware:
             from starlette.concurrency import run_in_threadpool
 
             directory: UserDirectory = request.app.state.users
-            if session.user:
-                user = await run_in_threadpool(directory.user, session.user)
-            else:
-                user = None if await run_in_threadpool(directory.any_users) else SHARED
+            try:
+                if session.user:
+                    user = await run_in_threadpool(directory.user, session.user)
+                else:
+                    user = None if await run_in_threadpool(directory.any_users) else SHARED
+            except Busy as exc:  # the database is locked and we know nothing yet: the usual busy page
+                from listenwell.web.app import _busy
+
+                await (await _busy(request, exc))(scope, receive, send)
+                return
             if user is None:  # removed, disabled, or the shared password after users were added
                 request.state.session = Session(dirty=True)
                 if scope["method"] in ("GET", "HEAD"):
