@@ -92,12 +92,15 @@ def _rows(kind: str, config, db: Database, since: datetime | None) -> list[dict[
 
 def _posts(db: Database, since: datetime | None, for_csv: bool) -> pa.RecordBatchReader:
     sql = POSTS_SQL
-    if for_csv:  # CSV cells are text: lists and objects as JSON, times as ISO 8601
+    if for_csv:  # CSV cells are text: lists and objects as JSON, times as ISO 8601, formulas defused
+        texts = ", ".join(f"CASE WHEN regexp_matches({c}, $formula) THEN concat(chr(39), {c}) ELSE {c} END AS {c}"
+                          for c in ("title", "text", "author_name", "person"))
         sql = (f"SELECT * REPLACE (to_json(topics)::VARCHAR AS topics, to_json(intents)::VARCHAR AS intents, "
-               f"moments::VARCHAR AS moments, strftime(created_at, '%Y-%m-%dT%H:%M:%SZ') AS created_at) "
+               f"moments::VARCHAR AS moments, strftime(created_at, '%Y-%m-%dT%H:%M:%SZ') AS created_at, {texts}) "
                f"FROM ({sql})")
     # a relation streams: DuckDB hands over one batch at a time (execute() would materialise every row)
-    relation = db.con.sql(sql, params={"since": since})
+    params = {"since": since} | ({"formula": _FORMULA_SQL} if for_csv else {})
+    relation = db.con.sql(sql, params=params)
     reader = getattr(relation, "to_arrow_reader", None) or relation.fetch_arrow_reader  # duckdb >= 1.4 / before
     return reader(BATCH_ROWS)
 
@@ -117,10 +120,21 @@ def _posts_ndjson(db: Database, since: datetime | None, out: BinaryIO) -> int:
     return n
 
 
+# a spreadsheet runs a cell that starts like a formula; text from posts and people is untrusted, so in CSV
+# such a cell gets a leading apostrophe (OWASP's advice on CSV injection). Parquet and NDJSON keep it as is.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_SQL = "^[=+@\t\r-]"
+
+
+def defuse(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def _csv_cell(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
-        return json.dumps(value, ensure_ascii=False, default=_json_default)
-    return _iso(value)
+        value = json.dumps(value, ensure_ascii=False, default=_json_default)
+    value = _iso(value)
+    return defuse(value) if isinstance(value, str) else value
 
 
 def _table(rows: list[dict[str, Any]], for_csv: bool) -> pa.Table:

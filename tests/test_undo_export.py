@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401  (pa.compute)
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
@@ -219,3 +220,25 @@ def test_reach_out_ics_file_is_a_calendar(site: Path, tmp_path: Path):
     assert run(site, "reach-out", "--ics", str(again), "--limit", "5").exit_code == 0
     assert [str(e["UID"]) for e in Calendar.from_ical(again.read_bytes()).walk("VEVENT")] == \
         [str(e["UID"]) for e in events]
+
+
+def test_csv_cells_that_start_like_a_formula_are_defused(site: Path, tmp_path: Path):
+    """Post text and notes are untrusted: in a spreadsheet `=HYPERLINK(…)` must stay text."""
+    con = duckdb.connect(str(site.parent / "data" / "listenwell.duckdb"))
+    try:
+        con.execute("UPDATE posts SET text = '=HYPERLINK(\"https://evil.example\",\"click\")' WHERE post_uid = "
+                    "(SELECT min(post_uid) FROM posts)")
+        (uid,), = con.execute("SELECT min(post_uid) FROM posts").fetchall()
+    finally:
+        con.close()
+    assert run(site, "touch", "Priya Raman", "--kind", "note", "--note", "+1 555 0100 (her new number)").exit_code == 0
+    posts = tmp_path / "posts.csv"
+    assert run(site, "export", "posts", "--format", "csv", "--out", str(posts)).exit_code == 0
+    table = pacsv.read_csv(posts)
+    row = table.filter(pa.compute.equal(table.column("post_uid"), uid)).to_pylist()[0]
+    assert row["text"] == "'=HYPERLINK(\"https://evil.example\",\"click\")"
+    touches = run(site, "export", "touches", "--format", "csv").output
+    assert "'+1 555 0100 (her new number)" in touches
+    # NDJSON keeps the text exactly
+    nd = [json.loads(line) for line in run(site, "export", "posts", "--format", "ndjson").output.splitlines()]
+    assert next(r for r in nd if r["post_uid"] == uid)["text"].startswith("=HYPERLINK")
