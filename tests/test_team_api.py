@@ -164,15 +164,20 @@ def test_calendar_feed_is_a_real_calendar_of_all_day_events(server: Server, team
     calendar = Calendar.from_ical(response.content)
     events = list(calendar.walk("VEVENT"))
     assert events
+    from delivery.calendar import event_title
+
+    listed = json.loads(cli(team_site["config"], "reach-out", "--json", "--limit", "50").output)
     summaries = [str(e["SUMMARY"]) for e in events]
-    assert "Call Priya: congratulate them on the new role" in summaries
-    priya = events[summaries.index("Call Priya: congratulate them on the new role")]
+    assert summaries == [event_title(i) for i in listed]  # one event per person on the list, in its order
+    priya = events[next(n for n, s in enumerate(summaries) if s.startswith("Call Priya"))]
     start = priya.decoded("DTSTART")
     assert type(start) is date and start == date(2026, 11, 20)  # all day, on the day the list is for
     assert priya.decoded("DTEND") == date(2026, 11, 21)
     description = str(priya["DESCRIPTION"])
-    assert "Thrilled to share I've joined Acme Freight" in description
+    assert "Thrilled to share I've joined Acme Freight" in description  # her new role, quoted
     assert str(priya["URL"]).startswith("https://x.com/priyaraman_ops/status/") and str(priya["URL"]) in description
+    for event, item in zip(events, listed):
+        assert item["sentence"] in str(event["DESCRIPTION"])
     assert len({str(e["UID"]) for e in events}) == len(events)
     # the token in the feed's URL never reaches the access log
     assert team_site["token"] not in server.log.read_text()
