@@ -23,6 +23,7 @@ from engagement.people import health_for_all, interaction_rhythm
 from engagement.replies import excerpt, first_name
 from engagement.wording import SENSITIVE_MOMENTS, moment_wording, tier_weight
 from nlp.polarity import negative_sql
+from storage.audit import record
 from storage.db import Database
 
 # churn talk is the most urgent thing a key client can say; a competitor they are buying from or
@@ -44,12 +45,13 @@ class ReachOut:
     sentence: str
     detail: str  # the reason in a few words, for merging several reasons into one entry
     evidence_url: str | None
-    evidence_date: str | None
+    evidence_date: str | None  # ISO 8601 (YYYY-MM-DD), the day of the evidence
     evidence_text: str | None
     score: float
     health: float | None = None
     trend: str | None = None
     also: list[str] | None = None
+    evidence_at: datetime | None = None  # when the evidence was posted (or the last conversation, for silence)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -241,7 +243,8 @@ def reach_out_list(config, db: Database, limit: int = 20) -> list[ReachOut]:
             h = healths.get(person_id, {})
             action, sentence, detail, url, text = words()
             return ReachOut(person_id, name, tier, reason, action, sentence, detail, url,
-                            _date(at) if at else None, text, score, h.get("overall") or None, h.get("trend"))
+                            at.date().isoformat() if at else None, text, score, h.get("overall") or None,
+                            h.get("trend"), evidence_at=at)
 
         pending.append(_Pending(person_id, name, reason, tier_weight(tier) * urgency, recency, write))
 
@@ -411,12 +414,36 @@ def merge_by_person(items: list[_Pending], limit: int) -> list[ReachOut]:
     return merged
 
 
-def snooze(db: Database, person_id: str, reason: str, until: datetime, now: datetime) -> None:
+def snooze(db: Database, person_id: str, reason: str, until: datetime, now: datetime, by: str = "unknown") -> dict:
     if reason not in REASONS + ("any",):
         raise ValueError(f"reason must be one of {', '.join(REASONS + ('any',))}")
     with db.transaction() as con:
         con.execute(
-            """INSERT INTO reach_out_snoozes VALUES (?, ?, ?, ?)
-               ON CONFLICT (person_id, reason) DO UPDATE SET until = excluded.until, created_at = excluded.created_at""",
-            [person_id, reason, until, now],
+            """INSERT INTO reach_out_snoozes (person_id, reason, until, created_at, snoozed_by) VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT (person_id, reason) DO UPDATE SET until = excluded.until, created_at = excluded.created_at,
+                   snoozed_by = excluded.snoozed_by""",
+            [person_id, reason, until, now, by],
         )
+        record(con, by, "reach_out.snooze", person_id, now, reason=reason, until=until)
+    return {"person_id": person_id, "reason": reason, "until": until, "snoozed_by": by, "at": now}
+
+
+def unsnooze(db: Database, person_id: str, reason: str | None, now: datetime, by: str = "unknown") -> list[dict]:
+    """Lift a person's snoozes (one reason, or all of them); returns what was lifted."""
+    rows = db.rows("SELECT person_id, reason, until FROM reach_out_snoozes WHERE person_id = ? AND until > ? "
+                   "AND (? IS NULL OR reason = ?) ORDER BY reason", [person_id, now, reason, reason])
+    if rows:
+        with db.transaction() as con:
+            con.execute("DELETE FROM reach_out_snoozes WHERE person_id = ? AND (? IS NULL OR reason = ?)",
+                        [person_id, reason, reason])
+            for row in rows:
+                record(con, by, "reach_out.unsnooze", person_id, now, reason=row["reason"], was_until=row["until"])
+    return rows
+
+
+def snoozed(db: Database, now: datetime) -> list[dict]:
+    """Snoozes in force, soonest to end first."""
+    return db.rows(
+        """SELECT s.person_id, p.name AS person, s.reason, s.until, s.created_at, s.snoozed_by
+           FROM reach_out_snoozes s JOIN people p USING (person_id) WHERE s.until > ? ORDER BY s.until, p.name""",
+        [now])

@@ -61,8 +61,16 @@ class State:
 pass_state = click.make_pass_decorator(State)
 
 
+USER_ENV = "LISTENWELL_USER"
+
+
 def who() -> str:
-    """Who made a decision in the queue: the OS user, for the audit trail."""
+    """Who acts from the command line, for the audit trail: $LISTENWELL_USER (a listenwell user name),
+    else the OS user."""
+    import os
+
+    if os.environ.get(USER_ENV, "").strip():
+        return os.environ[USER_ENV].strip().lower()
     try:
         return getpass.getuser()
     except Exception:

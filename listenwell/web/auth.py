@@ -134,9 +134,12 @@ class Session:
     pw: str = ""
     flash: list[str] | None = None  # [kind, text], shown once
     dirty: bool = False
+    user: str = ""  # the named user logged in ("" for the shared password); see listenwell/web/users.py
 
     def to_payload(self) -> dict[str, Any]:
         data = {"c": self.csrf, "a": self.auth, "e": int(self.exp), "p": self.pw}
+        if self.user:
+            data["u"] = self.user
         if self.flash:
             data["f"] = self.flash
         return data
@@ -175,7 +178,7 @@ class SessionSigner:
         try:
             data = json.loads(_unb64(body))
             session = Session(csrf=str(data["c"]), auth=bool(data["a"]), exp=float(data["e"]), pw=str(data["p"]),
-                              flash=data.get("f"))
+                              flash=data.get("f"), user=str(data.get("u") or ""))
         except (ValueError, KeyError, TypeError):
             return None
         now = time.time() if now is None else now
@@ -183,10 +186,10 @@ class SessionSigner:
             return None
         return session
 
-    def login(self, now: float | None = None) -> Session:
-        """A fresh session (new CSRF token: no fixation) that is logged in."""
+    def login(self, now: float | None = None, user: str = "") -> Session:
+        """A fresh session (new CSRF token: no fixation) that is logged in, as ``user`` when named."""
         now = time.time() if now is None else now
-        return Session(auth=True, exp=now + self.seconds, pw=self.fingerprint, dirty=True)
+        return Session(auth=True, exp=now + self.seconds, pw=self.fingerprint, dirty=True, user=user)
 
 
 # --- login rate limiting -------------------------------------------------------------------------

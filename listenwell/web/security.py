@@ -27,7 +27,8 @@ HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
-PUBLIC_PATHS = ("/login", "/static/", "/healthz")
+# the JSON API and the calendar feed authenticate with API tokens, not the session (listenwell/web/api.py)
+PUBLIC_PATHS = ("/login", "/static/", "/healthz", "/api/", "/calendar.ics")
 
 
 def is_loopback(host: str | None) -> bool:
