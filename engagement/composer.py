@@ -212,6 +212,23 @@ class Composer:
         draft.sources = list(dict.fromkeys(s for c in draft.candidates[:1] for s in c.sources))
         return draft
 
+    def _named_feature(self, text: str) -> str | None:
+        """The product thing a complaint names, in the knowledge base's own words: the longest keyword of an entry
+        that the post says ("the region filter" → "the filter"). Only the keyword is copied, never the post."""
+        if not self.kb:
+            return None
+        post = " " + " ".join(terms(text)) + " "
+        best = None
+        for phrase, stemmed in self.kb.keyword_terms():
+            if f" {stemmed} " in post and (best is None or len(stemmed) > len(best[1])):
+                best = (phrase, stemmed)
+        if best is None:
+            return None
+        phrase = best[0]
+        if phrase.endswith("s") or phrase.lower().startswith(("the ", "a ", "an ")) or phrase.isupper():
+            return phrase
+        return f"the {phrase}"
+
     def _answer_hit(self, hits: list[Hit], reading: Reading) -> Hit | None:
         return answering_hit(hits)
 
@@ -312,7 +329,7 @@ class Composer:
         if entry is not None and entry.link == status_page and not reading.outage:
             entry = None
         sources = [entry.id] if entry else []
-        feature = reading.feature or (_subject(entry) if entry else None)
+        feature = reading.feature or (_subject(entry) if entry else None) or self._named_feature(post.text)
         specific = self._specific(reading, feature)
         fact = ""
         if entry is not None and not reading.outage:

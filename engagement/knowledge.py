@@ -369,6 +369,21 @@ class KnowledgeBase:
     def urls(self) -> set[str]:
         return {u for e in self.entries for u in e.urls()}
 
+    def keyword_terms(self) -> list[tuple[str, str]]:
+        """Every keyword of the file entries with its stemmed form ("row policy", "row polici"), cached per build."""
+        if getattr(self, "_keywords_built", -1) != self.builds:
+            seen: dict[str, str] = {}
+            for e in self.entries:
+                if e.is_rule or e.is_reply:
+                    continue
+                for k in e.keywords:
+                    stemmed = " ".join(terms(k))
+                    if stemmed and k.lower() not in seen:
+                        seen[k.lower()] = (k, stemmed)
+            self._keywords = list(seen.values())
+            self._keywords_built = self.builds
+        return self._keywords
+
     def get(self, entry_id: str) -> Entry | None:
         return next((e for e in self.entries if e.id == entry_id), None)
 
