@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from engagement import platforms
+from engagement import answer_gate, platforms
 from engagement.knowledge import Entry, Hit, KnowledgeBase, question_focus, terms
 from engagement.reading import _REAL_COMPLAINT as _GRIEVANCE
 from engagement.reading import CELEBRATED, FOREIGN, Reading, read_post
@@ -106,16 +106,18 @@ class Draft:
 
 
 def answering_hit(hits: list[Hit]) -> Hit | None:
-    """The entry that answers a post, if the best one covers enough of its question (defined once: the composer
-    and `knowledge search` both use it)."""
+    """The entry that answers a post, if the engine is confident enough that the best one does (defined once: the
+    composer and `knowledge search` both use it; the confidence is engagement/answer_gate.py's)."""
     if not hits:
         return None
-    top = hits[0]
-    if top.coverage < ANSWER_COVERAGE or top.score < ANSWER_MIN_SCORE:
+    return hits[0] if hits[0].confidence >= answer_gate.threshold() else None
+
+
+def plausible_hit(hits: list[Hit]) -> Hit | None:
+    """An entry that may answer the post but not surely enough to lead: offered as a second candidate."""
+    if not hits or hits[0].confidence >= answer_gate.threshold():
         return None
-    if len(top.about) < ANSWER_ABOUT and top.coverage < ANSWER_SURE:
-        return None  # too few words shared with what the entry is about: a coincidence, not an answer
-    return top
+    return hits[0] if hits[0].confidence >= answer_gate.hedge() else None
 
 
 def display_name(author_name: str | None, handle: str, platform: str) -> str:
