@@ -229,6 +229,7 @@ class Hit:
     semantic: float = 0.0  # cosine of the question's vector with the entry's closest phrasing (heading, Also:)
     lexical: float = 0.0  # the BM25 score alone
     missing: float = 0.0  # the weight share of the question's heaviest word the entry covers neither way
+    agrees: int = 0  # how many of the two rankings (words alone, meaning alone) put this entry first (0..2)
     confidence: float = 0.0  # how sure the engine is that this entry answers the post (0..1, answer_gate.py)
 
 
@@ -471,6 +472,8 @@ class KnowledgeBase:
         weight = {t: self._idf.get(t, unseen_weight(t)) for t in focus_terms}
         total = sum(weight.values())
         rare = tuple(t for t in focus_terms if t not in self._idf and weight[t] > COMMON_WEIGHT)
+        first_by_words = int(np.argmax(lexical)) if known else -1
+        first_by_meaning = int(np.argmax(semantic)) if semantic.any() else -1
         order = np.argsort(-combined)[: max(k * 4, 12)]
         hits: list[Hit] = []
         for i in order:
@@ -495,7 +498,8 @@ class KnowledgeBase:
             about = tuple(t for t in matched if t in head)
             hit = Hit(entry, float(combined[i]) * (1 + head_cov), round(coverage, 3), matched, rare, about,
                       soft_coverage=round(soft_coverage, 3), semantic=round(float(semantic[i]), 3),
-                      lexical=round(float(lexical[i]), 3), missing=round(missing / total, 3) if total else 0.0)
+                      lexical=round(float(lexical[i]), 3), missing=round(missing / total, 3) if total else 0.0,
+                      agrees=int(i == first_by_words) + int(i == first_by_meaning))
             hits.append(hit)
         hits.sort(key=lambda h: -h.score)
         hits = hits[:k]
