@@ -20,7 +20,8 @@ from listenwell.web.store import Busy, NotReady, Store
 
 HERE = Path(__file__).parent
 NAV = [("queue", "/queue", "Queue"), ("reach-out", "/reach-out", "Reach out"), ("people", "/people", "People"),
-       ("digest", "/digest", "Digest"), ("sources", "/sources", "Sources")]
+       ("opportunities", "/opportunities", "Opportunities"), ("digest", "/digest", "Digest"),
+       ("sources", "/sources", "Sources")]
 
 
 def _when(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -81,7 +82,7 @@ async def _http_error(request: Request, exc: HTTPException) -> Response:
 
 def create_app(config, secrets: LoginSecrets, *, reads_read_only: bool = True,
                secure_cookie: bool | None = None) -> Starlette:
-    from listenwell.web import pages_misc, pages_people, pages_queue, pages_session
+    from listenwell.web import pages_brand, pages_misc, pages_people, pages_queue, pages_session
 
     signer = SessionSigner(secrets.session_key, secrets.fingerprint, config.web.session_hours)
     routes = [
@@ -91,6 +92,7 @@ def create_app(config, secrets: LoginSecrets, *, reads_read_only: bool = True,
         *pages_queue.routes(),
         *pages_people.routes(),
         *pages_misc.routes(),
+        *pages_brand.routes(),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(
