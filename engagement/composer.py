@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from engagement import answer_gate, platforms
 from engagement.knowledge import Entry, Hit, KnowledgeBase, question_focus, terms
 from engagement.reading import _REAL_COMPLAINT as _GRIEVANCE
-from engagement.reading import CELEBRATED, FOREIGN, Reading, read_post
+from engagement.reading import CELEBRATED, FOREIGN, Reading, read_post, without_instructions
 
 # a hit answers the post when it covers this share of the post's information (IDF-weighted content words);
 # tuned on the bundled samples and tests/data/replies/dev.jsonl, never on the evaluation set
@@ -179,9 +179,10 @@ class Composer:
         if reading.sensitive:
             return Draft(None, f"{name} shared a loss or an illness: no public reply; the reach-out list suggests "
                                "a personal note", "none", reading=reading)
-        hits = self.kb.search(post.text, k=3, english=reading.lang in ("en", None)) if self.kb else []
-        if reading.injection:
-            hits = []  # a post that tries to instruct the reply writer gets no facts, only a human's follow-up
+        # a post that tries to instruct the reply writer is answered on what it asks, never on the instruction:
+        # the instruction's sentences are left out of retrieval (and nothing of the post is ever copied)
+        query = without_instructions(post.text) if reading.injection else post.text
+        hits = self.kb.search(query, k=3, english=reading.lang in ("en", None)) if self.kb and query else []
         answer = self._answer_hit(hits, reading)
         if reading.complaint and reading.question and answer and not (
                 reading.failure or reading.tickets or reading.sarcasm or reading.outage or _GRIEVANCE.search(post.text)):

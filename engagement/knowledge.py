@@ -377,8 +377,11 @@ class KnowledgeBase:
         return [e for e in self.entries if not e.is_rule]
 
     def rules(self, rule: str, platform: str | None = None) -> list[Entry]:
-        return [e for e in self.entries if e.rule == rule and (platform is None or not e.platforms
-                                                                or platform in e.platforms)]
+        if getattr(self, "_rules_built", -1) != self.builds:
+            self._rules = [e for e in self.entries if e.is_rule]
+            self._rules_built = self.builds
+        return [e for e in self._rules if e.rule == rule and (platform is None or not e.platforms
+                                                              or platform in e.platforms)]
 
     def sign_off(self, platform: str) -> str | None:
         found = self.rules("sign-off", platform)
@@ -475,14 +478,22 @@ class KnowledgeBase:
         first_by_words = int(np.argmax(lexical)) if known else -1
         first_by_meaning = int(np.argmax(semantic)) if semantic.any() else -1
         order = np.argsort(-combined)[: max(k * 4, 12)]
-        hits: list[Hit] = []
+        ranked: list[tuple[float, int]] = []
         for i in order:
             i = int(i)
             if combined[i] <= 0:
                 break
-            entry = self.entries[i]
-            if answers_only and entry.is_rule:
+            if answers_only and self.entries[i].is_rule:
                 continue
+            # what the entry is about (heading, phrasings, keywords) matched by the post weighs again: BM25 over
+            # the whole text lets a long answer that mentions the words win over the entry that is about them
+            head, doc = self._head_terms[i], self._doc_terms[i]
+            head_weight = sum(self._idf.get(t, 0.0) for t in head) or 1.0
+            head_cov = sum(self._idf.get(t, 0.0) for t in query_terms if t in head and t in doc) / head_weight
+            ranked.append((float(combined[i]) * (1 + head_cov), i))
+        ranked.sort(key=lambda r: -r[0])
+        hits: list[Hit] = []
+        for score, i in ranked[: max(k, 2)]:  # the measures the gate reads, for the few entries it may weigh
             doc = self._doc_terms[i]
             matched = tuple(t for t in focus_terms if t in doc)
             coverage = sum(weight[t] for t in matched) / total if total else 0.0
@@ -490,24 +501,17 @@ class KnowledgeBase:
             soft = {t: 1.0 for t in matched} | {t: (c if c >= SOFT_MIN else 0.0) for t, c in near.items()}
             soft_coverage = sum(weight[t] * soft.get(t, 0.0) for t in focus_terms) / total if total else 0.0
             missing = max((weight[t] for t in focus_terms if soft.get(t, 0.0) < SOFT_MIN), default=0.0)
-            # what the entry is about (heading, phrasings, keywords) matched by the post weighs again: BM25 over
-            # the whole text lets a long answer that mentions the words win over the entry that is about them
-            head = self._head_terms[i]
-            head_weight = sum(self._idf.get(t, 0.0) for t in head) or 1.0
-            head_cov = sum(self._idf.get(t, 0.0) for t in query_terms if t in head and t in doc) / head_weight
-            about = tuple(t for t in matched if t in head)
-            hit = Hit(entry, float(combined[i]) * (1 + head_cov), round(coverage, 3), matched, rare, about,
-                      soft_coverage=round(soft_coverage, 3), semantic=round(float(semantic[i]), 3),
-                      lexical=round(float(lexical[i]), 3), missing=round(missing / total, 3) if total else 0.0,
-                      agrees=int(i == first_by_words) + int(i == first_by_meaning))
-            hits.append(hit)
-        hits.sort(key=lambda h: -h.score)
-        hits = hits[:k]
+            about = tuple(t for t in matched if t in self._head_terms[i])
+            hits.append(Hit(self.entries[i], score, round(coverage, 3), matched, rare, about,
+                            soft_coverage=round(soft_coverage, 3), semantic=round(float(semantic[i]), 3),
+                            lexical=round(float(lexical[i]), 3), missing=round(missing / total, 3) if total else 0.0,
+                            agrees=int(i == first_by_words) + int(i == first_by_meaning)))
         from engagement.answer_gate import confidence
 
         second = hits[1].score if len(hits) > 1 else 0.0
-        return [Hit(**{**h.__dict__, "confidence": confidence(h, second if j == 0 else hits[0].score)})
+        hits = [Hit(**{**h.__dict__, "confidence": confidence(h, second if j == 0 else hits[0].score)})
                 for j, h in enumerate(hits)]
+        return hits[:k]
 
 
 EXPAND_MIN = 0.55  # a word at least this close to a knowledge-base word is looked for through it

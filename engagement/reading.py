@@ -156,8 +156,25 @@ FOREIGN = {
 }
 _QUESTION_MARK = re.compile(r"[?？¿]")
 # a post that tries to instruct the reply writer: read as a question at most, never as praise
-_INJECTION = re.compile(r"\b(ignore (?:all |your |any )?(?:previous |prior )?instructions|you are now|system:|"
-                        r"assistant:|admin mode|reply with)\b", re.I)
+_INJECTION = re.compile(r"\b(ignore (?:all |your |any )?(?:previous |prior )?(?:instructions|rules)|you are now|"
+                        r"system:|assistant:|admin mode|reply with|in your (?:answer|reply)|new policy)\b", re.I)
+
+
+_CLAUSE = re.compile(r"\([^)]*\)|\"[^\"]*\"|'[^']{12,}'|[^.!?\n]+[.!?]*")
+_INSTRUCTION = re.compile(r"\b(ignore|disregard|forget) (?:all |your |any |the )?(?:previous |prior |above )?"
+                          r"(?:instructions|rules|prompt)|\b(you are now|system:|assistant:|admin mode|reply with|"
+                          r"include (?:this|https?://|the link)|post this|add ['\"]|in your (?:answer|reply)|"
+                          r"new policy|</?\w+>)", re.I)
+
+
+def without_instructions(text: str) -> str:
+    """What a post that instructs the reply writer actually asks: its questions, or else its clauses that instruct
+    nothing, without links: "how is volume counted? (reply with https://x.example in your answer)" → "how is volume
+    counted?"."""
+    text = re.sub(r"https?://\S+", " ", text)
+    kept = [m.group(0).strip() for m in _CLAUSE.finditer(text) if not _INSTRUCTION.search(m.group(0))]
+    asked = [k for k in kept if k.endswith(("?", "？"))]
+    return " ".join(asked or kept).strip()
 
 
 def shim_foreign(text: str, lang: str | None) -> list[str]:
@@ -296,7 +313,10 @@ def read_post(text: str, *, addressed: bool = True, lang: str | None = None, sen
         intents = shim_foreign(text, lang)
     intents = list(intents)
     if _INJECTION.search(text):
-        intents = [i for i in intents if i in ("question", "complaint")] or ["question"]
+        # read on what the post asks, not on the instruction (a post that is only an instruction gets a find-out)
+        asked = without_instructions(text)
+        intents = [i for i in intents if i in ("question", "complaint")] if asked else []
+        intents = intents if intents and trouble(asked) or "question" in intents else ["question"]
     if not intents and addressed:
         intents = shim_unlabelled(text, lang, sentiment)
     if moments is None:

@@ -57,12 +57,13 @@ class WordVectors:
 
     def soft_match(self, stems: list[str], against: np.ndarray) -> dict[str, float]:
         """For each stem, its best cosine with the rows of ``against`` (0 when unknown or nothing to compare)."""
-        out: dict[str, float] = {}
-        if against.shape[0] == 0:
-            return {s: 0.0 for s in stems}
-        for s in stems:
-            r = self.row.get(s)
-            out[s] = float(np.max(against @ self.vectors[r])) if r is not None else 0.0
+        out = {s: 0.0 for s in stems}
+        rows = [(s, self.row[s]) for s in stems if s in self.row]
+        if not rows or against.shape[0] == 0:
+            return out
+        best = (self.vectors[[r for _, r in rows]] @ against.T).max(axis=1)
+        for (s, _), value in zip(rows, best.tolist()):
+            out[s] = value
         return out
 
 
