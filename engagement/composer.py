@@ -191,7 +191,8 @@ class Composer:
         elif reading.complaint:
             draft = self._acknowledge(post, reading, name, hits, answer)
         elif reading.question:
-            draft = self._answer(post, reading, name, answer) if answer else self._find_out(post, reading, name)
+            draft = self._answer(post, reading, name, answer) if answer else self._find_out(
+                post, reading, name, plausible_hit(hits))
         elif reading.moment and not reading.praise or reading.moment and not post.addressed:
             draft = self._congratulate(post, reading, name)
         elif reading.praise or "purchase_intent" in reading.intents and not answer:
@@ -305,7 +306,7 @@ class Composer:
             return " Happy to walk you through it on a call if that's quicker."
         return " Shout if it doesn't work the way I've described."
 
-    def _find_out(self, post: PostIn, reading: Reading, name: str) -> Draft:
+    def _find_out(self, post: PostIn, reading: Reading, name: str, maybe: Hit | None = None) -> Draft:
         greet = self._greeting(reading, name, post.platform)
         in_english = " (in English, if that's OK)" if reading.lang not in ("en", None) else ""
         why = "no knowledge entry answers this: offers to find out instead of guessing"
@@ -317,6 +318,18 @@ class Composer:
             _cand("find out, offers a DM", why + "; offers a private channel", [],
                   f"{name}, let me find out for you.", ("If it's easier, send us a DM and we'll follow up there.", 1)),
         ]
+        if maybe is not None:
+            # an entry that may answer it, not surely enough to lead: a human approving the reply can pick it
+            entry = maybe.entry
+            fact = self._fact(entry, post.platform, post.text)
+            link = entry.link if entry.link and entry.link not in fact else ""
+            subject = _subject(entry) or _lower_first(entry.title.rstrip("?"))
+            candidates.insert(1, _cand(
+                "answer, if that's what they mean",
+                f"'{entry.title}' ({entry.file}:{entry.line}) may answer it, but the engine is not sure "
+                f"(confidence {maybe.confidence:.2f}): check before choosing it", [entry.id],
+                f"{name}, if you mean {subject}: {_lower_first(fact)}", (link, 1),
+                ("If it's something else, tell me and I'll find out.", 2)))
         return Draft(None, f"{name} asked something the knowledge base does not answer: offer to find out",
                      "find_out", candidates=candidates)
 
