@@ -393,7 +393,7 @@ class Composer:
 
     def _specific(self, reading: Reading, feature: str | None) -> str:
         f = feature or "this"
-        plural = f.endswith("s") and not f.endswith(("ss", "SSO"))
+        plural = f.endswith("s") and not f.endswith(("ss", "SSO")) and f != "this"
         are = "are" if plural else "is"
         duration = reading.durations[0] if reading.durations else None
         failure = reading.failure

@@ -100,7 +100,8 @@ _TROUBLE = re.compile(
     r"(?:can'?t|cannot|couldn'?t|won'?t|don'?t|doesn'?t|didn'?t|isn'?t|aren'?t|wasn'?t|weren'?t|never) "
     r"(?:load|work|show|open|save|export|connect|sign|log|fire|arrive|match|update|get|see|find|send|escape|"
     r"handle|render|display|respect|keep|remember|refresh|sync|apply)\w*|(?:a|no|the) fix\b|"
-    r"every (?:single )?(?:time|release|update|day|week|morning)|(?:came|went) (?:in|out) \d+% higher|\d+% higher|higher than last|overcharg\w*|"
+    r"every (?:single )?(?:time|release|update|day|week|morning)|nothing (?:has |is )?(?:arrived|loaded|loading|"
+    r"works|showing|shows)|(?:came|went) (?:in|out) \d+% higher|\d+% higher|higher than last|overcharg\w*|"
     r"without (?:a word|warning|notice|telling)|broke|broken|bug|error|wrong|missing|kicks? me|kicking me|"
     r"sends? me in circles|spins?|spinning|sliced|clears? themselves|hasn'?t (?:updated|arrived|loaded)|"
     r"not (?:great|ok|okay|good enough|acceptable)|hello\?|explain\?|how is that ok)\b", re.I)
@@ -219,7 +220,8 @@ _STATUS_QUESTION = re.compile(r"\b(is (?:something|it|fernhill|everything) (?:up
 _TICKET = re.compile(r"(?:\b(ticket|case|issue|incident)\s*(?:no\.?|number)?\s*#?\s*(\d{3,8})\b|#(\d{4,8})\b)", re.I)
 _DURATION = re.compile(r"\b(\d{1,3}) ?(seconds|secs|minutes|mins|hours|days|weeks)\b", re.I)
 _OUTAGE = re.compile(
-    r"\b((?:is|are|was|were|went|goes|been|it'?s) down|down again|outage|stuck|delay\w*|late|spinning|loading|not loading|won'?t load|taking forever|\d+ seconds to load|"
+    r"\b((?:is|are|was|were|went|goes|been|it'?s) down|down again|outage|stuck|delay\w*|(?:is|are|was|were|running|"
+    r"arrived|still|hours?|an hour|really|so|very) late|late (?:again|today)|spinning|loading|not loading|won'?t load|taking forever|\d+ seconds to load|"
     r"minutes? (?:for a dashboard )?to load|unusable|exports? (?:have been |are )?failing|status page|"
     r"is something up)\b", re.I)
 # the failure, in words a reply may use: (pattern over the post, the phrase a reply says)
@@ -239,7 +241,8 @@ FAILURES: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.I), phrase) for
     (r"\b(never fires|didn'?t fire|doesn'?t fire)\b", "a check that never fires"),
     (r"\b(yesterday'?s numbers|wrong (day|numbers|data))\b", "wrong numbers"),
     (r"\b(fail\w*|falhou)\b", "failure"),
-    (r"\b(stuck|delay\w*|late|lands on \w+day)\b", "delay"),
+    (r"\b(stuck|delay\w*|(?:is|are|was|were|running|arrived|came|landed|still|hours?|days?|an hour|really|so|very) late|"
+     r"late (?:again|today)|lands on \w+day)\b", "delay"),
     (r"\b(slow|spinning|to load|taking forever|loading|🐌)|\bonly \d+ (minutes|hours)", "slowness"),
     (r"\b(keeps? telling|same .* nudge|again and again)\b", "repeated emails"),
 ]]
