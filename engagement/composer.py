@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from engagement import answer_gate, platforms
-from engagement.knowledge import Entry, Hit, KnowledgeBase, question_focus, terms
+from engagement.knowledge import Entry, Hit, KnowledgeBase, question_focus, question_sentences, terms
 from engagement.reading import _REAL_COMPLAINT as _GRIEVANCE
 from engagement.reading import CELEBRATED, FOREIGN, Reading, read_post, without_instructions
 
@@ -191,8 +191,8 @@ class Composer:
         elif reading.complaint:
             draft = self._acknowledge(post, reading, name, hits, answer)
         elif reading.question:
-            draft = self._answer(post, reading, name, answer) if answer else self._find_out(
-                post, reading, name, plausible_hit(hits))
+            draft = self._answer(post, reading, name, answer, self._second_answer(query, answer, reading)) \
+                if answer else self._find_out(post, reading, name, plausible_hit(hits))
         elif reading.moment and not reading.praise or reading.moment and not post.addressed:
             draft = self._congratulate(post, reading, name)
         elif reading.praise or "purchase_intent" in reading.intents and not answer:
@@ -258,9 +258,28 @@ class Composer:
             return f"{short} {best}"
         return short
 
-    def _answer(self, post: PostIn, reading: Reading, name: str, hit: Hit) -> Draft:
+    def _second_answer(self, text: str, first: Hit, reading: Reading) -> Hit | None:
+        """A post that asks two things ("is SSO on the Team plan? and how long is the trial?") gets both answers
+        when its other question has an entry of its own that the gate is sure of."""
+        questions = question_sentences(text)
+        if len(questions) < 2 or not self.kb:
+            return None
+        for sentence in questions:
+            hits = self.kb.search(sentence, k=2, english=reading.lang in ("en", None))
+            hit = answering_hit(hits)
+            if hit is not None and hit.entry.id != first.entry.id and hit.entry.kind != "known-issue":
+                return hit
+        return None
+
+    def _answer(self, post: PostIn, reading: Reading, name: str, hit: Hit, second: Hit | None = None) -> Draft:
         entry = hit.entry
         fact = self._fact(entry, post.platform, post.text)
+        also = ""
+        if second is not None:
+            other = second.entry
+            also = _upper_first(_cap_after_name(self._fact(other, post.platform, "")))
+            if other.link and other.link not in also and post.platform != "x":
+                also += f" {other.link}"
         short = entry.short or _sentences(entry.body)[0]
         link = entry.link if entry.link and entry.link not in fact else None
         more = (f"More here: {link}" if post.platform != "x" else link) if link else ""
@@ -270,11 +289,14 @@ class Composer:
         follow = self._follow_up(rel, entry, post.platform)
         offer = self.kb.private_details_ask() or "Send us a DM and we'll look at your account."
         aside = self._aside(reading)
+        both = [entry.id] + ([second.entry.id] if second is not None else [])
+        if second is not None:
+            why += f" and '{second.entry.title}' ({second.entry.file}:{second.entry.line}) for the other question"
         candidates = [
-            _cand("answer", why, [entry.id], greet + aside + (_cap_after_name(fact) if not aside else
-                                                               _lower_first(fact)), (more, 1)),
-            _cand("answer, warmer", why + (" and picks up the relationship" if rel.last_subject else ""), [entry.id],
-                  f"Hi {name}, good question.", fact, (more, 2), (follow, 3)),
+            _cand("answer", why, both, greet + aside + (_cap_after_name(fact) if not aside else
+                                                         _lower_first(fact)), (also, 2), (more, 3)),
+            _cand("answer, warmer", why + (" and picks up the relationship" if rel.last_subject else ""), both,
+                  f"Hi {name}, good question.", fact, (also, 3), (more, 2), (follow, 4)),
             _cand("answer, with an offer", why + ", short form, offers to look at their account by DM", [entry.id],
                   f"{name}, {_cap_after_name(short)}", (entry.link if entry.link and entry.link not in short else "", 2),
                   (f"If you'd like us to check your setup, {_lower_first(offer)}", 1)),

@@ -540,6 +540,11 @@ def question_focus(text: str) -> str:
     return focus if len(terms(focus)) >= 2 else text
 
 
+def question_sentences(text: str) -> list[str]:
+    """Each question sentence of a post, in order."""
+    return [m.group(0).strip() for m in _SENTENCE.finditer(_NOISE.sub(" ", text)) if len(terms(m.group(0))) >= 2]
+
+
 _POINTS_BACK = re.compile(r"\b(it|that|this|those|these|them|they|there|one)\b", re.I)
 
 

@@ -132,8 +132,20 @@ _ASK_FORM = re.compile(
     r"\s+\w+", re.I)
 
 
+# a question asked indirectly: "I'm wondering whether…", "not sure if…", "would love to know how…"
+_ASK_INDIRECT = re.compile(
+    r"\b(wonder(?:ing)? (?:if|whether|how|what|why|when|which)|(?:i'?d|i would|we'?d|we would) (?:like|love) to "
+    r"(?:know|understand|find out)|not sure (?:if|whether|how|what|which|where)|curious (?:if|whether|how|what|"
+    r"about|to know)|(?:need|want) to (?:know|understand|find out) (?:if|whether|how|what|which|where|when)|"
+    r"(?:does )?any(?:one|body) know|can (?:someone|somebody|you) (?:tell|explain|confirm|clarify)|"
+    r"(?:let|lmk) (?:me|us) know (?:if|whether|how|what)|please (?:confirm|clarify|explain)|"
+    r"(?:tell|show) (?:me|us) (?:if|whether|how|what)|help me understand|quick q(?:uestion)?\b|"
+    r"question (?:about|on|for you))", re.I)
+
+
 def asks(text: str) -> bool:
-    return bool(_QUESTION_MARK.search(text) or _ASK_FORM.search(_strip_handles(text)))
+    return bool(_QUESTION_MARK.search(text) or _ASK_FORM.search(_strip_handles(text))
+                or _ASK_INDIRECT.search(text))
 
 
 def _strip_handles(text: str) -> str:
