@@ -92,7 +92,7 @@ def wordnet_neighbours(stem_of: dict[str, str], senses: int) -> dict[str, set[st
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--words", type=int, default=60000)
-    parser.add_argument("--dims", type=int, default=128)
+    parser.add_argument("--dims", type=int, default=64)
     parser.add_argument("--senses", type=int, default=2, help="WordNet senses per word used for retrofitting")
     parser.add_argument("--retrofit", type=float, default=1.0, help="weight of the WordNet neighbours (0: none)")
     parser.add_argument("--cache", default="/tmp")
@@ -132,7 +132,8 @@ def main() -> None:
                 beta = args.retrofit / len(others)
                 table[row] = (original[row] + beta * table[others].sum(axis=0)) / (1 + beta * len(others))
         table /= np.linalg.norm(table, axis=1, keepdims=True) + 1e-9
-    np.savez(args.out, stems=np.array(keys), vectors=table.astype(np.float16), zipf=freq.astype(np.float16))
+    np.savez_compressed(args.out, stems=np.array("\n".join(keys)), vectors=table.astype(np.float16),
+                        zipf=freq.astype(np.float16))
     print(f"{len(words)} words -> {len(keys)} stems x {args.dims} dims (PCA keeps {kept:.1%} of the variance); "
           f"{linked} stems retrofitted to WordNet; {Path(args.out).stat().st_size / 1e6:.1f} MB -> {args.out}")
 

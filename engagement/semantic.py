@@ -25,7 +25,7 @@ SIF_A = 1e-4  # SIF smoothing: a word seen once in 10,000 weighs half as much as
 class WordVectors:
     def __init__(self, path: Path = _FILE):
         data = np.load(path)
-        self.stems: list[str] = [str(s) for s in data["stems"]]
+        self.stems: list[str] = str(data["stems"]).split("\n")
         self.vectors = data["vectors"].astype(np.float32)
         zipf = data["zipf"].astype(np.float32)
         self.zipfs = zipf
