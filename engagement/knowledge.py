@@ -530,7 +530,7 @@ def question_focus(text: str) -> str:
     found = list(_SENTENCE.finditer(clean))
     if not found:
         return text
-    question = " ".join(m.group(0) for m in found)
+    question = " ".join(m.group(0).strip() for m in found)
     n = len(terms(question))
     if n >= 4 or (n == 3 and not _POINTS_BACK.search(found[0].group(0))):
         return question
