@@ -368,7 +368,8 @@ class Composer:
             entry = None
         sources = [entry.id] if entry else []
         feature = reading.feature or (_subject(entry) if entry else None) or self._named_feature(post.text)
-        specific = self._specific(reading, feature)
+        named = self._named_feature(post.text)
+        specific = self._specific(reading, feature, named if named and named != feature else None)
         fact = ""
         if entry is not None and not reading.outage:
             fact = self._fact(entry, post.platform)
@@ -413,7 +414,9 @@ class Composer:
                  ("; an outage, so the status page is cited" if status else "")
         return Draft(None, reason, "acknowledge", candidates=candidates)
 
-    def _specific(self, reading: Reading, feature: str | None) -> str:
+    def _specific(self, reading: Reading, feature: str | None, named: str | None = None) -> str:
+        """What went wrong, in the reply's words: the failure and the feature the post names (``named``: in the
+        knowledge base's own words, used where the failure's phrase has no room for the feature)."""
         f = feature or "this"
         plural = f.endswith("s") and not f.endswith(("ss", "SSO")) and f != "this"
         are = "are" if plural else "is"
@@ -425,23 +428,24 @@ class Composer:
         if failure == "blank charts":
             return f"blank charts in {f} are a failure, not a result, and that's on us."
         if failure == "a double charge":
-            return "a double charge is on us, and we'll refund it."
+            return f"a double charge{' on ' + named if named else ''} is on us, and we'll refund it."
         if failure == "cropped labels":
             return f"cropped labels in {f} make a chart look broken, and that's on us."
         if failure == "settings that reset":
             return f"{f} resetting on reload is a bug, not you."
         if failure == "a login loop":
-            return "being bounced back to the login page is a bug on our side."
+            return f"being bounced back to the login page{' with ' + named if named else ''} is a bug on our side."
         if failure == "lost data":
             return f"{f} silently losing rows is the worst kind of failure. That's on us."
         if failure == "the bill":
-            return "a bigger bill deserves a clear explanation, not a surprise."
+            return f"a bigger bill{' at ' + named if named else ''} deserves a clear explanation, not a surprise."
         if failure == "the move":
             return f"moving {f} again without warning isn't fair on you."
         if failure == "a rejected file":
             return f"{f} rejecting a file without saying why is on us."
         if failure == "a check that never fires":
-            return "a check that never fires is worse than no check. Let's find out why."
+            what = _upper_first(named) if named else "A check"
+            return f"{what} that never fires is worse than no check. Let's find out why."
         if failure == "wrong numbers":
             return f"wrong numbers in {f} are a serious bug."
         if failure == "repeated emails":
@@ -453,7 +457,10 @@ class Composer:
         if failure == "delay":
             return f"{f} {are} running late, and that's on us."
         if failure == "failure":
-            return f"a failed {_singular(f)} is on us." if feature else "that failure is on us."
+            return f"a failed {_singular(f)} is on us." if feature else (
+                f"that failure with {named} is on us." if named else "that failure is on us.")
+        if feature is None and named:
+            f = named
         return f"that's not how {f} should work, and it's on us."
 
     # ------------------------------------------------------------------------------ praise and moments

@@ -267,7 +267,7 @@ FEATURES = [
     ("slack digest", "the Slack digest"), ("sso", "SSO"), ("log in", "logging in"),
     ("logged me out", "logging in"), ("signed out", "logging in"), ("signed me out", "logging in"),
     ("sign-in", "logging in"), ("sign in", "logging in"), ("login", "logging in"), ("metabase importer", "the Metabase importer"), ("importer", "the importer"),
-    ("row policy import", "the row-policy import"), ("onboarding emails", "the onboarding emails"),
+    ("row policy import", "the row policy import"), ("onboarding emails", "the onboarding emails"),
     ("invoice", "billing"), ("pricing", "pricing"), ("price", "pricing"), ("bill", "billing"),
     ("dashboard", "dashboards"), ("freshness check", "the freshness check"), ("check", "checks"),
     ("support", "support"), ("status page", "the status page"), ("chart titles", "chart titles"),
