@@ -110,7 +110,10 @@ def answering_hit(hits: list[Hit]) -> Hit | None:
     composer and `knowledge search` both use it; the confidence is engagement/answer_gate.py's)."""
     if not hits:
         return None
-    return hits[0] if hits[0].confidence >= answer_gate.threshold() else None
+    if hits[0].confidence >= answer_gate.threshold():
+        return hits[0]
+    # no knowledge file answers it: a reply the team wrote to the same question may (files rank first in search)
+    return next((h for h in hits[1:] if h.entry.is_reply and h.confidence >= answer_gate.threshold()), None)
 
 
 def plausible_hit(hits: list[Hit]) -> Hit | None:
@@ -183,7 +186,7 @@ class Composer:
         # the instruction's sentences are left out of retrieval (and nothing of the post is ever copied)
         query = without_instructions(post.text) if reading.injection else post.text
         hits = self.kb.search(query, k=3, english=reading.lang in ("en", None)) if self.kb and query else []
-        answer = self._answer_hit(hits, reading)
+        answer = self._file_answer(query, self._answer_hit(hits, reading), reading)
         if reading.complaint and reading.question and answer and not (
                 reading.failure or reading.tickets or reading.sarcasm or reading.outage or _GRIEVANCE.search(post.text)):
             # a question that merely sounds unhappy ("the pricing page is vague") wants the answer first
@@ -262,14 +265,26 @@ class Composer:
         """A post that asks two things ("is SSO on the Team plan? and how long is the trial?") gets both answers
         when its other question has an entry of its own that the gate is sure of."""
         questions = question_sentences(text)
-        if len(questions) < 2 or not self.kb:
-            return None
+        if len(questions) < 2 or not self.kb or first.entry.is_reply:
+            return None  # a team reply is never joined with a file entry: it may predate it
         for sentence in questions:
             hits = self.kb.search(sentence, k=2, english=reading.lang in ("en", None))
             hit = answering_hit(hits)
-            if hit is not None and hit.entry.id != first.entry.id and hit.entry.kind != "known-issue":
+            if hit is not None and hit.entry.id != first.entry.id and hit.entry.kind != "known-issue" \
+                    and not hit.entry.is_reply:
                 return hit
         return None
+
+    def _file_answer(self, text: str, answer: Hit | None, reading: Reading) -> Hit | None:
+        """A team reply answers only when no knowledge file does: one of the post's questions on its own may have
+        a sure file entry that the whole post did not reach."""
+        if answer is None or not answer.entry.is_reply or not self.kb:
+            return answer
+        for sentence in question_sentences(text):
+            hit = answering_hit(self.kb.search(sentence, k=2, english=reading.lang in ("en", None)))
+            if hit is not None and not hit.entry.is_reply:
+                return hit
+        return answer
 
     def _answer(self, post: PostIn, reading: Reading, name: str, hit: Hit, second: Hit | None = None) -> Draft:
         entry = hit.entry
@@ -359,6 +374,8 @@ class Composer:
     def _acknowledge(self, post: PostIn, reading: Reading, name: str, hits: list[Hit], answer: Hit | None
                      ) -> Draft:
         entry = answer.entry if answer else None
+        if entry is not None and entry.kind != "known-issue" and not reading.question:
+            entry = None  # a complaint that asks nothing gets no how-to, only a known issue about it
         if entry is None and hits and hits[0].coverage >= SUBJECT_COVERAGE and hits[0].entry.kind == "known-issue":
             entry = hits[0].entry
         status_page = self.kb.status_page if self.kb else None
@@ -457,7 +474,7 @@ class Composer:
         if failure == "delay":
             return f"{f} {are} running late, and that's on us."
         if failure == "failure":
-            return f"a failed {_singular(f)} is on us." if feature else (
+            return f"a failed {_singular(f.removeprefix('the '))} is on us." if feature else (
                 f"that failure with {named} is on us." if named else "that failure is on us.")
         if feature is None and named:
             f = named

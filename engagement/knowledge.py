@@ -492,8 +492,11 @@ class KnowledgeBase:
             head_cov = sum(self._idf.get(t, 0.0) for t in query_terms if t in head and t in doc) / head_weight
             ranked.append((float(combined[i]) * (1 + head_cov), i))
         ranked.sort(key=lambda r: -r[0])
+        # the knowledge files rank as written; the best team reply (kind "reply") comes after them, as the fallback
+        files = [r for r in ranked if not self.entries[r[1]].is_reply][: max(k, 2)]
+        replies = [r for r in ranked if self.entries[r[1]].is_reply][:1]
         hits: list[Hit] = []
-        for score, i in ranked[: max(k, 2)]:  # the measures the gate reads, for the few entries it may weigh
+        for score, i in files + replies:  # the measures the gate reads, for the few entries it may weigh
             doc = self._doc_terms[i]
             matched = tuple(t for t in focus_terms if t in doc)
             coverage = sum(weight[t] for t in matched) / total if total else 0.0
@@ -508,10 +511,12 @@ class KnowledgeBase:
                             agrees=int(i == first_by_words) + int(i == first_by_meaning)))
         from engagement.answer_gate import confidence
 
-        second = hits[1].score if len(hits) > 1 else 0.0
+        second = hits[1].score if len(hits) > 1 and not hits[1].entry.is_reply else 0.0
         hits = [Hit(**{**h.__dict__, "confidence": confidence(h, second if j == 0 else hits[0].score)})
                 for j, h in enumerate(hits)]
-        return hits[:k]
+        if hits and hits[0].entry.is_reply:
+            return hits[:k]  # no file entry matched at all
+        return [h for h in hits if not h.entry.is_reply][:k] + [h for h in hits if h.entry.is_reply][: 1 if k > 1 else 0]
 
 
 EXPAND_MIN = 0.55  # a word at least this close to a knowledge-base word is looked for through it

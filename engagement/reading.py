@@ -238,7 +238,8 @@ _OUTAGE = re.compile(
     r"is something up)\b", re.I)
 # the failure, in words a reply may use: (pattern over the post, the phrase a reply says)
 FAILURES: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.I), phrase) for p, phrase in [
-    (r"\b(blank|empty) (charts?|exports?|dashboards?|pages?)\b", "blank charts"),
+    (r"\b(blank|empty) (charts?|exports?|dashboards?|pages?)\b|\bhalf[- ](?:empty|blank)\b|"
+     r"\b(?:landing|land|lands|arrive[sd]?|arriving|came|come|went|go(?:es)?) (?:out )?(?:empty|blank)\b", "blank charts"),
     (r"\b(charged (us |me )?twice|double[- ]charged|identical invoices|invoices? .* identical)\b", "a double charge"),
     (r"\b(crops?|cropp\w+|cut(s|ting)? off|chopp\w+)\b", "cropped labels"),
     (r"\bresets?\b|\bresetting\b", "settings that reset"),
