@@ -376,8 +376,9 @@ class Composer:
         entry = answer.entry if answer else None
         if entry is not None and entry.kind != "known-issue" and not reading.question:
             entry = None  # a complaint that asks nothing gets no how-to, only a known issue about it
-        if entry is None and hits and hits[0].coverage >= SUBJECT_COVERAGE and hits[0].entry.kind == "known-issue":
-            entry = hits[0].entry
+        if entry is None:  # a known issue about what the complaint names, among the best entries
+            entry = next((h.entry for h in hits if h.entry.kind == "known-issue" and h.coverage >= SUBJECT_COVERAGE
+                          and h.about), None)
         status_page = self.kb.status_page if self.kb else None
         if reading.outage and entry is not None and entry.kind != "known-issue":
             entry = None  # an outage is answered with the status page, not with a how-to
@@ -404,6 +405,8 @@ class Composer:
             step = f"I'm treating this together with {rel.open_issue} and will update you here."
         elif reading.outage:
             step = "We'll update you here as soon as it's sorted."
+        elif rel.key_client and "churn_risk" in reading.intents:
+            step = "Could we call you this week and put it right properly?"
         else:
             step = self.kb.private_details_ask() if self.kb else None
             step = step or "Send us a DM with your workspace name and we'll look."
