@@ -95,7 +95,8 @@ def shim_resolved(text: str, intents: list[str], sentiment: float | None) -> boo
     """Praise that names a problem it no longer has ("no more failed Monday exports", "fixed in a day", "I expected
     it to be painful. It wasn't.") is praise, not a complaint (issue 17 will own this)."""
     return ("complaint" in intents and "question" not in intents and bool(_RESOLVED_PRAISE.search(text))
-            and bool(_PRAISE_CUE.search(text)) and not _REAL_COMPLAINT.search(text) and not trouble(text))
+            and bool(_PRAISE_CUE.search(text)) and not _REAL_COMPLAINT.search(_RECOVERED.sub(" ", text))
+            and not trouble(text))
 
 
 # what went wrong, in general words: a failure, a ticket, an outage, a grievance; a post with none of these is not
@@ -352,8 +353,8 @@ def read_post(text: str, *, addressed: bool = True, lang: str | None = None, sen
         reading.sarcasm = True
         intents[:] = ["complaint"] + [i for i in intents if i not in ("praise", "complaint")]
     reading.grievance = reading.sarcasm or trouble(text)
-    if english and not reading.question and "complaint" not in intents and asks(text) and addressed and \
-            not reading.moment:
+    if english and not reading.question and ("complaint" not in intents or not reading.grievance) and asks(text) \
+            and addressed and not reading.moment:
         intents.insert(0, "question")  # "hw long is the trial", "…, which one is it": asked without the mark
     if shim_how_to(text, intents) or (reading.question and not reading.grievance and english):
         # a question is a complaint only when it reports something that went wrong; a negative sentiment score
