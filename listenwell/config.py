@@ -492,4 +492,9 @@ def read_secret(env_name: str | None, what: str) -> str | None:
     """Secrets come only from the environment; the error names the variable, never a value."""
     if not env_name:
         return None
-    return os.environ.get(env_name) or None
+    value = os.environ.get(env_name) or None
+    if value and "username" not in what.lower():
+        from collectors.redact import register
+
+        register(value)  # every later message in this process masks it
+    return value
