@@ -28,12 +28,13 @@ _registered: set[str] = set()
 
 # "Authorization: Bearer abc", "authorization": "OAuth oauth_consumer_key=…", x-api-key=…
 _HEADER = re.compile(
-    r"(?i)(\b(?:proxy-)?authorization|\bx-api-key|\bcookie|\bset-cookie)(\"?'?\s*[:=]\s*\"?'?)([^\r\n\"'}]*)"
+    r"(?i)(\b(?:proxy-)?authorization|\bx-api-key|\bcookie|\bset-cookie)(\"?'?\s*[:=]\s*\"?'?)"
+    r"((?:(?:bearer|basic|oauth|token|digest)\s+)?[^\s\"';,)}]*)"
 )
 # ?access_token=…&client_secret=… in an echoed URL or form body
 _PARAM = re.compile(
     r"(?i)(\b(?:access_token|refresh_token|id_token|token|api_key|apikey|client_secret|secret|password|passwd"
-    r"|oauth_signature|oauth_token|sig|signature)=)([^&\s\"'<>]+)"
+    r"|oauth_[a-z_]+|sig|signature)=\"?)([^&\s\"'<>,]+)"
 )
 # a bare bearer credential: "Bearer AAAA…" (long enough not to be the words "Bearer Token")
 _BEARER = re.compile(r"(?i)\b(bearer|basic)(\s+)([A-Za-z0-9._~+/=%-]{16,})")
@@ -45,6 +46,12 @@ def register(*secrets: str | None) -> None:
         for secret in secrets:
             if secret and len(secret) >= MIN_WHOLE:
                 _registered.add(secret)
+
+
+def forget_all() -> None:
+    """Tests only: start again with no registered secret."""
+    with _lock:
+        _registered.clear()
 
 
 def registered() -> list[str]:
@@ -65,8 +72,8 @@ def redact(text: str | None, secrets: Iterable[str | None] = ()) -> str:
     known.update(s for s in secrets if s and len(s) >= MIN_WHOLE)
     if known:
         text = _mask_fragments(text, known)
-    text = _HEADER.sub(lambda m: m.group(1) + m.group(2) + (MASK if m.group(3).strip() else m.group(3)), text)
     text = _PARAM.sub(lambda m: m.group(1) + MASK, text)
+    text = _HEADER.sub(lambda m: m.group(1) + m.group(2) + (MASK if m.group(3).strip() else m.group(3)), text)
     text = _BEARER.sub(lambda m: m.group(1) + m.group(2) + MASK, text)
     return text
 

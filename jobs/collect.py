@@ -70,14 +70,24 @@ def redact(message: str, secrets: list[str] = ()) -> str:
     return _redact(message, secrets)
 
 
+def add_note(notes: list[str], note: str | None) -> None:
+    """Keep ``note`` once: a note that repeats the ones before it (a collector whose every checkpoint
+    carries all its notes so far) adds only what is new."""
+    remaining = (note or "").strip()
+    for earlier in list(notes):
+        if remaining == earlier:
+            return
+        if remaining.startswith(earlier + "; "):
+            remaining = remaining[len(earlier) + 2:]
+    if remaining and remaining not in notes:
+        notes.append(remaining)
+
+
 def notes_once(notes: list[str], limit: int = MAX_NOTE_CHARS) -> str | None:
-    """A source's notes for the record: each message once, in order, within ``limit`` characters."""
+    """A source's notes for the record: each once, in order, within ``limit`` characters."""
     unique: list[str] = []
     for note in notes:
-        for part in note.split("; "):
-            part = part.strip()
-            if part and part not in unique:
-                unique.append(part)
+        add_note(unique, note)
     text = "; ".join(unique)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
@@ -264,7 +274,7 @@ def run_collector(
     def store(posts, seen: int, checkpoint: Checkpoint, followers) -> None:
         if result.error is not None:  # storing a later checkpoint would move the cursor past the failed one
             return
-        note = notes_once([redact(checkpoint.note, secrets)]) if checkpoint.note else None
+        note = redact(checkpoint.note, secrets) if checkpoint.note else None
         try:
             stored = store_batch(db, source=collector.name, source_type=source_type, posts=posts,
                                  state=checkpoint.state, note=note, our_handles=our_handles, now=now,
@@ -274,9 +284,7 @@ def run_collector(
             return
         result.new_posts += stored.posts_new
         result.seen_posts += seen
-        for part in (note.split("; ") if note else []):
-            if part not in result.notes:  # a collector's note may repeat the earlier ones: each is kept once
-                result.notes.append(part)
+        add_note(result.notes, note)  # a collector's note may repeat the earlier ones: each is kept once
         progress(f"  {collector.name}: {result.seen_posts} read, {result.new_posts} new")
 
     buffer: list[Post | PostsBatch] = []

@@ -493,7 +493,7 @@ def read_secret(env_name: str | None, what: str) -> str | None:
     if not env_name:
         return None
     value = os.environ.get(env_name) or None
-    if value and "username" not in what.lower():
+    if value and not any(public in what.lower() for public in ("username", "client id")):
         from collectors.redact import register
 
         register(value)  # every later message in this process masks it
