@@ -8,10 +8,10 @@ from datetime import datetime
 import click
 
 from collectors.cursors import cursor_summary
-from listenwell.cli_common import ListenwellError, State, pass_state, print_json
+from listenwell.cli_common import ListenwellError, ListenwellGroup, State, pass_state, print_json
 from listenwell.config import CONFIG_ENV
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=ListenwellGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--config", "config_path", metavar="PATH", envvar=CONFIG_ENV, show_envvar=True,
               help="config.yaml to use (default: ./config.yaml).")
 @click.version_option(package_name="listenwell")
@@ -89,11 +89,20 @@ def digest(state: State, day: datetime | None, out_dir: str | None, send: bool, 
 
     from delivery.digest import send_digest, write_digest
 
+    from listenwell.config import check_day, check_output_dir
+
     config = state.config
     if send and (config.digest.smtp is None or not config.digest.recipients):
         raise ListenwellError("--send needs digest.smtp and digest.recipients in the config")
+    problem = (check_day(day.date()) and f"--date: {check_day(day.date())}" if day else None) or (
+        out_dir is not None and check_output_dir(Path(out_dir)) and f"--out: {check_output_dir(Path(out_dir))}")
+    if problem:
+        raise ListenwellError(problem)
     with state.db() as db:
-        files = write_digest(config, db, day.date() if day else None, Path(out_dir) if out_dir else None)
+        try:
+            files = write_digest(config, db, day.date() if day else None, Path(out_dir) if out_dir else None)
+        except OSError as exc:
+            raise ListenwellError(f"cannot write the digest: {exc.strerror or exc} ({exc.filename or ''})") from None
         sent = None
         if send:
             from delivery import DeliveryError

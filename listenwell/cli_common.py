@@ -19,6 +19,21 @@ class ListenwellError(click.ClickException):
     exit_code = EXIT_USAGE
 
 
+class ListenwellGroup(click.Group):
+    """The top-level group: resource exhaustion becomes a message naming the setting to change."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        import duckdb
+
+        try:
+            return super().invoke(ctx)
+        except duckdb.OutOfMemoryException:
+            limit = "storage.memory_limit"
+            raise ListenwellError(f"the database ran out of the memory it may use ({limit} in the config); "
+                                  "raise it, e.g. to 2GB, and run again — nothing after the failing step was "
+                                  "written") from None
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, (datetime, date)):
         return value.isoformat()
