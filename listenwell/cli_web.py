@@ -123,7 +123,9 @@ def serve(state: State, host: str, port: int, no_scheduler: bool, hash_password:
     scheduler = None if no_scheduler else _start_scheduler(config, lambda m: click.echo(m, err=True))
     # a scheduler in this process writes through its own connections: the pages then open the database
     # in the same (read-write) mode, since DuckDB refuses mixed modes within one process
-    app = create_app(config, secrets, reads_read_only=scheduler is None)
+    # the address it binds is a name it answers to (besides web.trusted_hosts), unless it is every address
+    extra_hosts = [] if host in ("0.0.0.0", "::", "") else [host]
+    app = create_app(config, secrets, reads_read_only=scheduler is None, extra_hosts=extra_hosts)
     click.echo(f"listenwell web: http://{host if ':' not in host else f'[{host}]'}:{port}/", err=True)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info", server_header=False,
                                            proxy_headers=False, access_log=True))

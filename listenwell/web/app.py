@@ -15,7 +15,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from listenwell.web.auth import LoginSecrets, LoginThrottle, SessionSigner
-from listenwell.web.security import SessionMiddleware, safe_url
+from listenwell.web.security import SessionMiddleware, TrustedHostMiddleware, safe_url
+from listenwell.web.sessions import SESSIONS_FILE, SessionStore
 from listenwell.web.store import Busy, NotReady, Store
 
 HERE = Path(__file__).parent
@@ -80,10 +81,12 @@ async def _http_error(request: Request, exc: HTTPException) -> Response:
 
 
 def create_app(config, secrets: LoginSecrets, *, reads_read_only: bool = True,
-               secure_cookie: bool | None = None) -> Starlette:
+               secure_cookie: bool | None = None, extra_hosts: list[str] | tuple[str, ...] = ()) -> Starlette:
+    """``extra_hosts``: names to answer besides ``web.trusted_hosts`` (the address `serve --host` binds)."""
     from listenwell.web import pages_misc, pages_people, pages_queue, pages_session
 
-    signer = SessionSigner(secrets.session_key, secrets.fingerprint, config.web.session_hours)
+    store = SessionStore(config.db_path.parent / SESSIONS_FILE)
+    signer = SessionSigner(secrets.session_key, secrets.fingerprint, config.web.session_hours, store=store)
     routes = [
         Route("/", lambda request: RedirectResponse("/queue", status_code=303)),
         Route("/healthz", lambda request: PlainTextResponse("ok")),
@@ -95,7 +98,8 @@ def create_app(config, secrets: LoginSecrets, *, reads_read_only: bool = True,
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(SessionMiddleware, signer=signer, secure_cookie=secure_cookie)],
+        middleware=[Middleware(TrustedHostMiddleware, trusted=[*config.web.trusted_hosts, *extra_hosts]),
+                    Middleware(SessionMiddleware, signer=signer, secure_cookie=secure_cookie)],
         exception_handlers={Busy: _busy, NotReady: _not_ready, HTTPException: _http_error},
     )
     app.state.config = config
@@ -103,6 +107,7 @@ def create_app(config, secrets: LoginSecrets, *, reads_read_only: bool = True,
     app.state.templates = make_env()
     app.state.secrets = secrets
     app.state.signer = signer
+    app.state.sessions = store
     app.state.throttle = LoginThrottle()
     return app
 

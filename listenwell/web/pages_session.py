@@ -23,32 +23,40 @@ async def login_page(request: Request):
     return render(request, "login.html", title="Log in")
 
 
+def _too_many(request: Request, wait: float, why: str):
+    seconds = max(1, math.ceil(wait))
+    response = render(request, "login.html", 429, title="Log in", error=f"{why}: wait {seconds} seconds and try again.")
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
 async def login(request: Request):
     form = await verified_form(request)
     throttle = request.app.state.throttle
     address = _client(request)
-    wait = throttle.wait_seconds(address)
-    if wait > 0:
-        response = render(request, "login.html", 429, title="Log in",
-                          error=f"Too many failed attempts: wait {math.ceil(wait)} seconds and try again.")
-        response.headers["Retry-After"] = str(math.ceil(wait))
-        return response
-    password = str(form.get("password") or "")
-    ok = bool(password) and await run_in_threadpool(verify_password, password,
-                                                    request.app.state.secrets.password_hash)
+    account = str(form.get("username") or "")[:100]  # one password today; named users later share this
+    # at most CONCURRENT scrypt checks at once: the rest are told to retry, never queued in memory
+    if not throttle.verifying.acquire(blocking=False):
+        return _too_many(request, 1, "Too many logins at once")
+    try:
+        wait = throttle.attempt(address, account)  # checked and counted in one step, before the password
+        if wait > 0:
+            return _too_many(request, wait, "Too many failed attempts")
+        password = str(form.get("password") or "")
+        ok = bool(password) and await run_in_threadpool(verify_password, password,
+                                                        request.app.state.secrets.password_hash)
+    finally:
+        throttle.verifying.release()
     if not ok:
-        throttle.failed(address)
         return render(request, "login.html", 401, title="Log in", error="That password is not right.")
-    throttle.succeeded(address)
+    throttle.succeeded(address, account)
     request.state.session = request.app.state.signer.login()
     return RedirectResponse("/queue", status_code=303)
 
 
 async def logout(request: Request):
     await verified_form(request)
-    from listenwell.web.auth import Session
-
-    request.state.session = Session(dirty=True)
+    request.state.session = request.app.state.signer.logout(request.state.session)
     return RedirectResponse("/login", status_code=303)
 
 
