@@ -16,6 +16,7 @@ from engagement.emerging import emerging_terms
 from engagement.queue import list_queue
 from engagement.reach_out import reach_out_list
 from engagement.replies import excerpt
+from delivery.bidi import bdi, isolate
 from storage.db import Database
 
 _env = Environment(
@@ -25,6 +26,8 @@ _env = Environment(
     lstrip_blocks=True,
 )
 _env.filters["safe_url"] = safe_url  # post URLs come from feeds and APIs: only http(s) becomes a link
+_env.filters["bdi"] = bdi  # user text in HTML: its own direction, never reordering what follows
+_env.filters["isolate"] = isolate  # the same in plain text
 
 
 @dataclass

@@ -5,6 +5,8 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from delivery.bidi import bdi, isolate
 from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -34,6 +36,8 @@ def make_env() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True,
                       default_for_string=True), trim_blocks=True, lstrip_blocks=True)
     env.filters["safe_url"] = safe_url
+    env.filters["bdi"] = bdi  # every piece of user text: <bdi>, so an RTL override cannot flip what follows
+    env.filters["isolate"] = isolate  # the same in plain-text places (<title>)
     env.filters["when"] = _when
     env.filters["label"] = lambda v: str(v or "").replace("_", " ")
     return env
