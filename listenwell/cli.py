@@ -8,8 +8,9 @@ from datetime import datetime
 import click
 
 from collectors.cursors import cursor_summary
-from listenwell.cli_common import ListenwellError, ListenwellGroup, State, pass_state, print_json
+from listenwell.cli_common import ListenwellError, ListenwellGroup, State, echo, pass_state, print_json
 from listenwell.config import CONFIG_ENV
+from listenwell.terminal import terminal_safe
 
 @click.group(cls=ListenwellGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--config", "config_path", metavar="PATH", envvar=CONFIG_ENV, show_envvar=True,
@@ -50,10 +51,10 @@ def run(state: State, once: bool, only: tuple[str, ...], no_digest: bool, proces
     unknown = sorted(set(only) - {s.name for s in config.sources})
     if unknown:
         raise ListenwellError(f"--source: no source named {', '.join(unknown)} in the config")
-    progress = (lambda m: click.echo(m, err=True)) if not as_json else (lambda m: None)
+    progress = (lambda m: echo(m, err=True)) if not as_json else (lambda m: None)
     with state.db() as db:
         summary = run_once(config, db, only=list(only) or None, digest=not no_digest, n_process=processes,
-                           progress=progress, echo=(lambda m: click.echo(m, err=True)))
+                           progress=progress, echo=(lambda m: echo(m, err=True)))
     if as_json:
         data = summary.counts()
         data["digest"] = str(summary.digest) if summary.digest else None
@@ -61,14 +62,14 @@ def run(state: State, once: bool, only: tuple[str, ...], no_digest: bool, proces
                             "notes": s.notes} for s in summary.sources]
         print_json(data)
         return
-    click.echo(
+    echo(
         f"\n{summary.new_posts} new posts, {summary.tagged} tagged, {summary.suggestions} reply suggestions, "
         f"{summary.alerts} alerts in {summary.seconds.get('total', 0):.1f}s"
     )
     for failed in summary.failed_sources:
-        click.echo(f"source {failed.source} failed: {failed.error}", err=True)
+        echo(f"source {failed.source} failed: {failed.error}", err=True)
     if summary.digest:
-        click.echo(f"digest: {summary.digest}")
+        echo(f"digest: {summary.digest}")
 
 
 @main.command()
@@ -115,8 +116,8 @@ def digest(state: State, day: datetime | None, out_dir: str | None, send: bool, 
         print_json({"day": files.day, "html": str(files.html), "text": str(files.text), "sent": sent})
         return
     if sent:
-        click.echo(f"sent to {', '.join(sent['recipients'])}")
-    click.echo(f"digest for {files.day}: {files.html}\nplain text: {files.text}")
+        echo(f"sent to {', '.join(sent['recipients'])}")
+    echo(f"digest for {files.day}: {files.html}\nplain text: {files.text}")
 
 
 @main.command()
@@ -147,16 +148,17 @@ def sources(state: State, as_json: bool) -> None:
         return
     for s in out:
         ok = s["last_success"].strftime("%Y-%m-%d %H:%M") if s["last_success"] else "never"
-        click.echo(f"{s['source']} ({s['type']}{'' if s['enabled'] else ', disabled'}): "
+        echo(f"{s['source']} ({s['type']}{'' if s['enabled'] else ', disabled'}): "
                    f"{s['posts_stored']} posts stored, last success {ok}")
         if s["last_error"]:
-            click.echo(f"    last error ({s['last_error_at']:%Y-%m-%d %H:%M}): {s['last_error']}")
+            when = f"{s['last_error_at']:%Y-%m-%d %H:%M}" if s["last_error_at"] else "time unknown"
+            echo(f"    last error ({when}): {terminal_safe(s['last_error'], one_line=True)}")
         if s["next_allowed_at"]:
-            click.echo(f"    next allowed at {s['next_allowed_at']:%Y-%m-%d %H:%M}")
+            echo(f"    next allowed at {s['next_allowed_at']:%Y-%m-%d %H:%M}")
         if s["note"]:
-            click.echo(f"    note: {s['note']}")
-        lines = cursor_summary(s["cursor"])
-        click.echo(f"    cursor: {lines[0]}" if len(lines) == 1 else "    cursor:" + "".join(f"\n      {line}" for line in lines))
+            echo(f"    note: {terminal_safe(s['note'], one_line=True)}")
+        lines = [terminal_safe(line, one_line=True) for line in cursor_summary(s["cursor"])]
+        echo(f"    cursor: {lines[0]}" if len(lines) == 1 else "    cursor:" + "".join(f"\n      {line}" for line in lines))
 
 
 @main.command()
@@ -184,8 +186,8 @@ def stats(state: State, as_json: bool) -> None:
         print_json(data | {"posts_by_platform": by_platform})
         return
     for key, value in data.items():
-        click.echo(f"{key:>14}: {value}")
-    click.echo(f"{'by platform':>14}: " + ", ".join(f"{k} {v}" for k, v in by_platform.items()))
+        echo(f"{key:>14}: {value}")
+    echo(f"{'by platform':>14}: " + ", ".join(f"{k} {v}" for k, v in by_platform.items()))
 
 
 def _register_commands() -> None:

@@ -10,6 +10,7 @@ from typing import Any, Iterator
 import click
 
 from listenwell.config import Config, ConfigError, load_config
+from listenwell.terminal import json_safe, terminal_safe
 from storage.db import Database, StorageError
 
 EXIT_USAGE = 2
@@ -17,6 +18,9 @@ EXIT_USAGE = 2
 
 class ListenwellError(click.ClickException):
     exit_code = EXIT_USAGE
+
+    def __init__(self, message: str) -> None:
+        super().__init__(terminal_safe(message))
 
 
 class ListenwellGroup(click.Group):
@@ -40,8 +44,14 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
+def echo(message: Any = "", err: bool = False, nl: bool = True) -> None:
+    """click.echo for everything a command prints: escape sequences and controls from posts never reach
+    the terminal (listenwell.terminal)."""
+    click.echo(terminal_safe(message), err=err, nl=nl)
+
+
 def print_json(data: Any) -> None:
-    click.echo(json.dumps(data, default=_json_default, ensure_ascii=False, indent=2))
+    click.echo(json_safe(json.dumps(data, default=_json_default, ensure_ascii=False, indent=2)))
 
 
 class State:

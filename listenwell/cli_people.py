@@ -8,7 +8,8 @@ import click
 from engagement.people import PersonError, list_people, log_touch, merge_people, person_detail, resolve_person, \
     split_identity, TOUCH_KINDS
 from engagement.reach_out import REASONS, reach_out_list, snooze
-from listenwell.cli_common import ListenwellError, State, pass_state, print_json
+from listenwell.terminal import terminal_safe
+from listenwell.cli_common import ListenwellError, State, echo, pass_state, print_json
 
 
 def _bar(value: float) -> str:
@@ -38,11 +39,11 @@ def people(ctx: click.Context, cooling: bool, limit: int, as_json: bool) -> None
         print_json(rows)
         return
     if not rows:
-        click.echo("nobody cooling" if cooling else "no people yet; run `listenwell run --once`")
+        echo("nobody cooling" if cooling else "no people yet; run `listenwell run --once`")
     for p in rows:
         h = p["health"]
         tier = f"tier {p['tier']}" if p["tier"] else "      "
-        click.echo(f"{h['overall']:5.1f} {h['trend']:<8} {tier}  {p['name']:<24} "
+        echo(f"{h['overall']:5.1f} {h['trend']:<8} {tier}  {terminal_safe(p['name'], one_line=True):<24} "
                    f"time {h['time']:3.0f} trust {h['trust']:3.0f} intensity {h['intensity']:3.0f} "
                    f"reciprocity {h['reciprocity']:3.0f}  ({p['person_id']})")
 
@@ -67,7 +68,7 @@ def people_merge(state: State, keep: str, other: str, as_json: bool) -> None:
     if as_json:
         print_json(result)
         return
-    click.echo(f"merged {result['merged']} into {result['person_id']} "
+    echo(f"merged {result['merged']} into {result['person_id']} "
                f"({len(result['identities_moved'])} identities moved)")
 
 
@@ -90,7 +91,7 @@ def people_split(state: State, identity: str, as_json: bool) -> None:
     if as_json:
         print_json(result)
         return
-    click.echo(f"{result['identity']} is now {result['person_id']} (was part of {result['from']})")
+    echo(f"{result['identity']} is now {result['person_id']} (was part of {result['from']})")
 
 
 @click.command()
@@ -116,19 +117,19 @@ def person(state: State, name: str, timeline: int, as_json: bool) -> None:
         return
     h = p["health"]
     tier = f", tier {p['tier']} key client" if p["is_key_client"] else ""
-    click.echo(f"{p['name']} ({p['person_id']}{tier})")
+    echo(f"{terminal_safe(p['name'], one_line=True)} ({p['person_id']}{tier})")
     if p["notes"]:
-        click.echo(f"  notes: {p['notes']}")
+        echo(f"  notes: {terminal_safe(p['notes'], one_line=True)}")
     for i in p["identities"]:
         follower = " · follows us" if i["is_follower"] else ""
-        click.echo(f"  {i['identity_uid']}{follower}")
-    click.echo(f"  health {h['overall']:.0f}/100, {h['trend']}")
+        echo(f"  {i['identity_uid']}{follower}")
+    echo(f"  health {h['overall']:.0f}/100, {h['trend']}")
     for sinew in ("time", "trust", "intensity", "reciprocity"):
-        click.echo(f"    {sinew:<12}{_bar(h[sinew])} {h[sinew]:5.1f}")
-    click.echo("  timeline:")
+        echo(f"    {sinew:<12}{_bar(h[sinew])} {h[sinew]:5.1f}")
+    echo("  timeline:")
     for e in p["timeline"]:
-        what = e["note"] or (e["text"] or "").replace("\n", " ")[:100]
-        click.echo(f"    {e['occurred_at']:%Y-%m-%d} {e['direction']:<8} {e['kind']:<12} {what}")
+        what = terminal_safe(e["note"] or (e["text"] or ""), one_line=True)[:100]
+        echo(f"    {e['occurred_at']:%Y-%m-%d} {e['direction']:<8} {e['kind']:<12} {what}")
 
 
 @click.command()
@@ -155,7 +156,7 @@ def touch(state: State, name: str, kind: str, note: str | None, day: datetime | 
     if as_json:
         print_json(result)
         return
-    click.echo(f"logged a {kind} with {result['person_id']} on {when:%Y-%m-%d}")
+    echo(f"logged a {kind} with {result['person_id']} on {when:%Y-%m-%d}")
 
 
 @click.group("reach-out", invoke_without_command=True)
@@ -179,11 +180,11 @@ def reach_out(ctx: click.Context, limit: int, as_json: bool) -> None:
         print_json(items)
         return
     if not items:
-        click.echo("nobody needs a personal touch today")
+        echo("nobody needs a personal touch today")
     for n, item in enumerate(items, 1):
-        click.echo(f"{n:>2}. [{item['action']}] {item['sentence']}")
+        echo(f"{n:>2}. [{item['action']}] {terminal_safe(item['sentence'], one_line=True)}")
         if item["evidence_url"]:
-            click.echo(f"      {item['evidence_url']}")
+            echo(f"      {item['evidence_url']}")
 
 
 @reach_out.command("snooze")
@@ -205,4 +206,4 @@ def reach_out_snooze(state: State, name: str, reason: str, days: int) -> None:
         except PersonError as exc:
             raise ListenwellError(str(exc)) from None
         snooze(db, person_id, reason, now + timedelta(days=days), now)
-    click.echo(f"snoozed {reason} for {person_id} until {(now + timedelta(days=days)):%Y-%m-%d}")
+    echo(f"snoozed {reason} for {person_id} until {(now + timedelta(days=days)):%Y-%m-%d}")

@@ -4,7 +4,13 @@ from __future__ import annotations
 import click
 
 from engagement.queue import QueueError, approve, dismiss, edit, get_suggestion, list_queue, send
-from listenwell.cli_common import ListenwellError, State, pass_state, print_json, who
+from listenwell.terminal import terminal_safe
+from listenwell.cli_common import ListenwellError, State, echo, pass_state, print_json, who
+
+def line(value) -> str:
+    """One line of untrusted text for the terminal (no controls, no escape sequences, no line breaks)."""
+    return terminal_safe(value, one_line=True)
+
 
 STATUS_CHOICES = ["pending", "approved", "sending", "sent", "dismissed", "answered", "all"]
 
@@ -23,17 +29,17 @@ def _show(item: dict, as_json: bool) -> None:
     if as_json:
         print_json(item)
         return
-    click.echo(f"{item['suggestion_id']}  [{item['status']}]  priority {item['priority']:.0f}  "
-               f"{item['person']} · {item['platform']} · {item['intent']}")
-    click.echo(f"  why:   {item['reason']}")
-    click.echo(f"  post:  {item['post_text']}")
-    click.echo(f"  reply: {item['text']}")
+    echo(f"{item['suggestion_id']}  [{item['status']}]  priority {item['priority']:.0f}  "
+         f"{line(item['person'])} · {item['platform']} · {item['intent']}")
+    echo(f"  why:   {line(item['reason'])}")
+    echo(f"  post:  {line(item['post_text'])}")
+    echo(f"  reply: {line(item['text'])}")
     if item.get("url"):
-        click.echo(f"  {item['url']}")
+        echo(f"  {line(item['url'])}")
     if item.get("decided_by"):
-        click.echo(f"  decided by {item['decided_by']} at {item['decided_at']:%Y-%m-%d %H:%M}")
+        echo(f"  decided by {item['decided_by']} at {item['decided_at']:%Y-%m-%d %H:%M}")
     if item.get("last_error"):
-        click.echo(f"  last error: {item['last_error']}")
+        echo(f"  last error: {item['last_error']}")
 
 
 @queue.command("list")
@@ -54,15 +60,15 @@ def queue_list(state: State, status: str, limit: int, as_json: bool) -> None:
         print_json(items)
         return
     if not items:
-        click.echo(f"no {status} suggestions")
+        echo(f"no {status} suggestions")
     for item in items:
         key = " ★" if item["key_client"] else ""
-        click.echo(f"[{item['priority']:>5.1f}] {item['id']}  {item['person']}{key} · {item['platform']} · "
-                   f"{item['intent']}")
-        click.echo(f"        why: {item['reason']}")
-        click.echo(f"        reply: {item['reply']}")
+        echo(f"[{item['priority']:>5.1f}] {item['id']}  {line(item['person'])}{key} · {item['platform']} · "
+             f"{item['intent']}")
+        echo(f"        why: {line(item['reason'])}")
+        echo(f"        reply: {line(item['reply'])}")
         if item["url"]:
-            click.echo(f"        {item['url']}")
+            echo(f"        {line(item['url'])}")
 
 
 @queue.command("show")
@@ -165,7 +171,7 @@ def queue_send(state: State, suggestion_id: str, as_json: bool) -> None:
         if as_json:
             print_json(result)
             return
-        click.echo(f"dry run (sending.enabled is false in config): would reply on {result['platform']} to "
+        echo(f"dry run (sending.enabled is false in config): would reply on {result['platform']} to "
                    f"{result['url']}:\n  {result['text']}")
         return
     _show(result, as_json)
