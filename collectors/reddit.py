@@ -751,6 +751,20 @@ class RedditReplySender:
             )
         return self._reddit
 
+    def find_reply(self, in_reply_to_fullname: str, text: str) -> str | None:
+        """The fullname of our account's comment answering ``in_reply_to_fullname``, if Reddit lists one
+        among our newest 100 comments (the same text first); None when there is none."""
+        reddit = self._client()
+        wanted = " ".join((text or "").split())
+        try:
+            comments = list(reddit.redditor(self.username).comments.new(limit=100))
+        except (prawcore.PrawcoreException, ClientException, RedditAPIException) as exc:
+            raise SourceError(f"Reddit did not answer the lookup ({type(exc).__name__})") from None
+        replies = [c for c in comments if getattr(c, "parent_id", None) == in_reply_to_fullname]
+        same = [c for c in replies if " ".join((getattr(c, "body", "") or "").split()) == wanted]
+        chosen = (same or replies)[:1]
+        return chosen[0].fullname if chosen else None
+
     def send_reply(self, in_reply_to_fullname: str, text: str) -> str:
         """Reply (Reddit markdown) to a submission (``t3_…``) or comment (``t1_…``); returns the new
         comment's fullname. One POST, never retried: after an error the reply may or may not exist."""

@@ -616,6 +616,27 @@ class XReplySender:
         )
         return cls(client, env_names=names)
 
+    def find_reply(self, in_reply_to_native_id: str, text: str) -> str | None:
+        """The id of our account's reply to tweet ``in_reply_to_native_id``, if X has one (our timeline since
+        that tweet, newest 100; the same text first, else any reply to it); None when there is none."""
+        try:
+            me = self.client.get_me(user_auth=True)
+            our_id = str(((me or {}).get("data") or {})["id"])
+            page = self.client.get_users_tweets(
+                id=our_id, since_id=str(in_reply_to_native_id), max_results=100,
+                tweet_fields=["referenced_tweets", "text", "created_at"], user_auth=True)
+        except tweepy.TweepyException as exc:
+            raise SourceError(f"X did not answer the lookup ({type(exc).__name__}{_api_detail(exc) if isinstance(exc, tweepy.HTTPException) else ''})") from None
+        except (requests.RequestException, KeyError, TypeError, ValueError) as exc:
+            raise SourceError(f"X did not answer the lookup ({type(exc).__name__})") from None
+        replies = [t for t in (page or {}).get("data") or [] if isinstance(t, dict) and any(
+            isinstance(r, dict) and r.get("type") == "replied_to" and str(r.get("id")) == str(in_reply_to_native_id)
+            for r in t.get("referenced_tweets") or [])]
+        wanted = " ".join(text.split())
+        same = [t for t in replies if " ".join(str(t.get("text", "")).split()) == wanted]
+        chosen = (same or replies)[:1]
+        return str(chosen[0]["id"]) if chosen else None
+
     def send_reply(self, in_reply_to_native_id: str, text: str) -> str:
         """Post ``text`` as a reply to tweet ``in_reply_to_native_id``; returns the new tweet's id.
 

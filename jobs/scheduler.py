@@ -304,6 +304,9 @@ class SchedulerJobs:
         if self._prepared:
             return
         sync_key_clients(db, self.config.key_clients, self.config.me, self.config.now())
+        from engagement.reconcile import recover_interrupted
+
+        recover_interrupted(db, self.config.now())
         with db.transaction() as con:
             con.execute(
                 """UPDATE job_runs SET status = 'failed',

@@ -12,7 +12,7 @@ def line(value) -> str:
     return terminal_safe(value, one_line=True)
 
 
-STATUS_CHOICES = ["pending", "approved", "sending", "sent", "dismissed", "answered", "all"]
+STATUS_CHOICES = ["pending", "approved", "sending", "unknown", "sent", "dismissed", "answered", "all"]
 
 
 @click.group()
@@ -174,4 +174,44 @@ def queue_send(state: State, suggestion_id: str, as_json: bool) -> None:
         echo(f"dry run (sending.enabled is false in config): would reply on {result['platform']} to "
                    f"{result['url']}:\n  {result['text']}")
         return
+    _show(result, as_json)
+
+
+@queue.command("reconcile")
+@click.argument("suggestion_id")
+@click.option("--mark", type=click.Choice(["sent", "ready"]),
+              help="Skip the lookup: you checked the platform yourself (sent needs --sent-id).")
+@click.option("--sent-id", metavar="ID", help="With --mark sent: the id of the reply on the platform.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def queue_reconcile(state: State, suggestion_id: str, mark: str | None, sent_id: str | None, as_json: bool) -> None:
+    """Settle a reply interrupted while it was being sent (status unknown): look it up on the platform and
+    mark it sent, or ready to send again. Nothing is posted here.
+
+    \b
+    Example:
+      listenwell queue reconcile rs-3f9a1c2b7d
+      listenwell queue reconcile rs-3f9a1c2b7d --mark sent --sent-id 1861234567890123456
+    """
+    from collectors.base import SourceError
+    from delivery.senders import sender_for
+    from engagement.reconcile import reconcile
+
+    config = state.config
+    with state.db() as db:
+        try:
+            item = get_suggestion(db, suggestion_id)
+            finder = None
+            if mark is None:
+                try:
+                    finder = sender_for(config, item["platform"])
+                except (QueueError, SourceError):
+                    finder = None
+            result = reconcile(db, suggestion_id, finder=finder, by=who(), now=config.now(), mark=mark,
+                               sent_id=sent_id)
+        except QueueError as exc:
+            raise ListenwellError(str(exc)) from None
+    if not as_json:
+        echo("found on the platform: marked sent" if result["status"] == "sent"
+             else "not on the platform: ready to send again (`listenwell queue send` posts it)")
     _show(result, as_json)

@@ -266,4 +266,13 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0016_1_queue_sending_owner",
+        """
+        -- who is sending a reply right now (host:pid:process start), so an item left in 'sending' by a
+        -- process that died becomes 'unknown' (maybe posted) and is reconciled with the platform
+        ALTER TABLE reply_suggestions ADD COLUMN sending_owner VARCHAR;
+        ALTER TABLE reply_suggestions ADD COLUMN sending_started_at TIMESTAMPTZ;
+        """,
+    ),
 ]

@@ -14,7 +14,7 @@ from listenwell.web.security import safe_next, verified_form
 
 WEB_USER = "web"
 VIEWS = {"open": ("pending", "approved"), "pending": ("pending",), "approved": ("approved",),
-         "sent": ("sent",), "dismissed": ("dismissed",), "all": None}
+         "unknown": ("sending", "unknown"), "sent": ("sent",), "dismissed": ("dismissed",), "all": None}
 
 
 def load_queue(store, view: str, platform: str, intent: str, person: str) -> dict:
