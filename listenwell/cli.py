@@ -15,16 +15,19 @@ from listenwell.terminal import terminal_safe
 @click.group(cls=ListenwellGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--config", "config_path", metavar="PATH", envvar=CONFIG_ENV, show_envvar=True,
               help="config.yaml to use (default: ./config.yaml).")
+@click.option("--wait", "wait_seconds", default=30.0, show_default=True, type=click.FloatRange(0, 24 * 3600),
+              metavar="SECONDS", envvar="LISTENWELL_WAIT", show_envvar=True,
+              help="While another process (a run, the scheduler) writes the database, wait this long for it.")
 @click.version_option(package_name="listenwell")
 @click.pass_context
-def main(ctx: click.Context, config_path: str | None) -> None:
+def main(ctx: click.Context, config_path: str | None, wait_seconds: float) -> None:
     """listenwell: listen where clients speak, remember what they said, and nudge you to act.
 
     \b
     Example:
       listenwell run --once && listenwell queue list
     """
-    ctx.obj = State(config_path)
+    ctx.obj = State(config_path, wait_seconds)
 
 
 @main.command()

@@ -55,8 +55,9 @@ def print_json(data: Any) -> None:
 
 
 class State:
-    def __init__(self, config_path: str | None):
+    def __init__(self, config_path: str | None, wait_seconds: float = 30.0):
         self.config_path = config_path
+        self.wait_seconds = wait_seconds
         self._config: Config | None = None
 
     @property
@@ -72,7 +73,8 @@ class State:
     def db(self, read_only: bool = False) -> Iterator[Database]:
         config = self.config  # validate before touching the database
         try:
-            db = Database.open(config.db_path, read_only=read_only, memory_limit=config.storage.memory_limit)
+            db = Database.open_waiting(config.db_path, read_only=read_only, memory_limit=config.storage.memory_limit,
+                                       wait_seconds=self.wait_seconds, on_wait=lambda m: echo(m, err=True))
         except StorageError as exc:
             raise ListenwellError(str(exc)) from None
         try:
