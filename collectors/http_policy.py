@@ -247,7 +247,7 @@ def read_body(resp: requests.Response, deadline: Deadline, max_bytes: int = MAX_
     reader = getattr(raw, "read1", None)
     while True:
         if deadline.expired:
-            raise DeadlineExceeded(f"the body was still arriving at the deadline ({size} bytes read)")
+            raise DeadlineExceeded(f"the answer was still arriving at the deadline ({size} bytes read)")
         try:
             try:
                 chunk = (reader(READ_CHUNK, decode_content=True) if reader is not None
@@ -259,11 +259,11 @@ def read_body(resp: requests.Response, deadline: Deadline, max_bytes: int = MAX_
             raise
         except Exception as exc:  # urllib3's and http.client's read errors, a socket shut at the deadline
             if deadline.expired:
-                raise DeadlineExceeded(f"the body was still arriving at the deadline ({size} bytes read)") from None
+                raise DeadlineExceeded(f"the answer was still arriving at the deadline ({size} bytes read)") from None
             raise requests.ConnectionError(f"reading the body failed: {type(exc).__name__}: {exc}") from None
         if not chunk:
             if deadline.expired:  # a socket shut by the watchdog reads as the end
-                raise DeadlineExceeded(f"the body was still arriving at the deadline ({size} bytes read)")
+                raise DeadlineExceeded(f"the answer was still arriving at the deadline ({size} bytes read)")
             break
         size += len(chunk)
         if size > max_bytes:

@@ -1,0 +1,130 @@
+"""`kill -9` at random points of a 50,000-post `run --once`, then one more run to the end: every table's
+content is the same as after a clean run (nothing lost, nothing doubled).
+
+    make test-reliability            # or: .venv/bin/python -m pytest -m long tests/reliability/test_kill9.py -s
+    LISTENWELL_KILLS=12 LISTENWELL_KILL_POSTS=50000 …   # more kills, another size
+
+The data is bench/generate.py's (deterministic). Values that legitimately differ between two runs are left
+out of the hash: sequence numbers (a killed transaction may use some), wall-clock times of the run itself
+(`retrieved_at`, job_runs, migrations). The kill points are random but printed, with the seed."""
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from tests.conftest import REPO
+
+POSTS = int(os.environ.get("LISTENWELL_KILL_POSTS", "50000"))
+KILLS = int(os.environ.get("LISTENWELL_KILLS", "8"))
+SEED = int(os.environ.get("LISTENWELL_KILL_SEED", str(int(time.time()))))
+SKIP_TABLES = {"schema_migrations", "job_runs"}
+VOLATILE = {"seq", "retrieved_at", "applied_at"}
+
+
+def table_hashes(db: Path) -> dict[str, tuple[int, str]]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        tables = [r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' ORDER BY 1").fetchall()]
+        out = {}
+        for table in tables:
+            if table in SKIP_TABLES:
+                continue
+            cols = [r[0] for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+                [table]).fetchall()]
+            keep = ", ".join(f'"{c}"' for c in cols if c not in VOLATILE)
+            count, digest = con.execute(
+                f"SELECT count(*), md5(coalesce(string_agg(r, chr(10) ORDER BY r), '')) "
+                f"FROM (SELECT CAST(ROW({keep}) AS VARCHAR) AS r FROM \"{table}\")").fetchone()
+            out[table] = (count, digest)
+        return out
+    finally:
+        con.close()
+
+
+def row_differences(a: Path, b: Path, table: str, n: int = 3) -> dict[str, list[str]]:
+    """A few rows only one side has, to see what differs."""
+    rows = []
+    for path in (a, b):
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            rows.append({str(r) for r in con.execute(f'SELECT * EXCLUDE (seq) FROM "{table}"' if table in (
+                "posts", "tags") else f'SELECT * FROM "{table}"').fetchall()})
+        finally:
+            con.close()
+    return {"clean_only": sorted(rows[0] - rows[1])[:n], "killed_only": sorted(rows[1] - rows[0])[:n]}
+
+
+def site(root: Path, data: Path) -> Path:
+    root.mkdir(parents=True)
+    config = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
+    config["sources"] = [
+        {"name": "x-bench", "type": "files", "paths": [str(data / "x.jsonl")], "format": "x"},
+        {"name": "reddit-bench", "type": "files", "paths": [str(data / "reddit.jsonl")], "format": "reddit"},
+        {"name": "blog-bench", "type": "files", "paths": [str(data / "blog.csv")], "format": "csv"},
+    ]
+    config["alerts"] = {"channels": ["console"]}
+    path = root / "config.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def run(config: Path, kill_after: float | None = None) -> tuple[int | None, float]:
+    started = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "listenwell.cli", "--config", str(config), "run", "--once"],
+                            cwd=config.parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if kill_after is None:
+        return proc.wait(1800), time.monotonic() - started
+    try:
+        return proc.wait(kill_after), time.monotonic() - started  # it finished before the kill
+    except subprocess.TimeoutExpired:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        return None, time.monotonic() - started
+
+
+@pytest.mark.long
+def test_kill_nine_at_random_points_loses_and_doubles_nothing(tmp_path: Path):
+    data = tmp_path / "data-in"
+    subprocess.run([sys.executable, str(REPO / "bench" / "generate.py"), "--posts", str(POSTS), "--out", str(data)],
+                   check=True, stdout=subprocess.DEVNULL)
+    clean = site(tmp_path / "clean", data)
+    code, clean_seconds = run(clean)
+    assert code == 0
+    expected = table_hashes(clean.parent / "data" / "listenwell.duckdb")
+
+    killed = site(tmp_path / "killed", data)
+    rng = random.Random(SEED)
+    points = sorted(round(rng.uniform(0.5, clean_seconds * 0.9), 2) for _ in range(KILLS))
+    outcomes = []
+    for point in points:
+        code, _ = run(killed, kill_after=point)
+        outcomes.append("killed" if code is None else f"exit {code}")
+    code, _ = run(killed)
+    assert code == 0
+    got = table_hashes(killed.parent / "data" / "listenwell.duckdb")
+    report = {"posts": POSTS, "seed": SEED, "clean_run_seconds": round(clean_seconds, 1), "kill_points_s": points,
+              "outcomes": outcomes,
+              "rows": {t: expected[t][0] for t in expected},
+              "differing_tables": {t: {"clean": expected[t], "after_kills": got.get(t)}
+                                   for t in expected if got.get(t) != expected[t]}}
+    posts_clean, posts_after = expected["posts"][0], got["posts"][0]
+    report["posts_lost"] = max(posts_clean - posts_after, 0)
+    report["posts_doubled"] = max(posts_after - posts_clean, 0)
+    for table in report["differing_tables"]:
+        report["differing_tables"][table]["examples"] = row_differences(
+            clean.parent / "data" / "listenwell.duckdb", killed.parent / "data" / "listenwell.duckdb", table)
+    print(json.dumps(report, indent=1, default=str))
+    assert report["differing_tables"] == {}, report["differing_tables"]
