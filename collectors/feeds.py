@@ -20,11 +20,14 @@ State (JSON)::
 ``threads`` remembers recent posts so their comment feeds are still polled when the
 main feed answers 304, and so site-wide comments can be linked to posts seen earlier.
 
-Safety: comment-feed links come from untrusted feed text. They are followed only when
-they resolve to the same scheme, host and port as the configured feed (or where it
-redirected to); redirects of comment feeds are checked the same way. For file feeds only
-relative paths inside the feed's directory are read. ``feedparser`` is always given the
-bytes through a stream, so it never opens files or URLs itself.
+Safety: every request runs under ``collectors.http_policy``: one deadline for connect,
+headers and body, a 10 MB cap after decompression, and one redirect policy (http(s) only,
+the feed's own host and port or its ``redirect_hosts``, never a private or local address
+unless the feed itself is on one). Comment-feed links come from untrusted feed text: they
+are followed only when they resolve to the same scheme, host and port as the configured
+feed (or where it redirected to); redirects of comment feeds are checked the same way. For
+file feeds only relative paths inside the feed's directory are read. ``feedparser`` is
+always given the bytes through a stream, so it never opens files or URLs itself.
 """
 from __future__ import annotations
 
