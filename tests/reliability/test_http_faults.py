@@ -133,3 +133,20 @@ def test_private_addresses_are_refused_unless_the_source_is_private():
         policy.check("https://feeds.example.com/rss", "https://u:p@feeds.example.com/")
     intranet = http_policy.RedirectPolicy(["http://10.1.2.3/feed"], resolver=resolver)
     assert intranet.check("http://10.1.2.3/feed", "/feed2") == "http://10.1.2.3/feed2"
+
+
+def test_the_api_session_cuts_a_trickle_too(faults, short_deadlines):
+    """tweepy and praw are given a PolicySession: the same deadline covers their requests."""
+    import requests
+
+    session = http_policy.PolicySession(1.0, http_policy.RedirectPolicy([faults.url("/")]))
+    for path in ("/trickle-body", "/trickle-headers"):
+        started = time.monotonic()
+        with pytest.raises(requests.Timeout):
+            session.get(faults.url(path))
+        assert time.monotonic() - started < 4.0, path
+    with pytest.raises(requests.ConnectionError, match="larger than"):
+        http_policy.PolicySession(5.0, max_bytes=1 << 20).get(faults.url("/bomb"))
+    faults.other_port = faults.port + 1
+    response = session.get(faults.url("/redirect-port"))  # refused: the 302 itself comes back, not followed
+    assert response.status_code == 302 and session.refused and "another site" in session.refused[0]
