@@ -120,3 +120,22 @@ def test_reconcile_by_hand(interrupted):
     result = cli(config_path, "queue", "reconcile", sid, "--mark", "sent", "--sent-id", "x:777", "--json")
     assert result.exit_code == 0 and json.loads(result.output)["sent_post_uid"] == "x:777"
     assert cli(config_path, "queue", "reconcile", sid).exit_code == 2  # only unknown replies
+
+
+def test_reddit_finds_our_reply_among_our_newest_comments():
+    """The real praw client against the local fake Reddit: our comments listing, parent_id matched."""
+    from tests.httpserver import LocalHTTPServer
+    from tests.test_reddit import FakeReddit, sender
+
+    def comment(cid: str, parent: str, body: str) -> dict:
+        return {"kind": "t1", "data": {"id": cid, "name": f"t1_{cid}", "parent_id": parent, "body": body,
+                                       "author": "fernhill_team", "created_utc": 1795000000.0,
+                                       "link_id": "t3_abc", "subreddit": "dataengineering"}}
+
+    with LocalHTTPServer() as srv:
+        fake = FakeReddit(srv)
+        fake.set("/user/fernhill_team/comments", [comment("z9", "t1_other", "unrelated"),
+                                                 comment("z8", "t1_lq2", "Yes, we do.")])
+        assert sender(fake).find_reply("t1_lq2", "Yes,  we do.") == "t1_z8"
+        assert sender(fake).find_reply("t3_nothing", "Yes, we do.") is None
+        assert fake.posts_to("/api/comment") == [], "a lookup posts nothing"

@@ -176,3 +176,12 @@ def test_run_once_on_fuzzed_configs_never_gives_a_traceback(tmp_path_factory, ch
     if not valid:
         assert result.exit_code == 2
         assert not (directory / "data").exists() and not (directory / "out").exists(), "written before validation"
+
+
+@pytest.mark.long
+def test_report_fuzzed_runs():
+    """Prints what the fuzzed runs above did (runs after them in file order)."""
+    if RUNS:
+        valid = sum(r["valid"] for r in RUNS)
+        print(f"\nfuzzed run --once: {len(RUNS)} configs, {valid} valid (exit 0: "
+              f"{sum(r['exit'] == 0 for r in RUNS)}), {len(RUNS) - valid} refused with exit 2; tracebacks 0")
