@@ -156,6 +156,7 @@ RUNS = []
 
 
 @pytest.mark.long
+@pytest.mark.timeout(3600)
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                  HealthCheck.too_slow])
 @given(st.lists(mutation, min_size=1, max_size=2))
@@ -179,6 +180,7 @@ def test_run_once_on_fuzzed_configs_never_gives_a_traceback(tmp_path_factory, ch
 
 
 @pytest.mark.long
+@pytest.mark.timeout(3600)
 def test_report_fuzzed_runs():
     """Prints what the fuzzed runs above did (runs after them in file order)."""
     if RUNS:

@@ -68,6 +68,7 @@ def test_sixteen_faulty_feeds_in_one_run(tmp_path, faults, monkeypatch):
 
 
 @pytest.mark.long
+@pytest.mark.timeout(1800)
 def test_faulty_feeds_with_the_real_budgets(tmp_path, faults):
     """timeout_seconds: 3, as the probe had it: a trickle is cut at the request deadline (10 s), every
     source ends within its budget (60 s), and the run ends. Prints the figures docs/reliability.md quotes."""
