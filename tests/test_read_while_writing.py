@@ -44,7 +44,7 @@ def test_stats_waits_for_a_writer_then_reads(bundled_run: Path):
 
 def test_the_wait_is_bounded(bundled_run: Path):
     db = bundled_run.parent / "data" / "listenwell.duckdb"
-    writer = hold_writer(db, 6.0)
+    writer = hold_writer(db, 3.5)
     try:
         started = time.monotonic()
         result = CliRunner().invoke(main, ["--config", str(bundled_run), "--wait", "1", "queue", "list"])

@@ -3,7 +3,7 @@ config or one ConfigError naming where — never another exception — and nothi
 passes. The long case runs `listenwell run --once` on mutated configs that pass: exit 0 or 2, never a
 traceback.
 
-    .venv/bin/python -m pytest tests/reliability/test_config_fuzz.py            # 150 + 100 configs, in make test (more with --hypothesis-seed or a higher max_examples)
+    .venv/bin/python -m pytest tests/reliability/test_config_fuzz.py            # 120 + 80 configs, in make test (more with --hypothesis-seed or a higher max_examples)
     .venv/bin/python -m pytest -m long tests/reliability/test_config_fuzz.py -s  # runs on top
 """
 from __future__ import annotations
@@ -125,7 +125,7 @@ def write(directory: Path, data: dict) -> Path:
     return path
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(st.lists(mutation, min_size=1, max_size=3))
 def test_loading_any_config_gives_a_config_or_one_clear_error(tmp_path_factory, changes):
@@ -139,7 +139,7 @@ def test_loading_any_config_gives_a_config_or_one_clear_error(tmp_path_factory, 
     assert sorted(p.name for p in directory.iterdir()) == ["config.yaml"], "nothing written by loading"
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.binary(max_size=300), st.integers(min_value=0, max_value=9000))
 def test_any_bytes_in_the_file_give_a_config_or_one_clear_error(tmp_path_factory, junk, at):
     directory = tmp_path_factory.mktemp("bytes")

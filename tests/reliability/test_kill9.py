@@ -113,8 +113,8 @@ def test_kill_nine_at_random_points_loses_and_doubles_nothing(tmp_path: Path):
     killed = site(tmp_path / "killed", data)
     rng = random.Random(SEED)
     # each run resumes where the killed one stopped, so the kills share the clean run's work: every run
-    # is killed within 0.5 s … 1.2 × (clean time / kills), which lands the kills in every stage in turn
-    span = max(1.0, 1.2 * clean_seconds / KILLS)
+    # is killed within 0.5 s … 1.6 × (clean time / kills): together they reach every stage, and a few runs may end
+    span = max(1.0, 1.6 * clean_seconds / KILLS)
     points = [round(rng.uniform(0.5, span), 2) for _ in range(KILLS)]
     outcomes = []
     for point in points:
@@ -122,7 +122,7 @@ def test_kill_nine_at_random_points_loses_and_doubles_nothing(tmp_path: Path):
         outcomes.append("killed" if code is None else f"exit {code}")
     code, _ = run(killed)
     assert code == 0
-    assert outcomes.count("killed") >= KILLS * 3 // 4, f"too few runs were still going when killed: {outcomes}"
+    assert outcomes.count("killed") >= KILLS // 2, f"too few runs were still going when killed: {outcomes}"
     got = table_hashes(killed.parent / "data" / "listenwell.duckdb")
     report = {"posts": POSTS, "seed": SEED, "clean_run_seconds": round(clean_seconds, 1), "kill_points_s": points,
               "outcomes": outcomes,
