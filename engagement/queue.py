@@ -12,7 +12,8 @@ import pyarrow as pa
 
 from typing import Protocol
 
-from engagement.replies import X_LIMIT, ReplyContext, ReplyGenerator, TemplateGenerator, choose_intent, priority
+from engagement import platforms
+from engagement.replies import choose_intent, priority
 from storage.db import Database
 
 STATUSES = ("pending", "approved", "sending", "unknown", "sent", "dismissed", "answered")
@@ -20,7 +21,8 @@ ANSWERABLE = ["question", "complaint", "praise", "churn_risk", "purchase_intent"
 
 CANDIDATES = """
 SELECT p.post_uid, p.platform, p.text, p.created_at, a.display_name, a.handle, pe.person_id,
-       pe.is_key_client, pe.tier, pe.name AS person_name, t.intents, t.moments, t.sentiment_score, t.topics
+       pe.is_key_client, pe.tier, pe.name AS person_name, t.intents, t.moments, t.sentiment_score, t.topics,
+       t.addressed_to_us, t.lang, (SELECT q.text FROM posts q WHERE q.post_uid = p.parent_uid) AS parent_text
 FROM tags t
 JOIN posts p USING (post_uid)
 JOIN identities a ON a.identity_uid = p.author_uid
@@ -52,44 +54,82 @@ def _when(moment: datetime, now: datetime) -> str:
     return f"in {moment:%B}"
 
 
-def suggest_replies(config, con, lo: int, hi: int, generator: ReplyGenerator | None = None) -> int:
-    generator = generator or TemplateGenerator(learned_variants(con))
+def reply_engine(config, con):
+    """The configured reply engine over the knowledge base (refreshed incrementally) and the team's past replies."""
+    from engagement.knowledge import KnowledgeBase, knowledge_for
+    from engagement.reply_context import learned_entries
+    from engagement.suggest import make_engine
+
+    folder = config.resolve(config.replies.knowledge) if config.replies.knowledge else None
+    if folder is not None:
+        KnowledgeBase.check_folder(folder)
+    kb = knowledge_for(folder)
+    if config.replies.learn_from_replies:
+        kb.set_learned(learned_entries(con, config.now(), config.replies.learn_days))
+    return make_engine(config, kb)
+
+
+def suggest_replies(config, con, lo: int, hi: int, engine=None) -> int:
+    """Suggestions for the inbound posts tagged in (lo, hi]: the engine's reply, its reason, its candidates."""
+    from engagement.composer import PostIn, Relationship
+    from engagement.reply_context import last_subjects, open_tickets
+
     now = config.now()
     since = now - timedelta(days=config.engagement.reply_window_days)
     rows = con.execute(CANDIDATES, {"lo": lo, "hi": hi, "since": since, "answerable": ANSWERABLE}).fetchall()
     if not rows:
         return 0
+    engine = engine or reply_engine(config, con)
     people = sorted({r[6] for r in rows})
     last_out = dict(con.execute(LAST_OUTBOUND, {"people": people}).fetchall())
+    subjects = last_subjects(con, people, engine.kb)
+    tickets = open_tickets(con, people, since)
     out: dict[str, list] = {k: [] for k in (
-        "suggestion_id", "post_uid", "person_id", "platform", "intent", "text", "reason", "priority")}
+        "suggestion_id", "post_uid", "person_id", "platform", "intent", "text", "reason", "priority",
+        "candidates", "sources", "backend")}
+    drafts: list[tuple] = []
     for (uid, platform, text, created_at, display, handle, person_id, is_key, tier, person_name,
-         intents, moments_json, sentiment, topics) in rows:
+         intents, moments_json, sentiment, topics, addressed, lang, parent_text) in rows:
         moments = json.loads(moments_json or "[]")
         intent = choose_intent(list(intents or []), moments)
         if intent is None:
             continue
         previous = last_out.get(person_id)
-        ctx = ReplyContext(
-            post_uid=uid, platform=platform, intent=intent, text=text,
-            author_name=person_name if is_key else display, author_handle=handle,
-            sentiment=sentiment, topics=list(topics or []), moment=moments[0]["type"] if moments else None,
-            is_key_client=bool(is_key), tier=tier,
-            last_conversation=_when(previous, now) if previous and previous < created_at else None,
-            our_name=config.me.name,
-        )
-        suggestion = generator.generate(ctx)
-        if suggestion is None:
-            continue
+        spoke = previous is not None and previous < created_at
+        other_tickets = [t for post, t in tickets.get(person_id, []) if post != uid]
+        post = PostIn(
+            id=uid, platform=platform, text=text, author_name=person_name if is_key else display,
+            handle=handle, addressed=bool(addressed), lang=lang, sentiment=sentiment, intents=list(intents or []),
+            moments=moments, thread=[parent_text] if parent_text else [],
+            relationship=Relationship(last_when=_when(previous, now) if spoke else None,
+                                      last_subject=subjects.get(person_id) if spoke else None,
+                                      open_issue=other_tickets[0] if other_tickets else None,
+                                      key_client=bool(is_key)))
+        draft = engine.suggest(post)
+        if draft.llm is not None:
+            drafts.append((uid, draft.llm))
+        if draft.reply is None:
+            continue  # a loss, an illness, or nothing a public reply can answer
+        intent = _intent_as_read(intent, draft.mode, list(intents or []))
         age_hours = max((now - created_at).total_seconds() / 3600, 0)
+        who = f"key client, tier {tier}" if is_key else None
         out["suggestion_id"].append(suggestion_id(uid))
         out["post_uid"].append(uid)
         out["person_id"].append(person_id)
         out["platform"].append(platform)
         out["intent"].append(intent)
-        out["text"].append(suggestion.text)
-        out["reason"].append(suggestion.reason)
+        out["text"].append(draft.reply)
+        out["reason"].append(f"{draft.reason} · {who}" if who else draft.reason)
         out["priority"].append(priority(intent, tier if is_key else None, age_hours))
+        out["candidates"].append(json.dumps([c.to_dict() for c in draft.candidates], ensure_ascii=False))
+        out["sources"].append(json.dumps(draft.sources))
+        out["backend"].append(draft.backend)
+    if drafts:
+        con.executemany(
+            "INSERT INTO reply_drafts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(uid, d.get("model") or "", d.get("outcome") or "", d.get("detail") or
+              ("; ".join(d.get("problems", [])) or None), d.get("prompt_tokens"), d.get("completion_tokens"),
+              int(d.get("ms") or 0), now) for uid, d in drafts])
     if not out["post_uid"]:
         return 0
     con.register("incoming_suggestions", pa.table(out))
@@ -97,13 +137,25 @@ def suggest_replies(config, con, lo: int, hi: int, generator: ReplyGenerator | N
         return con.execute(
             """INSERT OR IGNORE INTO reply_suggestions
                    (suggestion_id, post_uid, person_id, platform, intent, text, original_text, reason, priority,
-                    status, created_at, updated_at)
+                    status, created_at, updated_at, candidates, sources, backend)
                SELECT suggestion_id, post_uid, person_id, platform, intent, text, text, reason, priority,
-                      'pending', $now, $now FROM incoming_suggestions""",
+                      'pending', $now, $now, candidates::JSON, sources::JSON, backend FROM incoming_suggestions""",
             {"now": now},
         ).fetchone()[0]
     finally:
         con.unregister("incoming_suggestions")
+
+
+def _intent_as_read(intent: str, mode: str, intents: list[str]) -> str:
+    """The queue's intent as the reply engine read the post: sarcasm is a complaint, a question that merely
+    sounds unhappy is a question, a new role is a moment (not praise of us)."""
+    if mode == "acknowledge" and intent == "praise":
+        return "complaint"
+    if mode in ("answer", "find_out") and intent == "complaint" and "question" in intents:
+        return "question"
+    if mode == "congratulate" and intent == "praise":
+        return "moment"
+    return intent
 
 
 def close_answered(con, now: datetime) -> int:
@@ -113,14 +165,6 @@ def close_answered(con, now: datetime) -> int:
            WHERE status IN ('pending', 'approved') AND post_uid IN (SELECT post_uid FROM answered_posts)""",
         {"now": now},
     ).fetchone()[0]
-
-
-def learned_variants(con) -> dict[str, list[str]]:
-    """Edited replies that were sent become variants for their intent."""
-    variants: dict[str, list[str]] = {}
-    for intent, template in con.execute("SELECT intent, template FROM reply_variants ORDER BY created_at").fetchall():
-        variants.setdefault(intent, []).append(template)
-    return variants
 
 
 # up to this many post ids DuckDB finds them through the posts primary key; past it a hash join
@@ -138,10 +182,10 @@ def list_queue(db: Database, status: str = "pending", limit: int = 50) -> list[d
     if not ids:
         return []
     by_key = "AND list_contains($ids, p.post_uid)" if len(ids) <= _KEY_LOOKUP_MAX else ""
-    return db.rows(
+    rows = db.rows(
         f"""SELECT s.suggestion_id AS id, s.status, s.priority, s.intent, s.platform, pe.name AS person,
                   pe.is_key_client AS key_client, s.reason, s.text AS reply, p.url, p.created_at AS posted_at,
-                  p.text AS post_text
+                  p.text AS post_text, s.candidates, s.sources, s.backend
            FROM reply_suggestions s
            JOIN posts p USING (post_uid)
            JOIN people pe USING (person_id)
@@ -150,10 +194,36 @@ def list_queue(db: Database, status: str = "pending", limit: int = 50) -> list[d
            LIMIT $limit""",
         {"status": status, "limit": limit, "ids": ids},
     )
+    return [_with_candidates(row) for row in rows]
+
+
+def _with_candidates(row: dict) -> dict:
+    """JSON columns as lists, and the reply's length as its platform counts it."""
+    row["candidates"] = json.loads(row["candidates"]) if row.get("candidates") else []
+    row["sources"] = json.loads(row["sources"]) if row.get("sources") else []
+    text = row.get("reply") if "reply" in row else row.get("text")
+    if text is not None:
+        row["length"] = platforms.length(text, row["platform"])
+        row["limit"] = platforms.limit(row["platform"])
+    return row
 
 
 class QueueError(Exception):
     """A queue action that cannot be done; the message says why and what to do instead."""
+
+
+class ReplyTooLong(QueueError):
+    """An edit longer than the platform allows. Nothing is saved; ``text`` is what was typed."""
+
+    def __init__(self, text: str, platform: str):
+        self.text = text
+        self.platform = platform
+        self.length = platforms.length(text, platform)
+        self.limit = platforms.limit(platform)
+        self.over = self.length - self.limit
+        counts = " as X counts it (a link counts 23)" if platform == "x" else ""
+        super().__init__(f"the reply is {self.length} characters{counts}; {platform} allows {self.limit}: "
+                         f"{self.over} too many. Nothing was saved.")
 
 
 class ReplySender(Protocol):
@@ -167,7 +237,7 @@ def get_suggestion(db: Database, suggestion_id: str) -> dict:
            WHERE s.suggestion_id = ?""", [suggestion_id])
     if not rows:
         raise QueueError(f"no suggestion {suggestion_id!r}; see `listenwell queue list`")
-    return rows[0]
+    return _with_candidates(rows[0])
 
 
 def _decide(db: Database, suggestion_id: str, status: str, by: str, now: datetime, allowed: tuple[str, ...],
@@ -203,8 +273,8 @@ def edit(db: Database, suggestion_id: str, text: str, by: str, now: datetime, ap
     if not text:
         raise QueueError("the edited reply is empty")
     item = get_suggestion(db, suggestion_id)
-    if item["platform"] == "x" and len(text) > X_LIMIT:
-        raise QueueError(f"the reply is {len(text)} characters; X allows {X_LIMIT}")
+    if not platforms.fits(text, item["platform"]):
+        raise ReplyTooLong(text, item["platform"])
     status = "approved" if approve_too else item["status"]
     return _decide(db, suggestion_id, status, by, now, ("pending", "approved"), text)
 

@@ -61,6 +61,20 @@ def record_job(
     return run_id
 
 
+def check_knowledge(config) -> None:
+    """replies.knowledge must name a readable folder, and the llm backend's key variable must be set
+    (KnowledgeError names the path or the variable), before a run collects anything."""
+    from engagement.knowledge import KnowledgeBase, KnowledgeError
+    from listenwell.config import read_secret
+
+    if config.replies.knowledge:
+        KnowledgeBase.check_folder(config.resolve(config.replies.knowledge))
+    llm = config.replies.llm
+    if config.replies.backend == "llm" and llm is not None and llm.api_key_env and \
+            not read_secret(llm.api_key_env, "LLM API key"):
+        raise KnowledgeError(f"replies.llm.api_key_env: the environment variable {llm.api_key_env} is not set")
+
+
 def run_once(
     config,
     db: Database,
@@ -71,6 +85,7 @@ def run_once(
     progress: Callable[[str], None] = lambda _m: None,
     echo: Callable[[str], None] = print,
 ) -> RunSummary:
+    check_knowledge(config)  # a missing knowledge folder stops the run before anything is collected
     summary = RunSummary()
     started = time.perf_counter()
     started_at = datetime.now(timezone.utc)  # job_runs keeps wall-clock times, even with reference_time pinned

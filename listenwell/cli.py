@@ -55,6 +55,13 @@ def run(state: State, once: bool, only: tuple[str, ...], no_digest: bool, proces
     if unknown:
         raise ListenwellError(f"--source: no source named {', '.join(unknown)} in the config")
     progress = (lambda m: echo(m, err=True)) if not as_json else (lambda m: None)
+    from engagement.knowledge import KnowledgeError
+    from jobs.pipeline import check_knowledge
+
+    try:
+        check_knowledge(config)
+    except KnowledgeError as exc:
+        raise ListenwellError(f"{config_label(exc)}{exc}") from None
     with state.db() as db:
         summary = run_once(config, db, only=list(only) or None, digest=not no_digest, n_process=processes,
                            progress=progress, echo=(lambda m: echo(m, err=True)))
@@ -185,12 +192,39 @@ def stats(state: State, as_json: bool) -> None:
             "alerts": db.scalar("SELECT count(*) FROM alerts"),
         }
         by_platform = dict(db.con.execute("SELECT platform, count(*) FROM posts GROUP BY 1 ORDER BY 1").fetchall())
+        llm = _llm_draft_stats(db)
     if as_json:
-        print_json(data | {"posts_by_platform": by_platform})
+        print_json(data | {"posts_by_platform": by_platform, "llm_drafts": llm})
         return
     for key, value in data.items():
         echo(f"{key:>14}: {value}")
     echo(f"{'by platform':>14}: " + ", ".join(f"{k} {v}" for k, v in by_platform.items()))
+    if llm["drafts"]:
+        fell_back = ", ".join(f"{k} {v}" for k, v in llm["fell_back"].items()) or "none"
+        echo(f"{'llm drafts':>14}: {llm['drafts']} ({llm['used']} used; fell back: {fell_back}); "
+                   f"tokens {llm['prompt_tokens']} in + {llm['completion_tokens']} out; "
+                   f"{llm['mean_ms']} ms per draft on average")
+
+
+def config_label(exc: Exception) -> str:
+    return "" if str(exc).startswith("replies.") else "replies.knowledge: "
+
+
+def _llm_draft_stats(db) -> dict:
+    """What the LLM backend cost and how its drafts ended (issue 19: tokens and time per draft)."""
+    rows = db.con.execute(
+        """SELECT outcome, count(*), coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0),
+                  coalesce(sum(ms), 0)
+           FROM reply_drafts GROUP BY outcome ORDER BY outcome""").fetchall()
+    drafts = sum(r[1] for r in rows)
+    return {
+        "drafts": drafts,
+        "used": sum(r[1] for r in rows if r[0] == "ok"),
+        "fell_back": {r[0]: r[1] for r in rows if r[0] != "ok"},
+        "prompt_tokens": sum(r[2] for r in rows),
+        "completion_tokens": sum(r[3] for r in rows),
+        "mean_ms": round(sum(r[4] for r in rows) / drafts) if drafts else 0,
+    }
 
 
 def _register_commands() -> None:
@@ -198,9 +232,11 @@ def _register_commands() -> None:
     from listenwell.cli_people import people, person, reach_out, touch
     from listenwell.cli_jobs import jobs, scheduler
     from listenwell.cli_queue import queue
+    from listenwell.cli_replies import knowledge, replies
     from listenwell.cli_web import serve
 
-    for command in (nlp_group, queue, people, person, reach_out, touch, scheduler, jobs, serve):
+    for command in (nlp_group, queue, people, person, reach_out, touch, scheduler, jobs, serve, replies,
+                    knowledge):
         main.add_command(command)
 
 

@@ -34,6 +34,15 @@ def _show(item: dict, as_json: bool) -> None:
     echo(f"  why:   {line(item['reason'])}")
     echo(f"  post:  {line(item['post_text'])}")
     echo(f"  reply: {line(item['text'])}")
+    if "length" in item:
+        echo(f"         {item['length']}/{item['limit']} characters"
+             + (" (as X counts: a link is 23)" if item["platform"] == "x" else ""))
+    if item.get("sources"):
+        echo(f"  from:  {line(', '.join(item['sources']))}")
+    others = [c for c in item.get("candidates") or [] if c.get("text") != item["text"]]
+    for i, c in enumerate(others, 2):
+        echo(f"  {i}.    {line(c['text'])}")
+        echo(f"         ({c['style']}: {line(c['reason'])})")
     if item.get("url"):
         echo(f"  {line(item['url'])}")
     if item.get("decided_by"):
@@ -67,6 +76,10 @@ def queue_list(state: State, status: str, limit: int, as_json: bool) -> None:
              f"{item['intent']}")
         echo(f"        why: {line(item['reason'])}")
         echo(f"        reply: {line(item['reply'])}")
+        extra = len(item.get("candidates") or []) - 1
+        if extra > 0:
+            echo(f"        ({extra} more candidate{'s' if extra > 1 else ''}: "
+                 f"listenwell queue show {item['id']})")
         if item["url"]:
             echo(f"        {line(item['url'])}")
 
@@ -121,7 +134,8 @@ def queue_approve(state: State, suggestion_id: str, by: str | None, as_json: boo
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_state
 def queue_edit(state: State, suggestion_id: str, text: str, approve_too: bool, by: str | None, as_json: bool) -> None:
-    """Rewrite a suggestion. Sent edits teach the generator a new variant for that intent.
+    """Rewrite a suggestion (too long for the platform: refused, nothing saved, and by how much). Replies the team
+    edited and sent become knowledge for later replies.
 
     \b
     Example:

@@ -399,6 +399,37 @@ class Engagement(Strict):
         return sorted(set(values))
 
 
+class ReplyLLM(Strict):
+    """An OpenAI-compatible chat-completions endpoint (a local Ollama, vLLM or llama.cpp server, or a hosted API)."""
+
+    base_url: HttpUrl = Field(description="the API root, e.g. http://127.0.0.1:11434/v1 (chat/completions is appended)")
+    model: str = Field(min_length=1, description="the model name the endpoint serves")
+    api_key_env: EnvName | None = Field(
+        default=None, description="environment variable holding the API key (none for a local server)")
+    timeout_seconds: float = Field(default=20.0, gt=0, le=300, description="a draft slower than this falls back")
+    max_tokens: int = Field(default=300, ge=16, le=4000)
+    temperature: float = Field(default=0.3, ge=0, le=2)
+
+
+class Replies(Strict):
+    """How reply suggestions are written: the knowledge base they draw on, and the backend that drafts them."""
+
+    knowledge: str | None = Field(
+        default=None, description="folder of Markdown files, each '## heading' one entry (relative to config.yaml)")
+    backend: Literal["composer", "llm"] = Field(
+        default="composer", description="composer: offline and deterministic; llm: drafts checked, composer fallback")
+    llm: ReplyLLM | None = None
+    learn_from_replies: bool = Field(
+        default=True, description="replies the team approved, edited or sent become knowledge too")
+    learn_days: int = Field(default=180, ge=1, description="team replies older than this are not used as knowledge")
+
+    @model_validator(mode="after")
+    def _llm_configured(self) -> "Replies":
+        if self.backend == "llm" and self.llm is None:
+            raise ValueError("backend 'llm' needs an llm: section with base_url and model")
+        return self
+
+
 class Sending(Strict):
     enabled: bool = Field(default=False, description="false = `queue send` only shows what it would post")
 
@@ -464,6 +495,7 @@ class Config(Strict):
     alerts: Alerts = Alerts()
     engagement: Engagement = Engagement()
     sending: Sending = Sending()
+    replies: Replies = Replies()
     storage: Storage = Storage()
     web: Web = Web()
     reference_time: datetime | None = Field(

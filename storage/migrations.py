@@ -267,6 +267,27 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
+        "0019_1_reply_candidates",
+        """
+        -- issue 19: every suggestion keeps its alternatives (text, style, reason, the knowledge entries each used),
+        -- the entries the suggested reply drew on, and which backend wrote it (composer | llm)
+        ALTER TABLE reply_suggestions ADD COLUMN candidates JSON;
+        ALTER TABLE reply_suggestions ADD COLUMN sources JSON;
+        ALTER TABLE reply_suggestions ADD COLUMN backend VARCHAR;
+        -- one row per LLM draft attempt: what it cost and how it ended (ok, or why the composer's reply stood)
+        CREATE TABLE reply_drafts (
+            post_uid           VARCHAR NOT NULL,
+            model              VARCHAR NOT NULL,
+            outcome            VARCHAR NOT NULL,   -- ok | rejected | timeout | rate_limited | http_error | ...
+            detail             VARCHAR,
+            prompt_tokens      INTEGER,
+            completion_tokens  INTEGER,
+            ms                 INTEGER NOT NULL,
+            created_at         TIMESTAMPTZ NOT NULL
+        );
+        """,
+    ),
+    (
         "0016_1_queue_sending_owner",
         """
         -- who is sending a reply right now (host:pid:process start), so an item left in 'sending' by a

@@ -8,7 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.routing import Route
 
-from engagement.queue import QueueError, approve, dismiss, edit, get_suggestion, list_queue, send
+from engagement.queue import QueueError, ReplyTooLong, approve, dismiss, edit, get_suggestion, list_queue, send
 from listenwell.web.app import back, render
 from listenwell.web.security import safe_next, verified_form
 
@@ -33,16 +33,18 @@ def load_queue(store, view: str, platform: str, intent: str, person: str) -> dic
     }
 
 
-async def queue_page(request: Request):
-    q = request.query_params
+async def queue_page(request: Request, refused: ReplyTooLong | None = None, refused_id: str | None = None,
+                     query: dict | None = None):
+    q = query if query is not None else request.query_params
     view = q.get("status", "open")
     if view not in VIEWS:
         view = "open"
     filters = {"platform": q.get("platform", ""), "intent": q.get("intent", ""), "person": q.get("person", "")}
     data = await run_in_threadpool(load_queue, request.app.state.store, view, **filters)
-    here = "/queue" + ("?" + urlencode({"status": view, **filters}) if request.url.query else "")
-    return render(request, "queue.html", title="Queue", view=view, views=list(VIEWS), filters=filters,
-                  here=here, **data)
+    here = "/queue" + ("?" + urlencode({"status": view, **filters}) if (query or request.url.query) else "")
+    # a refused edit comes back with what was typed, still in its box, and by how much it is too long
+    return render(request, "queue.html", status=422 if refused else 200, title="Queue", view=view,
+                  views=list(VIEWS), filters=filters, here=here, refused=refused, refused_id=refused_id, **data)
 
 
 def _act(request: Request, action: str, suggestion_id: str, text: str | None) -> tuple[str, str]:
@@ -90,6 +92,11 @@ async def queue_action(request: Request):
     try:
         kind, message = await run_in_threadpool(_act, request, action, suggestion_id,
                                                 text if isinstance(text, str) else None)
+    except ReplyTooLong as exc:
+        from urllib.parse import parse_qsl, urlsplit
+
+        return await queue_page(request, refused=exc, refused_id=suggestion_id,
+                                query=dict(parse_qsl(urlsplit(to).query)))
     except QueueError as exc:
         kind, message = "error", str(exc)
     return back(request, to, kind, message)

