@@ -283,8 +283,9 @@ def send(db: Database, suggestion_id: str, *, sender: ReplySender | None, enable
          now: datetime) -> dict:
     """Post an approved reply once. Dry-run unless sending is enabled in config.
 
-    The row is marked `sending` before the platform is called, so a crash between the two can
-    never lead to a second post: such a row needs a human to check the platform first.
+    The row is marked `sending` (with its owner) before the platform is called, so a crash between the
+    two can never lead to a second post: once its owner is gone the row is `unknown`, and
+    `engagement.reconcile.reconcile` looks it up on the platform before it can be sent again.
     """
     from engagement.reconcile import IN_FLIGHT, process_token, recover_interrupted
 
