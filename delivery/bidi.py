@@ -24,7 +24,10 @@ def bdi(value) -> Markup:
 
 
 def isolate(value) -> str:
+    """Each line on its own (a line break ends a bidi paragraph, and so any isolate around it)."""
     if value is None or value == "":
         return ""
     text = str(value)
-    return f"{FSI}{text}{PDI}" if BIDI_CONTROLS.search(text) else text
+    if not BIDI_CONTROLS.search(text):
+        return text
+    return "\n".join(f"{FSI}{line}{PDI}" if BIDI_CONTROLS.search(line) else line for line in text.split("\n"))

@@ -267,6 +267,15 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
+        "0016_1_queue_sending_owner",
+        """
+        -- who is sending a reply right now (host:pid:process start), so an item left in 'sending' by a
+        -- process that died becomes 'unknown' (maybe posted) and is reconciled with the platform
+        ALTER TABLE reply_suggestions ADD COLUMN sending_owner VARCHAR;
+        ALTER TABLE reply_suggestions ADD COLUMN sending_started_at TIMESTAMPTZ;
+        """,
+    ),
+    (
         "0019_1_reply_candidates",
         """
         -- issue 19: every suggestion keeps its alternatives (text, style, reason, the knowledge entries each used),
@@ -285,15 +294,6 @@ MIGRATIONS: list[tuple[str, str]] = [
             ms                 INTEGER NOT NULL,
             created_at         TIMESTAMPTZ NOT NULL
         );
-        """,
-    ),
-    (
-        "0016_1_queue_sending_owner",
-        """
-        -- who is sending a reply right now (host:pid:process start), so an item left in 'sending' by a
-        -- process that died becomes 'unknown' (maybe posted) and is reconciled with the platform
-        ALTER TABLE reply_suggestions ADD COLUMN sending_owner VARCHAR;
-        ALTER TABLE reply_suggestions ADD COLUMN sending_started_at TIMESTAMPTZ;
         """,
     ),
 ]
