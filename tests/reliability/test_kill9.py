@@ -97,6 +97,8 @@ def site(root: Path, data: Path) -> Path:
         {"name": "blog-bench", "type": "files", "paths": [str(data / "blog.csv")], "format": "csv"},
     ]
     config["alerts"] = {"channels": ["console"]}
+    if isinstance(config.get("replies"), dict) and config["replies"].get("knowledge"):
+        config["replies"]["knowledge"] = str(REPO / config["replies"]["knowledge"])  # the bundled knowledge base
     path = root / "config.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return path
@@ -104,8 +106,11 @@ def site(root: Path, data: Path) -> Path:
 
 def run(config: Path, kill_after: float | None = None) -> tuple[int | None, float]:
     started = time.monotonic()
+    # one hash seed for every run: the reply composer (issue 19) picks a ticket number out of a set, so two
+    # clean runs with different PYTHONHASHSEEDs write different reply texts; that is not what this measures
+    env = {**os.environ, "PYTHONHASHSEED": os.environ.get("LISTENWELL_KILL_HASHSEED", "0")}
     proc = subprocess.Popen([sys.executable, "-m", "listenwell.cli", "--config", str(config), "run", "--once"],
-                            cwd=config.parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            cwd=config.parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     if kill_after is None:
         return proc.wait(1800), time.monotonic() - started
     try:
@@ -126,6 +131,14 @@ def test_kill_nine_at_random_points_loses_and_doubles_nothing(tmp_path: Path):
     code, clean_seconds = run(clean)
     assert code == 0
     expected = table_hashes(clean.parent / "data" / "listenwell.duckdb")
+    # a second clean run: a table two uncrashed runs already write differently is not deterministic, and a
+    # kill cannot be blamed for it; it is reported (and left out of the comparison), never hidden
+    again = site(tmp_path / "clean-again", data)
+    assert run(again)[0] == 0
+    second = table_hashes(again.parent / "data" / "listenwell.duckdb")
+    nondeterministic = {t: row_differences(clean.parent / "data" / "listenwell.duckdb",
+                                           again.parent / "data" / "listenwell.duckdb", t, n=1)
+                        for t in expected if second.get(t) != expected[t]}
 
     rng = random.Random(SEED)
     # independent trials: a fresh copy killed once at a random point of the whole run (collect, tag,
@@ -150,13 +163,14 @@ def test_kill_nine_at_random_points_loses_and_doubles_nothing(tmp_path: Path):
         posts_lost += max(expected["posts"][0] - got["posts"][0], 0)
         posts_doubled += max(got["posts"][0] - expected["posts"][0], 0)
         for t in expected:
-            if got.get(t) != expected[t]:
+            if got.get(t) != expected[t] and t not in nondeterministic:
                 differing.setdefault(t, {"clean": expected[t], "after_kills": got.get(t), "trial": i,
                                          "examples": row_differences(clean.parent / "data" / "listenwell.duckdb",
                                                                      db, t)})
     assert outcomes.count("exit 0") <= KILLS // 2, f"too few runs were still going when killed: {outcomes}"
     report = {"posts": POSTS, "seed": SEED, "mode": "chain" if CHAIN else "trials", "clean_run_seconds": round(clean_seconds, 1), "kill_points_s": points,
               "outcomes": outcomes, "rows": {t: expected[t][0] for t in expected}, "differing_tables": differing,
-              "posts_lost": posts_lost, "posts_doubled": posts_doubled}
+              "posts_lost": posts_lost, "posts_doubled": posts_doubled,
+              "nondeterministic_tables": nondeterministic}
     print(json.dumps(report, indent=1, default=str))
     assert report["differing_tables"] == {}, report["differing_tables"]
