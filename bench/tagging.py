@@ -5,7 +5,8 @@
 
 Measured in one run on the same texts: blank tokenization in one process; the full pipeline (language,
 sentiment, topics, intents, moments) in one process with ``nlp.pipe``, and with two worker processes
-(the tag job's pool, which is what ``run --once`` uses); and each component's cost per post.
+(the tag job's pool, which is what ``run --once`` uses), with 50 brand and competitor names configured
+(issue 18: the brand matcher runs in the tag stage); and each component's cost per post.
 Prints a Markdown table; the ratio is pipeline posts/s ÷ blank posts/s.
 """
 from __future__ import annotations
@@ -22,6 +23,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+# 50 brand and competitor names (issue 18's measure): our brand with products and aliases, and competitors
+BRAND = {"names": ["Fernhill", "Fernhill Analytics", "Fernhill Relay", "Ledgerline", "Fernhill Pulse"],
+         "exclude": ["Fernhill Park", "Fernhill Road", "Fernhill School"]}
+COMPETITORS = [{"name": n, "aliases": [f"{n} Cloud", f"{n} Server"]} for n in (
+    "Looker", "Metabase", "Superset", "Lightdash", "Tableau", "Qlik", "Sisense", "Domo", "Redash", "Mode Analytics",
+    "ThoughtSpot", "Chartio", "Klipfolio", "Databox", "Holistics")]
 TOPICS = {
     "dashboards": {"keywords": ["dashboard", "chart"], "hashtags": ["dataviz"]},
     "pipelines": {"keywords": ["pipeline", "dbt", "warehouse"], "phrases": ["data quality"]},
@@ -84,6 +91,7 @@ def main() -> None:
 
     from jobs.tag import _tag_rows, _Taggers
     from listenwell.config import Config
+    from nlp.brands import BrandMatcher
     from nlp.pipeline import build_pipeline
 
     rows = semeval_texts(args.semeval) if args.corpus == "semeval" else generated_texts(args.posts, args.cache)
@@ -98,14 +106,20 @@ def main() -> None:
         pass
     blank_s = time.perf_counter() - t
 
+    config = Config.model_validate({"me": {"name": "Bench", "handles": {"x": ["fernhillhq"]}}, "topics": TOPICS,
+                                    "brand": BRAND, "competitors": COMPETITORS})
+    brands = BrandMatcher.from_config(config)
+    names = len(BRAND["names"]) + sum(1 + len(c["aliases"]) for c in COMPETITORS)
     nlp = build_pipeline(TOPICS)
-    _tag_rows(nlp, rows[:2000])
+    _tag_rows(nlp, rows[:2000], brands)
     t = time.perf_counter()
     for start in range(0, n, 20_000):
-        _tag_rows(nlp, rows[start:start + 20_000])
+        _tag_rows(nlp, rows[start:start + 20_000], brands)
     one_s = time.perf_counter() - t
+    t = time.perf_counter()
+    about = sum(m.about_us or bool(m.competitors) for m in brands.match_many((text, None, None) for text in texts))
+    brand_s = time.perf_counter() - t
 
-    config = Config.model_validate({"me": {"name": "Bench"}, "topics": TOPICS})
     taggers = _Taggers(config, None, 2)
     try:
         taggers.tag(rows[:4000])  # workers started and models loaded, as after the first batch of a run
@@ -126,7 +140,8 @@ def main() -> None:
     print(f"| full pipeline, 2 worker processes | {n / two_s:,.0f} | {blank_s / two_s:.2f} |")
     print("\nPer post, one process (µs): " + ", ".join(f"{k.replace('listenwell_', '')} {v:.1f}"
                                                        for k, v in costs.items())
-          + f"; tokenization {blank_s / n * 1e6:.1f}")
+          + f"; brands ({names} names) {brand_s / n * 1e6:.1f}; tokenization {blank_s / n * 1e6:.1f}")
+    print(f"{about:,} posts name us or a competitor")
 
 
 if __name__ == "__main__":

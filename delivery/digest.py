@@ -12,7 +12,10 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from delivery.links import safe_url
+from delivery.share_chart import colour, share_chart_svg
 from engagement.emerging import emerging_terms
+from engagement.opportunities import list_opportunities
+from engagement.share_of_voice import share_of_voice
 from engagement.queue import list_queue
 from engagement.reach_out import reach_out_list
 from engagement.replies import excerpt
@@ -172,7 +175,8 @@ def gather(config, db: Database, day: date) -> dict[str, Any]:
     for n in notable:
         n["excerpt"] = excerpt(n["text"], 200)
     actions = _actions(reach, queue, alerts)
-    return {
+    brand = _brand_sections(config, db, end)
+    return brand | {
         "me": config.me.name, "day": day, "generated_at": config.now().astimezone(tz),
         "headline": headline, "chart_svg": chart_svg(series), "series": series,
         "actions": actions, "reach_out": reach, "queue": queue, "alerts": alerts, "alerts_total": alerts_total,
@@ -183,8 +187,10 @@ def gather(config, db: Database, day: date) -> dict[str, Any]:
 
 
 # which of someone's alerts stands for the rest: news before a complaint before a question
-_ALERT_RULE_ORDER = "CASE rule WHEN 'key_client_moment' THEN 0 WHEN 'key_client_negative' THEN 1 " \
-                    "WHEN 'key_client_question' THEN 2 ELSE 3 END"
+# (churn talk first: it is the most urgent thing a key client can say)
+_ALERT_RULE_ORDER = "CASE rule WHEN 'key_client_churn' THEN -1 WHEN 'key_client_moment' THEN 0 " \
+                    "WHEN 'key_client_negative' THEN 1 WHEN 'key_client_question' THEN 2 " \
+                    "WHEN 'key_client_competitor' THEN 2.5 ELSE 3 END"
 
 
 def _alerts(db: Database, start: datetime, end: datetime, limit: int) -> tuple[list[dict[str, Any]], int, int]:
@@ -202,13 +208,27 @@ def _alerts(db: Database, start: datetime, end: datetime, limit: int) -> tuple[l
             SELECT title, reason, url, created_at, from_them - 1 AS more_from_them, count(*) OVER () AS people,
                    sum(from_them) OVER () AS total
             FROM today WHERE nth = 1
-            ORDER BY priority, from_them DESC, created_at, alert_id LIMIT $limit""",
+            ORDER BY priority, {_ALERT_RULE_ORDER}, from_them DESC, created_at, alert_id LIMIT $limit""",
         {"start": start, "end": end, "limit": limit},
     )
     if not rows:
         return [], 0, 0
     lines = [{k: v for k, v in r.items() if k not in ("people", "total")} for r in rows]
     return lines, int(rows[0]["total"]), int(rows[0]["people"])
+
+
+def _brand_sections(config, db: Database, end: datetime) -> dict[str, Any]:
+    """Share of voice (us against each competitor, 14 days) and the week's opportunities, when a brand or
+    competitors are configured; empty otherwise, and the templates leave the sections out."""
+    if config.brand is None and not config.competitors:
+        return {"share_of_voice": None, "share_chart_svg": "", "opportunities": []}
+    voice = share_of_voice(config, db, end, days=14)
+    for index, entity in enumerate(voice["entities"]):
+        entity["colour"] = colour(index)
+        entity["today"] = entity["per_day"][-1]["posts"] if entity["per_day"] else 0
+    found = list_opportunities(config, db, days=7, limit=config.digest.top_n) if config.competitors else []
+    return {"share_of_voice": voice, "share_chart_svg": share_chart_svg(voice) if voice["total"] else "",
+            "opportunities": found}
 
 
 def _actions(reach: list[dict], queue: list[dict], alerts: list[dict]) -> list[dict]:
@@ -241,6 +261,7 @@ def write_digest(config, db: Database, day: date | None = None, out_dir: Path | 
 
 
 CHART_CID = "digest-chart"
+SHARE_CHART_CID = "digest-share-of-voice"
 
 
 def send_digest(config, db: Database, day: date | None = None) -> dict[str, Any]:
@@ -258,8 +279,15 @@ def send_digest(config, db: Database, day: date | None = None) -> dict[str, Any]
         "chart_svg": f'<img src="cid:{CHART_CID}" width="560" height="140" alt="Posts per day, last 14 days" '
                      f'style="max-width:100%;height:auto;display:block;border:0;">'
     }
+    images = {CHART_CID: chart_png(context["series"])}
+    if context["share_chart_svg"]:
+        from delivery.share_chart import share_chart_png
+
+        email_context["share_chart_svg"] = (
+            f'<img src="cid:{SHARE_CHART_CID}" width="560" height="120" alt="Share of voice, last 14 days" '
+            f'style="max-width:100%;height:auto;display:block;border:0;">')
+        images[SHARE_CHART_CID] = share_chart_png(context["share_of_voice"])
     html, text = render(email_context)
     subject = f"Listening digest · {config.me.name} · {day:%a %-d %b}"
-    message_id = send_email(smtp, recipients=recipients, subject=subject, text=text, html=html,
-                            images={CHART_CID: chart_png(context["series"])})
+    message_id = send_email(smtp, recipients=recipients, subject=subject, text=text, html=html, images=images)
     return {"day": day, "recipients": recipients, "message_id": message_id, "subject": subject}

@@ -2,6 +2,9 @@
 
 - ``key_client_moment`` / ``key_client_negative`` / ``key_client_question``: a newly tagged post by a key
   client (``raise_alerts``, inside the engage transaction); id ``rule:post_uid``;
+- ``key_client_churn`` / ``key_client_about_us`` / ``key_client_competitor``: a key client's post about
+  leaving us (tagged or not: the most urgent), naming us without tagging us, or naming a competitor
+  (``engagement/brand_talk.py``); id ``rule:post_uid``;
 - ``unanswered_question``: a question to us with no reply from us after N hours, anyone's, key clients
   first; id ``unanswered_question:post_uid``;
 - ``spike``: today's volume or negative share, per configured topic and overall, far above the trailing
@@ -20,6 +23,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from engagement.brand_talk import BrandTalk, brand_alerts
 from engagement.replies import excerpt
 
 MOMENT_WORDS = {
@@ -35,7 +39,7 @@ SPIKE_METRICS = ("volume", "negative_share")
 
 KEY_CLIENT_POSTS = """
 SELECT p.post_uid, p.url, p.text, p.created_at, p.platform, pe.person_id, pe.name, pe.tier,
-       t.sentiment_score, t.intents, t.moments, t.addressed_to_us
+       t.sentiment_score, t.intents, t.moments, t.addressed_to_us, t.about_us, t.competitors
 FROM tags t
 JOIN posts p USING (post_uid)
 JOIN identities a ON a.identity_uid = p.author_uid
@@ -150,7 +154,8 @@ def raise_alerts(config, con, lo: int, hi: int) -> int:
     since = now - timedelta(hours=rules.max_age_hours)
     rows = con.execute(KEY_CLIENT_POSTS, {"lo": lo, "hi": hi, "since": since}).fetchall()
     batch = _Batch()
-    for uid, url, text, created, platform, person_id, name, tier, score, intents, moments_json, to_us in rows:
+    for uid, url, text, created, platform, person_id, name, tier, score, intents, moments_json, to_us, about_us, \
+            competitors in rows:
         said = excerpt(text, 120)
         where = WHERE.get(platform, "")
         moments = json.loads(moments_json or "[]")
@@ -174,6 +179,10 @@ def raise_alerts(config, con, lo: int, hi: int) -> int:
             batch.add(f"key_client_question:{uid}", "key_client_question", uid, person_id,
                       f"{name} asked us a question", f"Tier {tier} client {name} asked us {where}: “{said}”",
                       url, priority, base)
+        talk = BrandTalk(bool(to_us), bool(about_us), list(competitors or []), list(intents or []))
+        for rule, title, reason in brand_alerts(talk, rules, name, tier, where, said, config.me.name):
+            batch.add(f"{rule}:{uid}", rule, uid, person_id, title, reason, url, priority,
+                      {**base, "about_us": talk.about_us, "to_us": talk.to_us, "competitors": talk.competitors})
     return batch.insert(con, now)
 
 

@@ -18,6 +18,12 @@ from storage.db import Database
 
 STATUSES = ("pending", "approved", "sending", "unknown", "sent", "dismissed", "answered")
 ANSWERABLE = ["question", "complaint", "praise", "churn_risk", "purchase_intent"]
+# a post that names us without tagging us is queued when it needs us: a problem, a question, leaving talk
+ANSWERABLE_BY_NAME = ["question", "complaint", "churn_risk"]
+# more than the 10 points that waiting can add: a post that only names us ranks below every post to us with
+# the same intent and tier (unless a key client wrote it: then it ranks as if they had tagged us)
+NAMED_ONLY_PENALTY = 11.0
+NAMED_REASON = "mentioned us by name"
 
 CANDIDATES = """
 SELECT p.post_uid, p.platform, p.text, p.created_at, a.display_name, a.handle, pe.person_id,
@@ -30,6 +36,7 @@ JOIN people pe ON pe.person_id = a.person_id
 WHERE t.seq > $lo AND t.seq <= $hi AND NOT t.from_us
   AND p.created_at >= $since
   AND ( (t.addressed_to_us AND len(list_intersect(t.intents, $answerable)) > 0)
+        OR (t.about_us AND len(list_intersect(t.intents, $by_name)) > 0)
         OR (pe.is_key_client AND t.moments <> '[]') )
   AND p.post_uid NOT IN (SELECT post_uid FROM answered_posts)
   AND p.post_uid NOT IN (SELECT post_uid FROM reply_suggestions)
@@ -76,7 +83,8 @@ def suggest_replies(config, con, lo: int, hi: int, engine=None) -> int:
 
     now = config.now()
     since = now - timedelta(days=config.engagement.reply_window_days)
-    rows = con.execute(CANDIDATES, {"lo": lo, "hi": hi, "since": since, "answerable": ANSWERABLE}).fetchall()
+    rows = con.execute(CANDIDATES, {"lo": lo, "hi": hi, "since": since, "answerable": ANSWERABLE,
+                                    "by_name": ANSWERABLE_BY_NAME}).fetchall()
     if not rows:
         return 0
     engine = engine or reply_engine(config, con)
@@ -91,7 +99,10 @@ def suggest_replies(config, con, lo: int, hi: int, engine=None) -> int:
     for (uid, platform, text, created_at, display, handle, person_id, is_key, tier, person_name,
          intents, moments_json, sentiment, topics, addressed, lang, parent_text) in rows:
         moments = json.loads(moments_json or "[]")
-        intent = choose_intent(list(intents or []), moments)
+        answerable = list(intents or [])
+        if not addressed and not (is_key and moments):
+            answerable = [i for i in answerable if i in ANSWERABLE_BY_NAME]  # named us: praise alone waits
+        intent = choose_intent(answerable, moments)
         if intent is None:
             continue
         previous = last_out.get(person_id)
@@ -119,8 +130,11 @@ def suggest_replies(config, con, lo: int, hi: int, engine=None) -> int:
         out["platform"].append(platform)
         out["intent"].append(intent)
         out["text"].append(draft.reply)
-        out["reason"].append(f"{draft.reason} · {who}" if who else draft.reason)
-        out["priority"].append(priority(intent, tier if is_key else None, age_hours))
+        named_only = not addressed and intent != "moment"  # here by name: a complaint, question or leaving talk
+        reason = f"{draft.reason} · {who}" if who else draft.reason
+        out["reason"].append(f"{NAMED_REASON}: {reason}" if named_only else reason)
+        rank = priority(intent, tier if is_key else None, age_hours)
+        out["priority"].append(round(rank - NAMED_ONLY_PENALTY, 1) if named_only and not is_key else rank)
         out["candidates"].append(json.dumps([c.to_dict() for c in draft.candidates], ensure_ascii=False))
         out["sources"].append(json.dumps(draft.sources))
         out["backend"].append(draft.backend)

@@ -1,6 +1,8 @@
 """Who deserves a personal touch beyond social media, why, and the evidence.
 
-Reasons: a key client's meaningful moment; a key client gone quiet (relative to their own rhythm);
+Reasons: a key client talking about leaving us, tagged or not (``churn``, the most urgent); a key client
+naming us without tagging us (``mentioned_us``) or naming a competitor (``competitor``); a key client's
+meaningful moment; a key client gone quiet (relative to their own rhythm);
 a key client's negative post or complaint; a question to us left unanswered; and imbalance (they
 engage, we don't). Ranked by relationship importance:
 
@@ -15,6 +17,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
+from engagement.brand_talk import CHURN_ABOUT_US_SQL, BrandTalk, names
 from engagement.health import quiet_threshold_for_gap
 from engagement.people import health_for_all, interaction_rhythm
 from engagement.replies import SENSITIVE_MOMENTS, excerpt, first_name
@@ -37,9 +40,13 @@ ACTIONS = {
     "bereavement": ("note", "Send {first} a handwritten condolence note, no business talk"),
 }
 TIER_WEIGHT = {1: 3.0, 2: 2.0, 3: 1.5, 4: 1.2, 5: 1.1}
-URGENCY = {"negative": 1.9, "moment": 1.6, "moment_sensitive": 1.8, "quiet": 1.2, "unanswered": 1.3,
+# churn talk is the most urgent thing a key client can say; a competitor they are buying from or
+# evaluating comes next to a complaint
+URGENCY = {"churn": 2.4, "competitor_buying": 1.7, "competitor": 1.2, "mentioned_us": 1.2,
+           "negative": 1.9, "moment": 1.6, "moment_sensitive": 1.8, "quiet": 1.2, "unanswered": 1.3,
            "imbalance": 1.1}
-REASONS = ("moment", "quiet", "negative", "unanswered", "imbalance")
+REASONS = ("moment", "quiet", "negative", "unanswered", "imbalance", "churn", "mentioned_us", "competitor")
+BRAND_WINDOW_DAYS = 14  # a key client's post about us or a competitor stays on the list this long
 
 
 @dataclass
@@ -47,7 +54,7 @@ class ReachOut:
     person_id: str
     person: str
     tier: int | None
-    reason: str  # moment | quiet | negative | unanswered | imbalance
+    reason: str  # one of REASONS
     action: str  # call | meal | note | email
     sentence: str
     detail: str  # the reason in a few words, for merging several reasons into one entry
@@ -141,7 +148,49 @@ def _candidates(config, db: Database, now: datetime) -> dict[str, list]:
            ORDER BY i.person_id""",
         {"since": now - timedelta(days=60), "now": now},
     )
+    # key clients naming us (tagged or not, when it is churn talk) or a competitor: engagement/brand_talk.py
+    found["brand"] = _fetch(
+        db,
+        f"""SELECT pe.person_id, pe.name, pe.tier, p.url, epoch_us(p.created_at), p.text, t.addressed_to_us,
+                   t.about_us, t.competitors, t.intents
+            FROM tags t JOIN posts p ON p.seq = t.seq
+            JOIN identities a ON a.identity_uid = p.author_uid JOIN people pe ON pe.person_id = a.person_id
+            WHERE pe.is_key_client AND p.created_at >= $since AND p.created_at <= $now
+              AND ((t.about_us AND NOT t.addressed_to_us) OR len(t.competitors) > 0 OR {CHURN_ABOUT_US_SQL})
+            ORDER BY p.created_at DESC, p.post_uid""",
+        {"since": now - timedelta(days=BRAND_WINDOW_DAYS), "now": now},
+    )
     return found
+
+
+def _brand_reason(talk: BrandTalk, first: str, us: str, when: str, quote: str) -> tuple[str, str, str, float] | None:
+    """(reason, action, sentence, urgency) for a key client's post naming us or a competitor."""
+    untagged = "" if talk.to_us else ", without tagging us"
+    if talk.churn_about_us:
+        about = f" {us}" if talk.about_us else ""
+        rival = f" (they name {names(talk.competitors)})" if talk.competitors else ""
+        return ("churn", "call", f"Call {first} today: they wrote about leaving{about}{untagged}{rival} "
+                f"(“{quote}”, {when})", URGENCY["churn"])
+    if talk.competitor_news and not (talk.about_us and not talk.to_us and "complaint" in talk.intents):
+        rivals = names(talk.competitors)
+        if talk.opportunity == "buying":
+            return ("competitor", "call", f"Call {first}: they are looking at {rivals} (“{quote}”, {when}); "
+                    f"ask what they need", URGENCY["competitor_buying"])
+        if talk.opportunity == "leaving":
+            return ("competitor", "call", f"Call {first}: they are leaving {rivals} (“{quote}”, {when}); "
+                    f"ask what they need next", URGENCY["competitor_buying"])
+        return ("competitor", "note", f"Ask {first} how {rivals} fits their work: they mentioned it "
+                f"(“{quote}”, {when})", URGENCY["competitor"])
+    if "praise" in talk.intents:
+        return ("mentioned_us", "note", f"Send {first} a thank-you note: they praised {us} in public{untagged} "
+                f"(“{quote}”, {when})", URGENCY["mentioned_us"])
+    if "question" in talk.intents:
+        return ("mentioned_us", "email", f"Email {first} an answer: they asked about {us}{untagged} "
+                f"(“{quote}”, {when})", URGENCY["mentioned_us"])
+    if "complaint" in talk.intents:
+        return None  # a key client's complaint is the 'negative' reason already
+    return ("mentioned_us", "note", f"Drop {first} a note: they mentioned {us}{untagged} (“{quote}”, {when})",
+            URGENCY["mentioned_us"])
 
 
 @dataclass
@@ -255,6 +304,23 @@ def reach_out_list(config, db: Database, limit: int = 20) -> list[ReachOut]:
 
         add(person_id, name, tier, "imbalance", last_in, URGENCY["imbalance"], imbalance_words)
 
+    brand_seen: set[tuple[str, str]] = set()
+    for person_id, name, tier, url, created, text, to_us, about_us, competitors, intents in candidates["brand"]:
+        talk = BrandTalk(bool(to_us), bool(about_us), list(competitors or []), list(intents or []))
+        found = _brand_reason(talk, first_name(name, person_id), config.me.name, _date(created), excerpt(text, 90))
+        if found is None:
+            continue
+        reason, action, told, urgency = found
+        if (person_id, reason) in brand_seen:
+            continue  # their latest such post speaks for the rest
+        brand_seen.add((person_id, reason))
+
+        def brand_words(person_id=person_id, url=url, text=text, action=action, told=told):
+            detail = told.split(": ", 1)[-1] if ": " in told else told
+            return action, f"{told}; {spoke(person_id)}.", detail, url, excerpt(text, 160)
+
+        add(person_id, name, tier, reason, created, urgency, brand_words)
+
     # health only for the people who may make the list (key clients always: silence is judged on their
     # health's last interaction); the quiet reasons added below only raise the bar, so the cut is safe
     people = _may_make_the_list(pending, limit, set(key_ids))
@@ -308,7 +374,8 @@ def _merged_score(scores: list[float]) -> float:
 # past this many of one reason, the rest are counted, not quoted (someone with 40 waiting questions
 # needs a call about all of them, not a paragraph each)
 ALSO_PER_REASON = 2
-MORE = {"moment": "more pieces of news", "quiet": "more", "negative": "more problems raised",
+MORE = {"churn": "more posts about leaving", "mentioned_us": "more mentions of us", "competitor": "more about competitors",
+        "moment": "more pieces of news", "quiet": "more", "negative": "more problems raised",
         "unanswered": "more questions waiting", "imbalance": "more"}
 
 
@@ -335,7 +402,8 @@ def _also(extra: list[_Pending]) -> list[str]:
     return parts
 
 
-LEAD_ORDER = {"negative": 0, "moment": 1, "unanswered": 2, "quiet": 3, "imbalance": 4}
+LEAD_ORDER = {"churn": -1, "negative": 0, "competitor": 0.5, "moment": 1, "unanswered": 2, "mentioned_us": 2.5,
+              "quiet": 3, "imbalance": 4}
 
 
 def merge_by_person(items: list[_Pending], limit: int) -> list[ReachOut]:

@@ -1408,6 +1408,7 @@ sample queue answers the questions the samples ask; see docs/replies.md.
 | `x/mentions.jsonl` | X API v2 pages | tweets mentioning @fernhillhq, incl. replies to us, retweets, one spam account whose user object is missing (suspended) |
 | `x/clients_timelines.jsonl` | X API v2 pages | one timeline per key client (overlaps with mentions) |
 | `x/search.jsonl` | X API v2 pages | topic search: chatter, threads among others, hard negatives, non-English posts (overlaps with mentions) |
+| `x/brand_search.jsonl` | X API v2 pages | a search for our names and competitors': talk about us without tagging us, competitor talk, false friends |
 | `reddit/search.jsonl` | Reddit `Listing` of t3 | submissions found by search (not ours, not in our subreddit) |
 | `reddit/subreddit_comments.jsonl` | `Listing` of t1 | every comment not written by us (flat, newest first) |
 | `reddit/user_fernhill_team.jsonl` | `Listing` of t3 + t1 | our own submissions and comments (`/user/fernhill_team/overview`) |
@@ -1453,6 +1454,20 @@ storage dedupes on id.
 - **Daily digest for 11-20**: our Friday question, the hostile tweet, new questions, Rachel's blog comment, Jamal on
   Tidewater's blog, our hiring post on r/SaaS and its first comment.
 
+## Talk about us without tagging us (`x/brand_search.jsonl`)
+
+- **Priya Raman (tier 1), 2026-11-20 11:40, untagged**: "Honestly considering switching away from Fernhill…" ->
+  alert "Priya Raman is talking about leaving", a queue item ("mentioned us by name"), reach-out "Call Priya today",
+  and all three in the digest.
+- **Helen Kowalczyk (tier 2)**: "Evaluating Looker for the Lisbon team's reporting" -> alert, reach-out, opportunity.
+- Untagged complaint (Emma Novak, "Fernhill's scheduled exports failed again") and question (Ola Adeyemi, "Does
+  Fernhill support SSO with Okta yet?") -> queue, ranked below posts written to us; praise that names us
+  (#Fernhill, Gus Almeida) is counted in share of voice only.
+- Opportunities: Oscar Nilsen "Moving off Looker…", Chloé Martin evaluating Lightdash and Metabase, Amy Chen looking
+  for a Tableau alternative.
+- False friends the exclusions keep out: Fernhill Park, Fernhill Road, Fernhill Primary, the park's own account
+  (@fernhillparkfriends), a football fan's handle (@fernhillfan99), "not a looker".
+
 ## Others worth knowing
 
 - ~40 non-key people with a long tail (a few post a lot, most once or twice), plus ~10 Reddit-only users.
@@ -1477,15 +1492,80 @@ storage dedupes on id.
 """
 
 
+# =============================================================================================
+# X: what is said ABOUT us and our competitors without tagging us (issue 18)
+# =============================================================================================
+# A search for our names and our competitors' (`brand_search.jsonl`). Its own random stream, drawn after
+# everything above, so the files above stay byte-for-byte what they were.
+BRAND_QUERY = "(fernhill OR looker OR metabase OR superset OR lightdash OR tableau) -is:retweet"
+BRAND_PEOPLE = [  # (key, name, x handle, followers, bio): accounts that only appear in this search
+    ("parkfriends", "Friends of Fernhill Park", "fernhillparkfriends", 860, "Volunteers looking after Fernhill Park since 1998."),
+    ("hillfan", "Up the Hill", "fernhillfan99", 140, "Fernhill Rovers till I die. Sunday league, Saturday hangover."),
+]
+# (author, when, text): the Done-when post first
+BRAND_TALK = [
+    # a tier-1 key client names us without tagging us: churn talk -> alert, queue, reach-out, digest
+    ("priya", "11-20 11:40", "Honestly considering switching away from Fernhill for the Acme Freight rollout. The exports keep "
+                             "landing half empty and I can't sell that to our board twice."),
+    # a tier-2 key client names a competitor: alert and reach-out
+    ("helen", "11-19 15:20", "Evaluating Looker for the Lisbon team's reporting. Anyone done the LookML learning curve with a team of three?"),
+    # others name us without tagging us: complaint and question -> queue ("mentioned us by name"); praise is only counted
+    ("emma", "11-20 09:10", "Fernhill's scheduled exports failed again this morning. Third time this month, and nobody on our side "
+                            "noticed until the CFO did."),
+    ("ola", "11-19 17:45", "Does Fernhill support SSO with Okta yet? Can't find it anywhere in the docs."),
+    ("tess", "11-18 13:30", "#Fernhill pinned notes are a small thing that made our weekly review so much calmer."),
+    ("gus", "11-16 16:20", "Fernhill dropped per-seat pricing and honestly it's the reason we signed. Finally a BI bill I can explain."),
+    ("sam", "11-17 10:00", "Fernhill Analytics or Metabase for a 20-person construction ops team? Leaning Fernhill for the pricing."),
+    # competitor talk: leaving or buying -> opportunities (never an automatic reply)
+    ("oscar", "11-20 08:30", "Moving off Looker at the end of the quarter. Recommendations for a 15-person team on Snowflake?"),
+    ("chloe", "11-19 10:15", "We're evaluating Lightdash and Metabase for product analytics, any war stories?"),
+    ("amy", "11-18 19:00", "Tableau renewal quote came in 40% higher. Looking for a Tableau alternative our analysts won't hate."),
+    ("ivan", "11-14 11:05", "Superset's new chart plugins are nice. Still wish the permissions model made sense."),
+    # false friends: the exclusions keep them out
+    ("mike", "11-19 07:20", "Fernhill Park parkrun this morning, new PB and a very muddy dog."),
+    ("aaron", "11-18 08:10", "Traffic on Fernhill Road is a nightmare again, 40 minutes to the depot."),
+    ("ben", "11-17 15:00", "Fernhill Primary's bake sale raised £400 for the library. Proud parent moment."),
+    ("parkfriends", "11-19 12:00", "Litter pick at the Fernhill gates this Saturday, 10am. Gloves and tea provided!"),
+    ("will", "11-18 22:10", "Shoutout to @fernhillfan99 for the spare ticket, what a game"),
+    ("noah", "11-16 21:00", "My nan's old Volvo: not a looker, but 300k miles and it still starts every morning."),
+]
+
+
+def write_brand_search() -> int:
+    rng = random.Random(18)
+    for key, name, x, followers, bio in BRAND_PEOPLE:
+        PEOPLE[key] = dict(key=key, name=name, x=x, reddit=None, blog=None, followers=followers, bio=bio, tier=None,
+                           x_id=str(rng.randrange(10**8, 9 * 10**9)),
+                           x_created=datetime(rng.randrange(2009, 2024), rng.randrange(1, 13), rng.randrange(1, 28),
+                                              tzinfo=UTC))
+        BY_X[x] = key
+    tweets = []
+    for author, when, text in BRAND_TALK:
+        created = d(when)
+        ms = int(created.timestamp() * 1000) - TWITTER_EPOCH_MS
+        tid = str((ms << 22) | (rng.randrange(1024) << 12) | rng.randrange(4096))
+        likes = rng.randrange(0, 40)
+        tweets.append(dict(author=author, created_at=created, text=text, reply_to=None, quote=None, retweet=None,
+                           lang="en", id=tid, conversation_id=tid,
+                           metrics={"retweet_count": likes // 9, "reply_count": 0, "like_count": likes,
+                                    "quote_count": 0, "bookmark_count": likes // 15,
+                                    "impression_count": likes * 30 + rng.randrange(30, 200)}))
+    url = f"https://api.twitter.com/2/tweets/search/all?query={BRAND_QUERY}&{X_FIELDS}&start_time=2026-09-21T00:00:00Z"
+    write_jsonl(OUT / "x" / "brand_search.jsonl", x_pages(tweets, 100, url, NOW - timedelta(minutes=5)))
+    return len(tweets)
+
+
 def main() -> None:
     build_x()
     x = write_x()
     r = write_reddit()
     b = write_blogs()
     write_config()
-    counts = (f"- X: {x['unique']} unique tweets ({x['own_tweets.jsonl']} ours; {x['mentions.jsonl']} in mentions, "
-              f"{x['clients_timelines.jsonl']} in client timelines, {x['search.jsonl']} in search; "
-              f"{x['own_tweets.jsonl'] + x['mentions.jsonl'] + x['clients_timelines.jsonl'] + x['search.jsonl']} tweet records across files)\n"
+    brand = write_brand_search()
+    counts = (f"- X: {x['unique'] + brand} unique tweets ({x['own_tweets.jsonl']} ours; {x['mentions.jsonl']} in mentions, "
+              f"{x['clients_timelines.jsonl']} in client timelines, {x['search.jsonl']} in search, {brand} in the "
+              f"brand search; {x['own_tweets.jsonl'] + x['mentions.jsonl'] + x['clients_timelines.jsonl'] + x['search.jsonl'] + brand} "
+              f"tweet records across files)\n"
               f"- Reddit: {r['unique']} unique items ({r['t3']} submissions, {r['t1']} comments)\n"
               f"- Blogs: 3 blogs, {b['posts']} posts, {b['comments']} comments")
     (OUT / "README.md").write_text(README.replace("{counts}", counts).replace("{suspended}", SUSPENDED_X_ID),

@@ -192,13 +192,17 @@ def stats(state: State, as_json: bool) -> None:
             "alerts": db.scalar("SELECT count(*) FROM alerts"),
         }
         by_platform = dict(db.con.execute("SELECT platform, count(*) FROM posts GROUP BY 1 ORDER BY 1").fetchall())
+        voice = _share_of_voice(state.config, db)
         llm = _llm_draft_stats(db)
     if as_json:
-        print_json(data | {"posts_by_platform": by_platform, "llm_drafts": llm})
+        print_json(data | {"posts_by_platform": by_platform, "llm_drafts": llm, "share_of_voice": voice})
         return
     for key, value in data.items():
         echo(f"{key:>14}: {value}")
     echo(f"{'by platform':>14}: " + ", ".join(f"{k} {v}" for k, v in by_platform.items()))
+    if voice["total"]:
+        echo(f"{'share of voice':>14}: " + ", ".join(
+            f"{e['name']} {e['share']:.0%}" for e in voice["entities"]) + f" (last {voice['days']} days)")
     if llm["drafts"]:
         fell_back = ", ".join(f"{k} {v}" for k, v in llm["fell_back"].items()) or "none"
         echo(f"{'llm drafts':>14}: {llm['drafts']} ({llm['used']} used; fell back: {fell_back}); "
@@ -227,7 +231,16 @@ def _llm_draft_stats(db) -> dict:
     }
 
 
+def _share_of_voice(config, db) -> dict:
+    """Us against each competitor over the last 14 local days, today included (engagement/share_of_voice.py)."""
+    from delivery.digest import day_bounds, default_day
+    from engagement.share_of_voice import share_of_voice
+
+    return share_of_voice(config, db, day_bounds(default_day(config), config.tz)[1], days=14)
+
+
 def _register_commands() -> None:
+    from listenwell.cli_brand import eval_brand, opportunities
     from listenwell.cli_nlp import nlp_group
     from listenwell.cli_people import people, person, reach_out, touch
     from listenwell.cli_jobs import jobs, scheduler
@@ -236,8 +249,9 @@ def _register_commands() -> None:
     from listenwell.cli_web import serve
 
     for command in (nlp_group, queue, people, person, reach_out, touch, scheduler, jobs, serve, replies,
-                    knowledge):
+                    knowledge, opportunities):
         main.add_command(command)
+    nlp_group.add_command(eval_brand)
 
 
 _register_commands()

@@ -67,6 +67,8 @@ class State:
                 self._config = load_config(self.config_path)
             except ConfigError as exc:
                 raise ListenwellError(str(exc)) from None
+            for warning in self._config.warnings():  # valid, but worth a word (a brand named "Apple")
+                echo(f"warning: {warning}", err=True)
         return self._config
 
     @contextmanager

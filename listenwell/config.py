@@ -357,6 +357,9 @@ class Alerts(Strict):
     key_client_negative: bool = True
     key_client_question: bool = True
     key_client_moment: bool = True
+    key_client_churn: bool = Field(default=True, description="a key client talks of leaving us, tagged or not")
+    key_client_about_us: bool = Field(default=True, description="a key client names us without tagging us")
+    key_client_competitor: bool = Field(default=True, description="a key client names a competitor")
     unanswered_question: bool = True
     unanswered_question_hours: int = Field(default=24, ge=1, le=HOURS_MAX, description="a question to us with no reply this long")
     negative_threshold: float = Field(default=-0.35, ge=-1, le=0)
@@ -430,6 +433,124 @@ class Replies(Strict):
         return self
 
 
+
+
+# --- brand and competitors (issue 18) ---------------------------------------------------------------
+
+def _name(value: str) -> str:
+    value = " ".join(value.split())
+    if not value:
+        raise ValueError("a name must not be empty")
+    if sum(ch.isalnum() for ch in value) < 2:
+        raise ValueError(f"{value!r} is too short to match on: a name needs at least two letters or digits")
+    return value
+
+
+Name = Annotated[str, AfterValidator(_name)]
+
+
+class Exclusion(Strict):
+    """What keeps a name's other meanings out: a phrase ("Fernhill Park"), an author, or a subreddit.
+
+    In the file an exclusion is a string: ``"Fernhill Park"`` (a phrase), ``"@fernhillpark"`` or
+    ``"u/fernhillpark"`` (an author, any platform), ``"r/fernhillpark"`` (a subreddit); or a mapping with
+    one of ``phrase``, ``author``, ``subreddit`` (``{author: "Fernhill Park Trust"}`` for a blog name)."""
+
+    phrase: str | None = None
+    author: str | None = None
+    subreddit: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("@") or text.lower().startswith(("u/", "/u/")):
+                return {"author": text}
+            if text.lower().startswith(("r/", "/r/")):
+                return {"subreddit": text}
+            return {"phrase": text}
+        return value
+
+    @field_validator("phrase", "author", "subreddit")
+    @classmethod
+    def _clean(cls, value: str | None, info) -> str | None:
+        if value is None:
+            return None
+        value = " ".join(value.split())
+        if info.field_name == "author":
+            value = re.sub(r"^(@|/?u/)", "", value, flags=re.I)
+        elif info.field_name == "subreddit":
+            value = re.sub(r"^/?r/", "", value, flags=re.I)
+        if sum(ch.isalnum() for ch in value) < 2:
+            raise ValueError("an exclusion needs at least two letters or digits")
+        return value
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> "Exclusion":
+        if sum(v is not None for v in (self.phrase, self.author, self.subreddit)) != 1:
+            raise ValueError("an exclusion is a phrase, an @author, or an r/subreddit: give exactly one")
+        return self
+
+
+def _unique_names(values: list[str], what: str) -> list[str]:
+    seen: dict[str, str] = {}
+    for value in values:
+        key = value.casefold()
+        if key in seen:
+            raise ValueError(f"{value!r} is listed twice{what} (names match case-insensitively)")
+        seen[key] = value
+    return values
+
+
+class Brand(Strict):
+    """Our names: the company, its products, and the aliases people use. Posts that name one of them,
+    outside the exclusions, are *about us* whether or not they tag our handles."""
+
+    names: list[Name] = Field(min_length=1, description="the brand, its products and aliases")
+    exclude: list[Exclusion] = Field(default=[], description="phrases, @authors or r/subreddits that use a name "
+                                                             "for something else")
+
+    @field_validator("names")
+    @classmethod
+    def _no_repeats(cls, values: list[str]) -> list[str]:
+        return _unique_names(values, "")
+
+
+class Competitor(Strict):
+    name: Name
+    aliases: list[Name] = []
+    exclude: list[Exclusion] = []
+
+    @model_validator(mode="after")
+    def _no_repeats(self) -> "Competitor":
+        _unique_names([self.name, *self.aliases], f" for {self.name}")
+        return self
+
+    @property
+    def all_names(self) -> list[str]:
+        return [self.name, *self.aliases]
+
+
+_COMMON_WORDS: frozenset[str] | None = None
+
+
+def common_words() -> frozenset[str]:
+    """English words common enough that a brand named after one is mostly matched where people mean the
+    word (nlp/data/common_words_en.txt, shipped; see nlp/data/make_common_words.py)."""
+    global _COMMON_WORDS
+    if _COMMON_WORDS is None:
+        import nlp
+
+        path = Path(nlp.__file__).resolve().parent / "data" / "common_words_en.txt"
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except OSError:
+            lines = []
+        _COMMON_WORDS = frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+    return _COMMON_WORDS
+
+
 class Sending(Strict):
     enabled: bool = Field(default=False, description="false = `queue send` only shows what it would post")
 
@@ -498,6 +619,8 @@ class Config(Strict):
     replies: Replies = Replies()
     storage: Storage = Storage()
     web: Web = Web()
+    brand: Brand | None = Field(default=None, description="our names, matched in posts that do not tag us")
+    competitors: list[Competitor] = []
     reference_time: datetime | None = Field(
         default=None,
         description="pins 'now' (for the bundled samples and tests); leave unset in real use",
@@ -514,6 +637,34 @@ class Config(Strict):
         if value is not None and not EARLIEST <= value <= LATEST:
             raise ValueError(f"expected a time between {EARLIEST.year} and {LATEST.year}")
         return value
+
+    @model_validator(mode="after")
+    def _names_belong_to_one_owner(self) -> "Config":
+        owner: dict[str, str] = {}
+        places = [(f"brand.names[{i}]", n) for i, n in enumerate(self.brand.names)] if self.brand else []
+        for c, comp in enumerate(self.competitors):
+            places.append((f"competitors[{c}].name", comp.name))
+            places += [(f"competitors[{c}].aliases[{i}]", n) for i, n in enumerate(comp.aliases)]
+        for where, name in places:
+            first = owner.setdefault(name.casefold(), where)
+            if first != where and first.split(".")[0] != where.split(".")[0]:
+                raise ValueError(f"{where}: {name!r} is already {first}; a name belongs to one brand")
+        return self
+
+    def warnings(self) -> list[str]:
+        """Things that load but deserve a word: brand or competitor names that are common English words."""
+        out = []
+        common = common_words()
+        names = [(f"brand.names[{i}]", n) for i, n in enumerate(self.brand.names)] if self.brand else []
+        for c, comp in enumerate(self.competitors):
+            names.append((f"competitors[{c}].name", comp.name))
+            names += [(f"competitors[{c}].aliases[{i}]", n) for i, n in enumerate(comp.aliases)]
+        for where, name in names:
+            if name.casefold() in common:
+                excl = where.split(".")[0] + ".exclude"
+                out.append(f"{where}: {name!r} is a common English word: posts that use the word "
+                           f"(not the name) will count as mentions unless {excl} lists their phrases")
+        return out
 
     # --- derived -------------------------------------------------------------------------
 
@@ -741,6 +892,9 @@ def _explain(error: dict[str, Any]) -> str:
     return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 
 
+_OWN_PATH = re.compile(r"^[a-z_]+(\[\d+\])?(\.[a-z_]+(\[\d+\])?)*: ")
+
+
 def format_validation_error(path: Path, exc: ValidationError, data: Any) -> str:
     lines = []
     for error in exc.errors():
@@ -749,7 +903,10 @@ def format_validation_error(path: Path, exc: ValidationError, data: Any) -> str:
         shown = ""
         if error["type"] not in ("missing", "extra_forbidden") and isinstance(given, (str, int, float, bool)):
             shown = f" (got {given!r})"
-        lines.append(f"{where}: {_explain(error)}{shown}")
+        explained = _explain(error)
+        if where == "(top level)" and _OWN_PATH.match(explained):
+            where, explained = explained.split(": ", 1)
+        lines.append(f"{where}: {explained}{shown}")
     head = f"{path}: invalid configuration"
     if len(lines) == 1:
         return f"{head}: {lines[0]}"

@@ -266,6 +266,17 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    # issue 18: who a post is about
+    (
+        "0018_1_brand_tags",
+        """
+        -- addressed_to_us stays what "to us" means (our handle, a reply to us, a comment on our blog);
+        -- these say who a post is ABOUT (nlp/brands.py), whether or not it tags anyone
+        ALTER TABLE tags ADD COLUMN about_us BOOLEAN DEFAULT false;        -- names brand.names, outside brand.exclude
+        ALTER TABLE tags ADD COLUMN competitors VARCHAR[] DEFAULT [];     -- the competitors[].name it names
+        ALTER TABLE tags ADD COLUMN thread_about_us BOOLEAN DEFAULT false; -- its thread's root is about, to or by us
+        """,
+    ),
     (
         "0016_1_queue_sending_owner",
         """

@@ -76,7 +76,8 @@ class World:
                VALUES (?, nextval('post_seq'), 'x', ?, 'post', ?, ?, ?, ?, ?, 'test', ?) RETURNING seq""",
             [uid, str(self.n), f"https://x.com/{author}/status/{self.n}", text, at_, f"x:{author}", parent, at_])
         self.db.con.execute(
-            """INSERT INTO tags VALUES (?, ?, 'en', ?, NULL, ?, ?, ?, ?, ?, ?, 'test')""",
+            """INSERT INTO tags (post_uid, seq, lang, sentiment_score, sentiment_label, topics, intents, moments, addressed_to_us, from_us, tagged_at, pipeline_version)
+               VALUES (?, ?, 'en', ?, NULL, ?, ?, ?, ?, ?, ?, 'test')""",
             [uid, seq, sentiment, list(topics), list(intents), json.dumps(moments or []), to_us,
              author == "fernhillhq", at_])
         return uid
@@ -106,7 +107,9 @@ class World:
                SELECT uid, nextval('post_seq'), 'x', native, 'post', 'https://x.com/' || author || '/status/' || native,
                       text, posted, 'x:' || author, 'test', posted FROM incoming""")
         self.db.con.execute(
-            """INSERT INTO tags SELECT i.uid, p.seq, 'en', i.sentiment, NULL, i.topics, [], '[]', false, false,
+            """INSERT INTO tags (post_uid, seq, lang, sentiment_score, sentiment_label, topics, intents, moments,
+                                 addressed_to_us, from_us, tagged_at, pipeline_version)
+               SELECT i.uid, p.seq, 'en', i.sentiment, NULL, i.topics, [], '[]', false, false,
                                        i.posted, 'test'
                FROM incoming i JOIN posts p ON p.post_uid = i.uid""")
         self.db.con.unregister("incoming")

@@ -92,9 +92,12 @@ def test_digest_send_arrives_with_text_html_and_the_chart_inline(bundled_run: Pa
     assert "A PERSONAL TOUCH" in text and "Priya" in text
     assert 'src="cid:digest-chart"' in html and "<svg" not in html  # mail clients drop SVG
     images = [p for p in msg.walk() if p.get_content_type() == "image/png"]
-    assert len(images) == 1 and images[0]["Content-ID"] == "<digest-chart>"
-    png = images[0].get_content()
-    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 500
+    # the volume chart, and share of voice (the bundled config names our brand and competitors)
+    assert [i["Content-ID"] for i in images] == ["<digest-chart>", "<digest-share-of-voice>"]
+    assert 'src="cid:digest-share-of-voice"' in html
+    for image in images:
+        png = image.get_content()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 500
     assert "&lt;script&gt;" in html or "<script>" not in html
     assert 'id="reach-out"' in html and 'id="queue"' in html
 

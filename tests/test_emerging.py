@@ -132,7 +132,7 @@ class World:
                                   source, retrieved_at)
                VALUES (?, nextval('post_seq'), 'x', ?, 'post', ?, ?, ?, ?, 'test', ?) RETURNING seq""",
             [uid, str(self.n), url or f"https://x.com/{author}/status/{self.n}", text, at, f"x:{author}", at])
-        self.db.con.execute("INSERT INTO tags VALUES (?, ?, 'en', 0.0, NULL, [], [], '[]', false, ?, ?, 'test')",
+        self.db.con.execute("INSERT INTO tags (post_uid, seq, lang, sentiment_score, sentiment_label, topics, intents, moments, addressed_to_us, from_us, tagged_at, pipeline_version) VALUES (?, ?, 'en', 0.0, NULL, [], [], '[]', false, ?, ?, 'test')",
                             [uid, seq, author == "fernhillhq", at])
         return uid
 

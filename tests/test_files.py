@@ -200,8 +200,9 @@ def test_bundled_examples_parse_cleanly():
     unique = {p.uid: p for p in posts}
     x = [p for p in unique.values() if p.platform == "x"]
     reddit = [p for p in unique.values() if p.platform == "reddit"]
-    assert len(x) == 294 and sum(p.platform == "x" for p in posts) == 325
-    assert Counter(p.kind for p in x) == {"post": 180, "reply": 75, "mention": 39}
+    # 294 tweets in the original streams + 17 from the brand search (examples/x/brand_search.jsonl)
+    assert len(x) == 311 and sum(p.platform == "x" for p in posts) == 342
+    assert Counter(p.kind for p in x) == {"post": 197, "reply": 75, "mention": 39}
     assert len(reddit) == 111
     assert Counter(p.kind for p in reddit) == {"post": 22, "comment": 63, "reply": 26}
     assert all(p.created_at.year == 2026 and (9, 21) <= (p.created_at.month, p.created_at.day) <= (11, 20)

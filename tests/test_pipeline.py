@@ -107,18 +107,22 @@ def test_reach_out_surfaces_the_people_the_samples_were_written_for(bundled_run:
     items = json.loads(cli(bundled_run, "reach-out", "--json"))
     by_person = {i["person"]: i for i in items}
     expected = {  # examples/README.md: who should be surfaced, and why
-        "Sofia Lindqvist": ("negative", "call"),
-        "Priya Raman": ("moment", "call"),
+        # churn talk is the most urgent thing a key client can say: Sofia's "starting to look at alternatives"
+        # (to us) and Priya's untagged "considering switching away from Fernhill" lead their entries
+        "Sofia Lindqvist": ("churn", "call"),
+        "Priya Raman": ("churn", "call"),
         "Daniel Mbeki": ("moment", "note"),
         "Marcus Oyelaran": ("moment", "call"),
         "Grace Whitfield": ("quiet", "call"),
-        "Helen Kowalczyk": ("moment", "meal"),
+        "Helen Kowalczyk": ("competitor", "call"),  # "Evaluating Looker for the Lisbon team's reporting"
         "Tom Reyes": ("unanswered", "email"),
     }
     for person, (reason, action) in expected.items():
         assert person in by_person, person
         assert (by_person[person]["reason"], by_person[person]["action"]) == (reason, action), by_person[person]
         assert by_person[person]["sentence"]
+    assert "moment" in by_person["Priya Raman"]["also"] and "negative" in by_person["Sofia Lindqvist"]["also"]
+    assert "moment" in by_person["Helen Kowalczyk"]["also"]
     for item in items:
         if item["reason"] != "quiet":
             assert item["evidence_url"] and item["evidence_date"], item

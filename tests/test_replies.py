@@ -252,7 +252,9 @@ def test_after_the_bundled_run_every_question_is_answered_from_the_knowledge_bas
     kb = KnowledgeBase(config.resolve(config.replies.knowledge))
     with Database.open(config.db_path, read_only=True) as db:
         items = list_queue(db, "all", 100)
-    questions = [i for i in items if i["intent"] == "question"]
+    # questions written to us (issue 18's posts that only name us can draw on the team's own past replies:
+    # dashboard_dan's pricing question in a thread we answered before is answered from that reply)
+    questions = [i for i in items if i["intent"] == "question" and not i["reason"].startswith("mentioned us by name")]
     assert len(questions) >= 6
     for item in questions:
         answers = [kb.get(s) for s in item["sources"]]

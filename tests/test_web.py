@@ -539,6 +539,11 @@ def test_people_person_digest_sources_pages(browser, server: Server, site: Path,
     assert "Wrote the digest" in flash(page)
     assert page.url.endswith("/digest/2026-11-20")
 
+    page.goto("/opportunities")
+    assert page.locator("article.opportunity").count() >= 4
+    assert page.locator("#share-of-voice").count() == 1 and page.locator("svg.chart rect").count() >= 10
+    shot(page, "opportunities")
+
     page.goto("/sources")
     names = page.locator("article.source strong").all_inner_texts()
     assert names == ["x-samples", "reddit-samples", "fernhill-blog", "tidewater-blog", "dq-weekly"]
@@ -554,7 +559,7 @@ def test_people_person_digest_sources_pages(browser, server: Server, site: Path,
 def test_every_page_fits_a_phone(browser, server: Server, dialogs):
     page = new_page(browser, server, dialogs, width=390, height=844)
     for path in ("/queue", "/queue?status=all", "/reach-out", "/people", "/people/kc:sofia-lindqvist", "/digest",
-                 "/sources"):
+                 "/sources", "/opportunities"):
         page.goto(path)
         for summary in page.locator("summary").all()[:3]:
             summary.click()  # open editors and forms are part of the layout too
@@ -570,3 +575,20 @@ def test_every_page_fits_a_phone(browser, server: Server, dialogs):
     page.goto("/login")
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
     page.context.close()
+
+
+def test_opportunities_page_lists_buying_and_leaving_with_share_of_voice(server: Server):
+    client = login_client(server.base)
+    page = client.get("/opportunities")
+    assert page.status_code == 200
+    assert "Moving off Looker at the end of the quarter" in page.text and "leaving Looker" in page.text
+    assert "Helen Kowalczyk" in page.text and 'href="/people/kc%3Ahelen-kowalczyk"' in page.text
+    assert 'id="share-of-voice"' in page.text and "<svg" in page.text and "Fernhill Analytics" in page.text
+    assert 'href="/opportunities" aria-current="page"' in page.text
+    # only the offered windows; anything else falls back to 14 days (never an error, never echoed)
+    assert client.get("/opportunities?days=7").status_code == 200
+    odd = client.get("/opportunities?days=<script>")
+    assert odd.status_code == 200 and "<script>" not in odd.text
+    assert client.post("/opportunities").status_code in (403, 405)  # read-only
+    anonymous = httpx.get(server.base + "/opportunities", follow_redirects=False)
+    assert anonymous.status_code in (302, 303) and "/login" in anonymous.headers["location"]

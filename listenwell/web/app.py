@@ -23,7 +23,8 @@ from listenwell.web.store import Busy, NotReady, Store
 
 HERE = Path(__file__).parent
 NAV = [("queue", "/queue", "Queue"), ("reach-out", "/reach-out", "Reach out"), ("people", "/people", "People"),
-       ("digest", "/digest", "Digest"), ("sources", "/sources", "Sources")]
+       ("opportunities", "/opportunities", "Opportunities"), ("digest", "/digest", "Digest"),
+       ("sources", "/sources", "Sources")]
 
 
 def _when(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -87,7 +88,7 @@ async def _http_error(request: Request, exc: HTTPException) -> Response:
 def create_app(config, secrets: LoginSecrets, *, reads_read_only: bool = True,
                secure_cookie: bool | None = None, extra_hosts: list[str] | tuple[str, ...] = ()) -> Starlette:
     """``extra_hosts``: names to answer besides ``web.trusted_hosts`` (the address `serve --host` binds)."""
-    from listenwell.web import pages_misc, pages_people, pages_queue, pages_session
+    from listenwell.web import pages_brand, pages_misc, pages_people, pages_queue, pages_session
 
     store = SessionStore(config.db_path.parent / SESSIONS_FILE)
     signer = SessionSigner(secrets.session_key, secrets.fingerprint, config.web.session_hours, store=store)
@@ -98,6 +99,7 @@ def create_app(config, secrets: LoginSecrets, *, reads_read_only: bool = True,
         *pages_queue.routes(),
         *pages_people.routes(),
         *pages_misc.routes(),
+        *pages_brand.routes(),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(
