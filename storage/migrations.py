@@ -268,6 +268,15 @@ MIGRATIONS: list[tuple[str, str]] = [
     ),
     # issue 18: who a post is about
     (
+        "0016_1_queue_sending_owner",
+        """
+        -- who is sending a reply right now (host:pid:process start), so an item left in 'sending' by a
+        -- process that died becomes 'unknown' (maybe posted) and is reconciled with the platform
+        ALTER TABLE reply_suggestions ADD COLUMN sending_owner VARCHAR;
+        ALTER TABLE reply_suggestions ADD COLUMN sending_started_at TIMESTAMPTZ;
+        """,
+    ),
+    (
         "0018_1_brand_tags",
         """
         -- addressed_to_us stays what "to us" means (our handle, a reply to us, a comment on our blog);
@@ -275,15 +284,6 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE tags ADD COLUMN about_us BOOLEAN DEFAULT false;        -- names brand.names, outside brand.exclude
         ALTER TABLE tags ADD COLUMN competitors VARCHAR[] DEFAULT [];     -- the competitors[].name it names
         ALTER TABLE tags ADD COLUMN thread_about_us BOOLEAN DEFAULT false; -- its thread's root is about, to or by us
-        """,
-    ),
-    (
-        "0016_1_queue_sending_owner",
-        """
-        -- who is sending a reply right now (host:pid:process start), so an item left in 'sending' by a
-        -- process that died becomes 'unknown' (maybe posted) and is reconciled with the platform
-        ALTER TABLE reply_suggestions ADD COLUMN sending_owner VARCHAR;
-        ALTER TABLE reply_suggestions ADD COLUMN sending_started_at TIMESTAMPTZ;
         """,
     ),
     (

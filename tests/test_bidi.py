@@ -88,7 +88,7 @@ def test_every_page_isolates_user_text(hostile_site: Path):
         with Database.open(config.db_path, read_only=True) as db:
             people = [r[0] for r in db.con.execute(
                 "SELECT person_id FROM people WHERE is_key_client ORDER BY person_id LIMIT 3").fetchall()]
-        paths = ["/queue", "/queue?status=all", "/reach-out", "/people", "/sources", "/digest",
+        paths = ["/queue", "/queue?status=all", "/reach-out", "/people", "/opportunities", "/sources", "/digest",
                  *[f"/people/{p}" for p in people]]
         seen = 0
         for path in paths:
