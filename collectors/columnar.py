@@ -348,7 +348,8 @@ class ColumnarMapper:
             CASE WHEN username IS NOT NULL THEN 'https://x.com/' || username || '/status/' || {t('id')}
                  ELSE 'https://x.com/i/web/status/' || {t('id')} END AS url,
             NULL::VARCHAR AS title,
-            coalesce({t('text')}, '') AS text,
+            -- X escapes < > & in tweet text: undone once at ingest, as x_shapes.unescape_x_text does
+            replace(replace(replace(coalesce({t('text')}, ''), '&lt;', '<'), '&gt;', '>'), '&amp;', '&') AS text,
             CASE WHEN regexp_full_match({t('created_at')}, '{X_TIME_RE}')
                  THEN {_iso_micros(t('created_at'))} END AS created_us,
             CASE WHEN coalesce(parent_id, '') <> '' THEN 'x:' || parent_id END AS parent_uid,

@@ -24,6 +24,16 @@ PLATFORM = "x"
 _EMPTY: dict = {}
 
 
+def unescape_x_text(text: str) -> str:
+    """Tweet text as the author wrote it. The X API escapes exactly ``<``, ``>`` and ``&`` in tweet text
+    (``&lt;`` ``&gt;`` ``&amp;``); they are undone once here, at ingest, so storage holds the author's text and
+    escaping happens only when rendering. ``&amp;`` goes last, so a literal "&lt;" (sent as "&amp;lt;")
+    survives as "&lt;". Other entities are the author's own text and are left alone."""
+    if "&" not in text:
+        return text
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def parse_x_time(value: str | None) -> datetime:
     """``2026-11-03T09:12:00.000Z`` -> aware UTC datetime."""
     if not value:
@@ -129,7 +139,7 @@ def _tweet_to_post(
     return Post(
         platform=PLATFORM,
         native_id=tweet_id,
-        text=tweet.get("text") or "",
+        text=unescape_x_text(tweet.get("text") or ""),
         created_at=parse_x_time(tweet.get("created_at")),
         author=author,
         source=source,

@@ -20,6 +20,7 @@ from engagement.queue import list_queue
 from engagement.reach_out import reach_out_list
 from engagement.replies import excerpt
 from delivery.bidi import bdi, isolate
+from engagement.wording import intent_label, language_note
 from storage.db import Database
 
 _env = Environment(
@@ -58,12 +59,14 @@ def _counts(db: Database, start: datetime, end: datetime) -> dict[str, Any]:
                   count(*) FILTER (WHERE list_contains(t.intents, 'complaint') AND t.addressed_to_us) AS complaints,
                   count(*) FILTER (WHERE t.sentiment_label = 'negative') AS negative,
                   count(*) FILTER (WHERE t.sentiment_label = 'positive') AS positive,
-                  avg(t.sentiment_score) AS mean_sentiment
+                  avg(t.sentiment_score) AS mean_sentiment,
+                  -- not read by the English models: other languages, and posts whose language is undetermined
+                  count(*) FILTER (WHERE t.lang IS NOT NULL AND t.lang <> 'en') AS not_scored
            FROM posts p LEFT JOIN tags t ON t.seq = p.seq  -- the integer key: cheaper than post_uid
            WHERE p.created_at >= $start AND p.created_at < $end AND NOT coalesce(t.from_us, false)""",
         {"start": start, "end": end},
     ).fetchone()
-    names = ("posts", "inbound", "questions", "complaints", "negative", "positive", "mean_sentiment")
+    names = ("posts", "inbound", "questions", "complaints", "negative", "positive", "mean_sentiment", "not_scored")
     return dict(zip(names, row))
 
 
@@ -125,7 +128,8 @@ def gather(config, db: Database, day: date) -> dict[str, Any]:
     last_week = _counts(db, start - timedelta(days=7), end - timedelta(days=7))
     headline = []
     for key, label in (("posts", "posts heard"), ("inbound", "addressed to us"), ("questions", "questions"),
-                       ("complaints", "complaints"), ("negative", "negative posts")):
+                       ("complaints", "complaints"), ("negative", "negative posts"),
+                       ("not_scored", "not in English")):
         headline.append({"label": label, "value": today[key], "vs_day": _change(today[key], yesterday[key]),
                          "vs_week": _change(today[key], last_week[key])})
     series = _daily_series(db, end, 14, tz)
@@ -133,7 +137,9 @@ def gather(config, db: Database, day: date) -> dict[str, Any]:
     reach = [r.to_dict() for r in reach_out_list(config, db, limit=config.digest.top_n)]
     queue = list_queue(db, "pending", limit=config.digest.top_n)
     for item in queue:
-        item["post_excerpt"] = excerpt(item["post_text"], 140)
+        item["post_excerpt"] = excerpt(item.get("evidence") or item["post_text"], 140)
+        item["intent_label"] = intent_label(item["intent"])
+        item["language_note"] = language_note(item.get("lang"))
     alerts, alerts_total, alert_people = _alerts(db, start, end, config.digest.top_n)
     clients = db.rows(
         """SELECT pe.name, pe.tier, count(p.post_uid) AS posts_7d,
@@ -235,7 +241,8 @@ def _actions(reach: list[dict], queue: list[dict], alerts: list[dict]) -> list[d
     """One ranked list: personal touches first (they matter most), then the most urgent replies."""
     actions = [{"what": r["sentence"], "why": f"{r['reason']} · tier {r['tier'] or '-'}", "url": r["evidence_url"],
                 "score": r["score"] * 30} for r in reach]
-    actions += [{"what": f"Reply to {q['person']} ({q['intent'].replace('_', ' ')} on {q['platform']})",
+    actions += [{"what": f"Reply to {q['person']} ({q['intent_label']} on {q['platform']}"
+                         f"{', ' + q['language_note'] if q['language_note'] else ''})",
                  "why": q["reason"], "url": q["url"], "score": q["priority"]} for q in queue]
     actions.sort(key=lambda a: -a["score"])
     return actions[:12]

@@ -25,13 +25,9 @@ import pyarrow as pa
 
 from engagement.brand_talk import BrandTalk, brand_alerts
 from engagement.replies import excerpt
+from engagement.wording import intent_wording, moment_wording
+from nlp.polarity import NEGATIVE, is_negative
 
-MOMENT_WORDS = {
-    "new_job": "a new role", "launch": "a launch", "funding": "a funding round", "acquisition": "an acquisition",
-    "moving": "a move", "wedding": "a wedding", "baby": "a new baby", "birthday": "a birthday",
-    "anniversary": "an anniversary", "illness": "an illness", "bereavement": "a loss", "award": "an award",
-    "speaking": "a talk",
-}
 WHERE = {"x": "on X", "reddit": "on Reddit", "blog": "on a blog"}
 NOT_KEY_PRIORITY = 9   # alerts are released in priority order: key-client tier 1..5 first
 SPIKE_PRIORITY = 6
@@ -39,7 +35,8 @@ SPIKE_METRICS = ("volume", "negative_share")
 
 KEY_CLIENT_POSTS = """
 SELECT p.post_uid, p.url, p.text, p.created_at, p.platform, pe.person_id, pe.name, pe.tier,
-       t.sentiment_score, t.intents, t.moments, t.addressed_to_us, t.about_us, t.competitors
+       t.sentiment_score, t.intents, t.moments, t.addressed_to_us, t.about_us, t.competitors,
+       t.sentiment_label, t.evidence
 FROM tags t
 JOIN posts p USING (post_uid)
 JOIN identities a ON a.identity_uid = p.author_uid
@@ -51,7 +48,7 @@ WHERE t.seq > $lo AND t.seq <= $hi AND pe.is_key_client AND p.created_at >= $sin
 # in the queue (sent, answered or dismissed), not alerted yet
 UNANSWERED_QUESTIONS = """
 SELECT p.post_uid, p.url, p.text, p.created_at, p.platform, a.handle, pe.person_id, pe.name, pe.tier,
-       pe.is_key_client
+       pe.is_key_client, json_extract_string(t.evidence, '$.question') AS asked
 FROM tags t
 JOIN posts p USING (post_uid)
 JOIN identities a ON a.identity_uid = p.author_uid
@@ -75,20 +72,21 @@ WITH days AS (
 ),
 scopes AS (SELECT unnest(CAST($scopes AS VARCHAR[])) AS scope),
 recent AS (
-    SELECT CAST(timezone($tz, p.created_at) AS DATE) AS day, p.url, p.created_at, t.sentiment_score, t.topics
+    SELECT CAST(timezone($tz, p.created_at) AS DATE) AS day, p.url, p.created_at, t.sentiment_score,
+           t.sentiment_label, t.topics
     FROM posts p JOIN tags t USING (post_uid)
     WHERE p.created_at >= $lo_ts AND p.created_at <= $hi_ts AND NOT t.from_us
 ),
 tagged AS (
-    SELECT day, 'overall' AS scope, url, created_at, sentiment_score FROM recent
+    SELECT day, 'overall' AS scope, url, created_at, sentiment_score, sentiment_label FROM recent
     UNION ALL
-    SELECT day, unnest(topics) AS scope, url, created_at, sentiment_score FROM recent
+    SELECT day, unnest(topics) AS scope, url, created_at, sentiment_score, sentiment_label FROM recent
 ),
 daily AS (
     SELECT s.scope, d.day,
            count(x.day) AS n,
            count(x.sentiment_score) AS scored,
-           count(x.sentiment_score) FILTER (WHERE x.sentiment_score <= $negative) AS neg,
+           count(x.sentiment_score) FILTER (WHERE x.sentiment_label = $negative) AS neg,
            arg_max(x.url, x.created_at) AS latest_url,
            arg_min(x.url, x.sentiment_score) AS worst_url
     FROM scopes s CROSS JOIN days d
@@ -155,30 +153,41 @@ def raise_alerts(config, con, lo: int, hi: int) -> int:
     rows = con.execute(KEY_CLIENT_POSTS, {"lo": lo, "hi": hi, "since": since}).fetchall()
     batch = _Batch()
     for uid, url, text, created, platform, person_id, name, tier, score, intents, moments_json, to_us, about_us, \
-            competitors in rows:
+            competitors, label, evidence_json in rows:
         said = excerpt(text, 120)
         where = WHERE.get(platform, "")
         moments = json.loads(moments_json or "[]")
+        evidence = json.loads(evidence_json or "{}")
+        intents = list(intents or [])
         base = {"person": name, "tier": tier, "platform": platform, "posted_at": created.isoformat(),
                 "sentiment": score, "text": excerpt(text, 280)}
         priority = tier or NOT_KEY_PRIORITY
         if rules.key_client_moment and moments:
             kind = moments[0]["type"]
+            noun = moment_wording(kind).noun
             batch.add(f"key_client_moment:{uid}", "key_client_moment", uid, person_id,
-                      f"{name} shared {MOMENT_WORDS.get(kind, 'news')}",
-                      f"Tier {tier} client {name} posted {where} about {MOMENT_WORDS.get(kind, 'news')}: "
+                      f"{name} shared {noun}",
+                      f"Tier {tier} client {name} posted {where} about {noun}: "
                       f"“{moments[0]['evidence']}”", url, priority, {**base, "moment": kind})
-        plain_question = "question" in (intents or []) and "complaint" not in (intents or [])
-        if rules.key_client_negative and score is not None and score <= rules.negative_threshold \
-                and not plain_question:
+        plain_question = "question" in intents and "complaint" not in intents
+        if rules.key_client_negative and "complaint" in intents:
+            # a complaint is quoted by its evidence: the words that show the problem
+            batch.add(f"key_client_negative:{uid}", "key_client_negative", uid, person_id,
+                      f"{name} {intent_wording('complaint').alert}",
+                      f"Tier {tier} client {name} {intent_wording('complaint').alert} {where}: "
+                      f"“{excerpt(evidence.get('complaint') or text, 160)}”",
+                      url, priority, {**base, "intent": "complaint", "evidence": evidence.get("complaint")})
+        elif rules.key_client_negative and is_negative(label) and not plain_question:
             batch.add(f"key_client_negative:{uid}", "key_client_negative", uid, person_id,
                       f"{name} posted something negative",
                       f"Tier {tier} client {name} posted {where} with negative sentiment ({score:+.2f}): “{said}”",
                       url, priority, base)
-        if rules.key_client_question and to_us and "question" in (intents or []):
+        if rules.key_client_question and to_us and "question" in intents:
             batch.add(f"key_client_question:{uid}", "key_client_question", uid, person_id,
-                      f"{name} asked us a question", f"Tier {tier} client {name} asked us {where}: “{said}”",
-                      url, priority, base)
+                      f"{name} {intent_wording('question').alert}",
+                      f"Tier {tier} client {name} {intent_wording('question').alert} {where}: "
+                      f"“{excerpt(evidence.get('question') or text, 160)}”",
+                      url, priority, {**base, "intent": "question", "evidence": evidence.get("question")})
         talk = BrandTalk(bool(to_us), bool(about_us), list(competitors or []), list(intents or []))
         for rule, title, reason in brand_alerts(talk, rules, name, tier, where, said, config.me.name):
             batch.add(f"{rule}:{uid}", rule, uid, person_id, title, reason, url, priority,
@@ -206,7 +215,7 @@ def unanswered_question_alerts(config, con, batch: _Batch) -> None:
     now = config.now()
     due = now - timedelta(hours=rules.unanswered_question_hours)
     rows = con.execute(UNANSWERED_QUESTIONS, {"due": due, "oldest": due - timedelta(hours=rules.max_age_hours)})
-    for uid, url, text, created, platform, handle, person_id, name, tier, is_key in rows.fetchall():
+    for uid, url, text, created, platform, handle, person_id, name, tier, is_key, asked in rows.fetchall():
         waited = _hours(now - created)
         who = f"Tier {tier} client {name}" if is_key else f"{name} (@{handle})" if platform != "blog" else name
         local = created.astimezone(config.tz)
@@ -214,7 +223,7 @@ def unanswered_question_alerts(config, con, batch: _Batch) -> None:
             f"unanswered_question:{uid}", "unanswered_question", uid, person_id,
             f"{name}'s question has waited {waited} hours",
             f"{who} asked us {WHERE.get(platform, '')} on {local:%d %b %H:%M} and nobody has answered "
-            f"after {waited} hours: “{excerpt(text, 120)}”",
+            f"after {waited} hours: “{excerpt(asked or text, 160)}”",
             url, tier if is_key and tier else NOT_KEY_PRIORITY,
             {"person": name, "handle": handle, "tier": tier, "key_client": bool(is_key), "platform": platform,
              "posted_at": created.isoformat(), "waited_hours": waited, "text": excerpt(text, 280)},
@@ -279,7 +288,7 @@ def spike_stats(config, con, day: date | None = None) -> list[SpikeStats]:
     scopes = ["overall", *sorted(t for t in config.topics if t != "overall")]
     rows = con.execute(SPIKE_STATS, {
         "first": first, "today": today, "scopes": scopes, "tz": config.schedule.timezone, "lo_ts": lo_ts,
-        "hi_ts": hi_ts, "negative": rules.negative_threshold,
+        "hi_ts": hi_ts, "negative": NEGATIVE,
     }).fetchall()
     if not rows or rows[0][-1] is None or rows[0][-1] >= lo_ts + timedelta(days=1):
         return []  # still learning: the baseline days are not all stored yet

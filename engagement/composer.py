@@ -21,10 +21,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from engagement import platforms
-from engagement.knowledge import Entry, Hit, KnowledgeBase, question_focus, terms
+from engagement import answer_gate, platforms
+from engagement.knowledge import Entry, Hit, KnowledgeBase, question_focus, question_sentences, terms
 from engagement.reading import _REAL_COMPLAINT as _GRIEVANCE
-from engagement.reading import CELEBRATED, FOREIGN, Reading, read_post
+from engagement.reading import CELEBRATED, FOREIGN, Reading, read_post, without_instructions
 
 # a hit answers the post when it covers this share of the post's information (IDF-weighted content words);
 # tuned on the bundled samples and tests/data/replies/dev.jsonl, never on the evaluation set
@@ -106,16 +106,21 @@ class Draft:
 
 
 def answering_hit(hits: list[Hit]) -> Hit | None:
-    """The entry that answers a post, if the best one covers enough of its question (defined once: the composer
-    and `knowledge search` both use it)."""
+    """The entry that answers a post, if the engine is confident enough that the best one does (defined once: the
+    composer and `knowledge search` both use it; the confidence is engagement/answer_gate.py's)."""
     if not hits:
         return None
-    top = hits[0]
-    if top.coverage < ANSWER_COVERAGE or top.score < ANSWER_MIN_SCORE:
+    if hits[0].confidence >= answer_gate.threshold():
+        return hits[0]
+    # no knowledge file answers it: a reply the team wrote to the same question may (files rank first in search)
+    return next((h for h in hits[1:] if h.entry.is_reply and h.confidence >= answer_gate.threshold()), None)
+
+
+def plausible_hit(hits: list[Hit]) -> Hit | None:
+    """An entry that may answer the post but not surely enough to lead: offered as a second candidate."""
+    if not hits or hits[0].confidence >= answer_gate.threshold():
         return None
-    if len(top.about) < ANSWER_ABOUT and top.coverage < ANSWER_SURE:
-        return None  # too few words shared with what the entry is about: a coincidence, not an answer
-    return top
+    return hits[0] if hits[0].confidence >= answer_gate.hedge() else None
 
 
 def display_name(author_name: str | None, handle: str, platform: str) -> str:
@@ -177,10 +182,11 @@ class Composer:
         if reading.sensitive:
             return Draft(None, f"{name} shared a loss or an illness: no public reply; the reach-out list suggests "
                                "a personal note", "none", reading=reading)
-        hits = self.kb.search(post.text, k=3, english=reading.lang in ("en", None)) if self.kb else []
-        if reading.injection:
-            hits = []  # a post that tries to instruct the reply writer gets no facts, only a human's follow-up
-        answer = self._answer_hit(hits, reading)
+        # a post that tries to instruct the reply writer is answered on what it asks, never on the instruction:
+        # the instruction's sentences are left out of retrieval (and nothing of the post is ever copied)
+        query = without_instructions(post.text) if reading.injection else post.text
+        hits = self.kb.search(query, k=3, english=reading.lang in ("en", None)) if self.kb and query else []
+        answer = self._file_answer(query, self._answer_hit(hits, reading), reading)
         if reading.complaint and reading.question and answer and not (
                 reading.failure or reading.tickets or reading.sarcasm or reading.outage or _GRIEVANCE.search(post.text)):
             # a question that merely sounds unhappy ("the pricing page is vague") wants the answer first
@@ -188,7 +194,8 @@ class Composer:
         elif reading.complaint:
             draft = self._acknowledge(post, reading, name, hits, answer)
         elif reading.question:
-            draft = self._answer(post, reading, name, answer) if answer else self._find_out(post, reading, name)
+            draft = self._answer(post, reading, name, answer, self._second_answer(query, answer, reading)) \
+                if answer else self._find_out(post, reading, name, plausible_hit(hits))
         elif reading.moment and not reading.praise or reading.moment and not post.addressed:
             draft = self._congratulate(post, reading, name)
         elif reading.praise or "purchase_intent" in reading.intents and not answer:
@@ -211,6 +218,23 @@ class Composer:
         draft.reply = draft.candidates[0].text if draft.candidates else None
         draft.sources = list(dict.fromkeys(s for c in draft.candidates[:1] for s in c.sources))
         return draft
+
+    def _named_feature(self, text: str) -> str | None:
+        """The product thing a complaint names, in the knowledge base's own words: the longest keyword of an entry
+        that the post says ("the region filter" → "the filter"). Only the keyword is copied, never the post."""
+        if not self.kb:
+            return None
+        post = " " + " ".join(terms(text)) + " "
+        best = None
+        for phrase, stemmed in self.kb.keyword_terms():
+            if f" {stemmed} " in post and (best is None or len(stemmed) > len(best[1])):
+                best = (phrase, stemmed)
+        if best is None:
+            return None
+        phrase = best[0]
+        if phrase.endswith("s") or phrase.lower().startswith(("the ", "a ", "an ")) or phrase.isupper():
+            return phrase
+        return f"the {phrase}"
 
     def _answer_hit(self, hits: list[Hit], reading: Reading) -> Hit | None:
         return answering_hit(hits)
@@ -237,9 +261,40 @@ class Composer:
             return f"{short} {best}"
         return short
 
-    def _answer(self, post: PostIn, reading: Reading, name: str, hit: Hit) -> Draft:
+    def _second_answer(self, text: str, first: Hit, reading: Reading) -> Hit | None:
+        """A post that asks two things ("is SSO on the Team plan? and how long is the trial?") gets both answers
+        when its other question has an entry of its own that the gate is sure of."""
+        questions = question_sentences(text)
+        if len(questions) < 2 or not self.kb or first.entry.is_reply:
+            return None  # a team reply is never joined with a file entry: it may predate it
+        for sentence in questions:
+            hits = self.kb.search(sentence, k=2, english=reading.lang in ("en", None))
+            hit = answering_hit(hits)
+            if hit is not None and hit.entry.id != first.entry.id and hit.entry.kind != "known-issue" \
+                    and not hit.entry.is_reply:
+                return hit
+        return None
+
+    def _file_answer(self, text: str, answer: Hit | None, reading: Reading) -> Hit | None:
+        """A team reply answers only when no knowledge file does: one of the post's questions on its own may have
+        a sure file entry that the whole post did not reach."""
+        if answer is None or not answer.entry.is_reply or not self.kb:
+            return answer
+        for sentence in question_sentences(text):
+            hit = answering_hit(self.kb.search(sentence, k=2, english=reading.lang in ("en", None)))
+            if hit is not None and not hit.entry.is_reply:
+                return hit
+        return answer
+
+    def _answer(self, post: PostIn, reading: Reading, name: str, hit: Hit, second: Hit | None = None) -> Draft:
         entry = hit.entry
         fact = self._fact(entry, post.platform, post.text)
+        also = ""
+        if second is not None:
+            other = second.entry
+            also = _upper_first(_cap_after_name(self._fact(other, post.platform, "")))
+            if other.link and other.link not in also and post.platform != "x":
+                also += f" {other.link}"
         short = entry.short or _sentences(entry.body)[0]
         link = entry.link if entry.link and entry.link not in fact else None
         more = (f"More here: {link}" if post.platform != "x" else link) if link else ""
@@ -249,11 +304,14 @@ class Composer:
         follow = self._follow_up(rel, entry, post.platform)
         offer = self.kb.private_details_ask() or "Send us a DM and we'll look at your account."
         aside = self._aside(reading)
+        both = [entry.id] + ([second.entry.id] if second is not None else [])
+        if second is not None:
+            why += f" and '{second.entry.title}' ({second.entry.file}:{second.entry.line}) for the other question"
         candidates = [
-            _cand("answer", why, [entry.id], greet + aside + (_cap_after_name(fact) if not aside else
-                                                               _lower_first(fact)), (more, 1)),
-            _cand("answer, warmer", why + (" and picks up the relationship" if rel.last_subject else ""), [entry.id],
-                  f"Hi {name}, good question.", fact, (more, 2), (follow, 3)),
+            _cand("answer", why, both, greet + aside + (_cap_after_name(fact) if not aside else
+                                                         _lower_first(fact)), (also, 2), (more, 3)),
+            _cand("answer, warmer", why + (" and picks up the relationship" if rel.last_subject else ""), both,
+                  f"Hi {name}, good question.", fact, (also, 3), (more, 2), (follow, 4)),
             _cand("answer, with an offer", why + ", short form, offers to look at their account by DM", [entry.id],
                   f"{name}, {_cap_after_name(short)}", (entry.link if entry.link and entry.link not in short else "", 2),
                   (f"If you'd like us to check your setup, {_lower_first(offer)}", 1)),
@@ -285,7 +343,7 @@ class Composer:
             return " Happy to walk you through it on a call if that's quicker."
         return " Shout if it doesn't work the way I've described."
 
-    def _find_out(self, post: PostIn, reading: Reading, name: str) -> Draft:
+    def _find_out(self, post: PostIn, reading: Reading, name: str, maybe: Hit | None = None) -> Draft:
         greet = self._greeting(reading, name, post.platform)
         in_english = " (in English, if that's OK)" if reading.lang not in ("en", None) else ""
         why = "no knowledge entry answers this: offers to find out instead of guessing"
@@ -297,6 +355,18 @@ class Composer:
             _cand("find out, offers a DM", why + "; offers a private channel", [],
                   f"{name}, let me find out for you.", ("If it's easier, send us a DM and we'll follow up there.", 1)),
         ]
+        if maybe is not None:
+            # an entry that may answer it, not surely enough to lead: a human approving the reply can pick it
+            entry = maybe.entry
+            fact = self._fact(entry, post.platform, post.text)
+            link = entry.link if entry.link and entry.link not in fact else ""
+            subject = _subject(entry) or _lower_first(entry.title.rstrip("?"))
+            candidates.insert(1, _cand(
+                "answer, if that's what they mean",
+                f"'{entry.title}' ({entry.file}:{entry.line}) may answer it, but the engine is not sure "
+                f"(confidence {maybe.confidence:.2f}): check before choosing it", [entry.id],
+                f"{name}, if you mean {subject}: {_lower_first(fact)}", (link, 1),
+                ("If it's something else, tell me and I'll find out.", 2)))
         return Draft(None, f"{name} asked something the knowledge base does not answer: offer to find out",
                      "find_out", candidates=candidates)
 
@@ -304,16 +374,20 @@ class Composer:
     def _acknowledge(self, post: PostIn, reading: Reading, name: str, hits: list[Hit], answer: Hit | None
                      ) -> Draft:
         entry = answer.entry if answer else None
-        if entry is None and hits and hits[0].coverage >= SUBJECT_COVERAGE and hits[0].entry.kind == "known-issue":
-            entry = hits[0].entry
+        if entry is not None and entry.kind != "known-issue" and not reading.question:
+            entry = None  # a complaint that asks nothing gets no how-to, only a known issue about it
+        if entry is None:  # a known issue about what the complaint names, among the best entries
+            entry = next((h.entry for h in hits if h.entry.kind == "known-issue" and h.coverage >= SUBJECT_COVERAGE
+                          and h.about), None)
         status_page = self.kb.status_page if self.kb else None
         if reading.outage and entry is not None and entry.kind != "known-issue":
             entry = None  # an outage is answered with the status page, not with a how-to
         if entry is not None and entry.link == status_page and not reading.outage:
             entry = None
         sources = [entry.id] if entry else []
-        feature = reading.feature or (_subject(entry) if entry else None)
-        specific = self._specific(reading, feature)
+        feature = reading.feature or (_subject(entry) if entry else None) or self._named_feature(post.text)
+        named = self._named_feature(post.text)
+        specific = self._specific(reading, feature, named if named and named != feature else None)
         fact = ""
         if entry is not None and not reading.outage:
             fact = self._fact(entry, post.platform)
@@ -331,6 +405,8 @@ class Composer:
             step = f"I'm treating this together with {rel.open_issue} and will update you here."
         elif reading.outage:
             step = "We'll update you here as soon as it's sorted."
+        elif rel.key_client and "churn_risk" in reading.intents:
+            step = "Could we call you this week and put it right properly?"
         else:
             step = self.kb.private_details_ask() if self.kb else None
             step = step or "Send us a DM with your workspace name and we'll look."
@@ -358,9 +434,11 @@ class Composer:
                  ("; an outage, so the status page is cited" if status else "")
         return Draft(None, reason, "acknowledge", candidates=candidates)
 
-    def _specific(self, reading: Reading, feature: str | None) -> str:
+    def _specific(self, reading: Reading, feature: str | None, named: str | None = None) -> str:
+        """What went wrong, in the reply's words: the failure and the feature the post names (``named``: in the
+        knowledge base's own words, used where the failure's phrase has no room for the feature)."""
         f = feature or "this"
-        plural = f.endswith("s") and not f.endswith(("ss", "SSO"))
+        plural = f.endswith("s") and not f.endswith(("ss", "SSO")) and f != "this"
         are = "are" if plural else "is"
         duration = reading.durations[0] if reading.durations else None
         failure = reading.failure
@@ -370,23 +448,24 @@ class Composer:
         if failure == "blank charts":
             return f"blank charts in {f} are a failure, not a result, and that's on us."
         if failure == "a double charge":
-            return "a double charge is on us, and we'll refund it."
+            return f"a double charge{' on ' + named if named else ''} is on us, and we'll refund it."
         if failure == "cropped labels":
             return f"cropped labels in {f} make a chart look broken, and that's on us."
         if failure == "settings that reset":
             return f"{f} resetting on reload is a bug, not you."
         if failure == "a login loop":
-            return "being bounced back to the login page is a bug on our side."
+            return f"being bounced back to the login page{' with ' + named if named else ''} is a bug on our side."
         if failure == "lost data":
             return f"{f} silently losing rows is the worst kind of failure. That's on us."
         if failure == "the bill":
-            return "a bigger bill deserves a clear explanation, not a surprise."
+            return f"a bigger bill{' at ' + named if named else ''} deserves a clear explanation, not a surprise."
         if failure == "the move":
             return f"moving {f} again without warning isn't fair on you."
         if failure == "a rejected file":
             return f"{f} rejecting a file without saying why is on us."
         if failure == "a check that never fires":
-            return "a check that never fires is worse than no check. Let's find out why."
+            what = _upper_first(named) if named else "A check"
+            return f"{what} that never fires is worse than no check. Let's find out why."
         if failure == "wrong numbers":
             return f"wrong numbers in {f} are a serious bug."
         if failure == "repeated emails":
@@ -398,7 +477,10 @@ class Composer:
         if failure == "delay":
             return f"{f} {are} running late, and that's on us."
         if failure == "failure":
-            return f"a failed {_singular(f)} is on us." if feature else "that failure is on us."
+            return f"a failed {_singular(f.removeprefix('the '))} is on us." if feature else (
+                f"that failure with {named} is on us." if named else "that failure is on us.")
+        if feature is None and named:
+            f = named
         return f"that's not how {f} should work, and it's on us."
 
     # ------------------------------------------------------------------------------ praise and moments

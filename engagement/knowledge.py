@@ -208,6 +208,7 @@ def _common() -> frozenset[str]:
 
 COMMON = _common()
 COMMON_WEIGHT = 1.0
+COMMON_ZIPF, RARE_ZIPF = 4.0, 2.5  # English frequency (Zipf scale) of a common word and of a rare one
 
 
 def terms(text: str) -> list[str]:
@@ -224,6 +225,12 @@ class Hit:
     matched: tuple[str, ...]
     rare: tuple[str, ...] = ()  # uncommon words of the question the knowledge base never uses ("SFTP", "HIPAA")
     about: tuple[str, ...] = ()  # the question's words that name what the entry is about (heading, keywords)
+    soft_coverage: float = 0.0  # coverage where a near word counts by its closeness ("ceiling" ~ "limit")
+    semantic: float = 0.0  # cosine of the question's vector with the entry's closest phrasing (heading, Also:)
+    lexical: float = 0.0  # the BM25 score alone
+    missing: float = 0.0  # the weight share of the question's heaviest word the entry covers neither way
+    agrees: int = 0  # how many of the two rankings (words alone, meaning alone) put this entry first (0..2)
+    confidence: float = 0.0  # how sure the engine is that this entry answers the post (0..1, answer_gate.py)
 
 
 @dataclass
@@ -339,6 +346,30 @@ class KnowledgeBase:
         self._unseen_idf = float(np.log(1 + (n + 0.5) / 0.5))
         self._index = index
         self._vocab = index.vocab_dict
+        self._build_semantic()
+
+    def _build_semantic(self) -> None:
+        """Each entry's phrasings as vectors (heading, each Also:, its keywords), and its words' vectors."""
+        from engagement.semantic import word_vectors
+
+        self._wv = word_vectors()
+        self._phrase_entry = np.zeros(0, dtype=np.int64)
+        self._phrase_vecs = None
+        self._vocab_vecs = None
+        self._doc_vecs: list[np.ndarray] = []
+        if self._wv is None:
+            return
+        owners, vecs = [], []
+        for i, e in enumerate(self.entries):
+            for phrase in [e.title, *e.also, " ".join(e.keywords)]:
+                v = self._wv.sentence(terms(phrase))
+                if v is not None:
+                    owners.append(i)
+                    vecs.append(v)
+            self._doc_vecs.append(self._wv.matrix(sorted(self._doc_terms[i]))[1])
+        self._vocab_stems, self._vocab_vecs = self._wv.matrix(sorted(self._vocab))
+        self._phrase_entry = np.array(owners, dtype=np.int64)
+        self._phrase_vecs = np.array(vecs, dtype=np.float32) if vecs else None
 
     # ------------------------------------------------------------------ reading
     @property
@@ -346,8 +377,11 @@ class KnowledgeBase:
         return [e for e in self.entries if not e.is_rule]
 
     def rules(self, rule: str, platform: str | None = None) -> list[Entry]:
-        return [e for e in self.entries if e.rule == rule and (platform is None or not e.platforms
-                                                                or platform in e.platforms)]
+        if getattr(self, "_rules_built", -1) != self.builds:
+            self._rules = [e for e in self.entries if e.is_rule]
+            self._rules_built = self.builds
+        return [e for e in self._rules if e.rule == rule and (platform is None or not e.platforms
+                                                              or platform in e.platforms)]
 
     def sign_off(self, platform: str) -> str | None:
         found = self.rules("sign-off", platform)
@@ -369,60 +403,154 @@ class KnowledgeBase:
     def urls(self) -> set[str]:
         return {u for e in self.entries for u in e.urls()}
 
+    def keyword_terms(self) -> list[tuple[str, str]]:
+        """Every keyword of the file entries with its stemmed form ("row policy", "row polici"), cached per build."""
+        if getattr(self, "_keywords_built", -1) != self.builds:
+            seen: dict[str, str] = {}
+            for e in self.entries:
+                if e.is_rule or e.is_reply:
+                    continue
+                for k in e.keywords:
+                    stemmed = " ".join(terms(k))
+                    if stemmed and k.lower() not in seen:
+                        seen[k.lower()] = (k, stemmed)
+            self._keywords = list(seen.values())
+            self._keywords_built = self.builds
+        return self._keywords
+
     def get(self, entry_id: str) -> Entry | None:
         return next((e for e in self.entries if e.id == entry_id), None)
 
     def search(self, query: str, k: int = 3, *, answers_only: bool = True, english: bool = True) -> list[Hit]:
-        """The best entries for a post, each with how much of the post's question it matches.
+        """The best entries for a post, each with how much of the post's question it matches and how sure the
+        engine is that it answers it.
 
-        BM25 ranks on the whole post; coverage is measured on the question itself (the sentences that end in a
-        question mark, when there are any), so the context around a question does not drown it."""
+        Ranking is hybrid: BM25 on the whole post (bm25s), plus the cosine of the question's vector with the entry's
+        closest phrasing (static word vectors, engagement/semantic.py), so a paraphrase that shares few words still
+        finds its entry. Coverage is measured on the question itself (the sentences that end in a question mark,
+        with the sentence before when they only point back: "can it be grouped?"), so context does not drown it."""
         if self._index is None:
             return []
         query_terms = list(dict.fromkeys(terms(query)))
-        known = [t for t in query_terms if t in self._vocab]
-        if not known:
-            return []
-        scores = self._index.get_scores(known)
         focus_terms = list(dict.fromkeys(terms(question_focus(query)))) or query_terms
+        known = [t for t in query_terms if t in self._vocab]
+        n = len(self.entries)
+        lexical = self._index.get_scores(known) if known else np.zeros(n, dtype=np.float32)
+        semantic = np.zeros(n, dtype=np.float32)
+        wv = self._wv if english else None
+        if wv is not None and self._vocab_vecs is not None:
+            # a word the knowledge base never uses is looked for through its nearest words the knowledge base does
+            # use ("ceiling" -> "limit"): BM25 is a sum over words, so each near word adds its score times closeness
+            for t in focus_terms:
+                r = wv.row.get(t)
+                if t in self._vocab or r is None:
+                    continue
+                sims = self._vocab_vecs @ wv.vectors[r]
+                for j in np.argsort(-sims)[:EXPAND_TOP]:
+                    if sims[j] < EXPAND_MIN:
+                        break
+                    lexical = lexical + float(sims[j]) * self._index.get_scores([self._vocab_stems[j]])
+        if wv is not None and self._phrase_vecs is not None:
+            qv = wv.sentence(focus_terms)
+            if qv is not None:
+                semantic = np.full(n, -1.0, dtype=np.float32)
+                np.maximum.at(semantic, self._phrase_entry, self._phrase_vecs @ qv)
+                semantic = np.maximum(semantic, 0.0)
+        if not known and not semantic.any():
+            return []
+        top_lexical = float(lexical.max()) if known else 0.0
+        combined = (lexical / top_lexical if top_lexical > 0 else lexical) + SEMANTIC_WEIGHT * semantic
 
         def unseen_weight(t: str) -> float:
-            # the rarity list is English: another language's words are neither rare nor common to it
-            return COMMON_WEIGHT if (t in COMMON or not english or any(c.isdigit() for c in t)) else self._unseen_idf
+            # a word the knowledge base never uses weighs by how rare it is in English: "worried" little, "SFTP" a
+            # lot (the rarity is English: another language's words are neither rare nor common to it)
+            if t in COMMON or not english or any(c.isdigit() for c in t):
+                return COMMON_WEIGHT
+            zipf = self._wv.zipf(t) if self._wv is not None else None
+            if zipf is None:
+                return self._unseen_idf
+            share = min(max((COMMON_ZIPF - zipf) / (COMMON_ZIPF - RARE_ZIPF), 0.0), 1.0)
+            return COMMON_WEIGHT + share * (self._unseen_idf - COMMON_WEIGHT)
 
         weight = {t: self._idf.get(t, unseen_weight(t)) for t in focus_terms}
         total = sum(weight.values())
         rare = tuple(t for t in focus_terms if t not in self._idf and weight[t] > COMMON_WEIGHT)
-        order = np.argsort(-scores)[: max(k * 4, 12)]
-        hits: list[Hit] = []
+        first_by_words = int(np.argmax(lexical)) if known else -1
+        first_by_meaning = int(np.argmax(semantic)) if semantic.any() else -1
+        order = np.argsort(-combined)[: max(k * 4, 12)]
+        ranked: list[tuple[float, int]] = []
         for i in order:
             i = int(i)
-            if scores[i] <= 0:
+            if combined[i] <= 0:
                 break
-            entry = self.entries[i]
-            if answers_only and entry.is_rule:
+            if answers_only and self.entries[i].is_rule:
                 continue
+            # what the entry is about (heading, phrasings, keywords) matched by the post weighs again: BM25 over
+            # the whole text lets a long answer that mentions the words win over the entry that is about them
+            head, doc = self._head_terms[i], self._doc_terms[i]
+            head_weight = sum(self._idf.get(t, 0.0) for t in head) or 1.0
+            head_cov = sum(self._idf.get(t, 0.0) for t in query_terms if t in head and t in doc) / head_weight
+            ranked.append((float(combined[i]) * (1 + head_cov), i))
+        ranked.sort(key=lambda r: -r[0])
+        # the knowledge files rank as written; the best team reply (kind "reply") comes after them, as the fallback
+        files = [r for r in ranked if not self.entries[r[1]].is_reply][: max(k, 2)]
+        replies = [r for r in ranked if self.entries[r[1]].is_reply][:1]
+        hits: list[Hit] = []
+        for score, i in files + replies:  # the measures the gate reads, for the few entries it may weigh
             doc = self._doc_terms[i]
             matched = tuple(t for t in focus_terms if t in doc)
             coverage = sum(weight[t] for t in matched) / total if total else 0.0
-            # what the entry is about (heading, phrasings, keywords) matched by the post weighs again: BM25 over
-            # the whole text lets a long answer that mentions the words win over the entry that is about them
-            head = self._head_terms[i]
-            head_weight = sum(self._idf.get(t, 0.0) for t in head) or 1.0
-            head_cov = sum(self._idf.get(t, 0.0) for t in query_terms if t in head and t in doc) / head_weight
-            about = tuple(t for t in matched if t in head)
-            hits.append(Hit(entry, float(scores[i]) * (1 + head_cov), round(coverage, 3), matched, rare, about))
-        hits.sort(key=lambda h: -h.score)
-        return hits[:k]
+            near = wv.soft_match([t for t in focus_terms if t not in doc], self._doc_vecs[i]) if wv else {}
+            soft = {t: 1.0 for t in matched} | {t: (c if c >= SOFT_MIN else 0.0) for t, c in near.items()}
+            soft_coverage = sum(weight[t] * soft.get(t, 0.0) for t in focus_terms) / total if total else 0.0
+            missing = max((weight[t] for t in focus_terms if soft.get(t, 0.0) < SOFT_MIN), default=0.0)
+            about = tuple(t for t in matched if t in self._head_terms[i])
+            hits.append(Hit(self.entries[i], score, round(coverage, 3), matched, rare, about,
+                            soft_coverage=round(soft_coverage, 3), semantic=round(float(semantic[i]), 3),
+                            lexical=round(float(lexical[i]), 3), missing=round(missing / total, 3) if total else 0.0,
+                            agrees=int(i == first_by_words) + int(i == first_by_meaning)))
+        from engagement.answer_gate import confidence
+
+        second = hits[1].score if len(hits) > 1 and not hits[1].entry.is_reply else 0.0
+        hits = [Hit(**{**h.__dict__, "confidence": confidence(h, second if j == 0 else hits[0].score)})
+                for j, h in enumerate(hits)]
+        if hits and hits[0].entry.is_reply:
+            return hits[:k]  # no file entry matched at all
+        return [h for h in hits if not h.entry.is_reply][:k] + [h for h in hits if h.entry.is_reply][: 1 if k > 1 else 0]
+
+
+EXPAND_MIN = 0.55  # a word at least this close to a knowledge-base word is looked for through it
+EXPAND_TOP = 2
+SEMANTIC_WEIGHT = 0.5  # the semantic cosine's weight against BM25 normalised to the best entry (chosen on dev data)
+SOFT_MIN = 0.45  # a word this close to one of the entry's words counts as partly matched
 
 
 _SENTENCE = re.compile(r"[^.!?？\n]*[?？]")
 
 
 def question_focus(text: str) -> str:
-    """The question sentences of a post ("… extract is 3M rows. What's the biggest CSV?" → the second)."""
-    found = " ".join(m.group(0) for m in _SENTENCE.finditer(_NOISE.sub(" ", text)))
-    return found if len(terms(found)) >= 2 else text
+    """The question sentences of a post ("… extract is 3M rows. What's the biggest CSV?" → the second); with the
+    sentence before them when they only point back ("the Slack digest posts 15 messages. can it be grouped?")."""
+    clean = _NOISE.sub(" ", text)
+    found = list(_SENTENCE.finditer(clean))
+    if not found:
+        return text
+    question = " ".join(m.group(0).strip() for m in found)
+    n = len(terms(question))
+    if n >= 4 or (n == 3 and not _POINTS_BACK.search(found[0].group(0))):
+        return question
+    before = clean[: found[0].start()].strip()
+    last = re.split(r"(?<=[.!?])\s+", before)[-1] if before else ""
+    focus = f"{last} {question}".strip()
+    return focus if len(terms(focus)) >= 2 else text
+
+
+def question_sentences(text: str) -> list[str]:
+    """Each question sentence of a post, in order."""
+    return [m.group(0).strip() for m in _SENTENCE.finditer(_NOISE.sub(" ", text)) if len(terms(m.group(0))) >= 2]
+
+
+_POINTS_BACK = re.compile(r"\b(it|that|this|those|these|them|they|there|one)\b", re.I)
 
 
 def _document(entry: Entry) -> str:
@@ -445,3 +573,7 @@ def knowledge_for(folder: Path | None) -> KnowledgeBase:
     else:
         kb.refresh()
     return kb
+
+
+def _first_sentence(text: str) -> str:
+    return re.split(r"(?<=[.!?])\s+", text.strip(), maxsplit=1)[0]

@@ -3,6 +3,7 @@ and relationship health for everyone in one pass."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import defaultdict
 from datetime import datetime, timezone
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import pyarrow as pa
 
 from engagement.health import DEPTH, HALF_LIFE_DAYS, Event, Health, Totals, finish, health, trend, week_before
+from storage.audit import record
 from storage.db import Database
 from storage.writes import refresh_person_links
 
@@ -62,35 +64,110 @@ def _reassign(con, identity_uids: list[str], person_id: str, action: str, now: d
     refresh_person_links(con)
 
 
-def merge_people(db: Database, keep_ref: str, other_ref: str, now: datetime) -> dict[str, Any]:
-    """Fold the second person into the first: identities, interactions, touches and queue items move."""
+def merge_id_for(keep: str, other: str, now: datetime) -> str:
+    return "mg-" + hashlib.sha1(f"{keep}|{other}|{now.isoformat()}".encode()).hexdigest()[:10]
+
+
+def merge_people(db: Database, keep_ref: str, other_ref: str, now: datetime, by: str = "unknown",
+                 config_key_clients: set[str] | None = None) -> dict[str, Any]:
+    """Fold the second person into the first: identities, interactions, touches, snoozes, queue items and
+    imported contacts move, and the second person's row is deleted (kept in ``merges`` for `people split`).
+    ``config_key_clients``: person ids config defines; such a person can only be the one kept."""
     keep, other = resolve_person(db, keep_ref), resolve_person(db, other_ref)
     if keep == other:
         raise PersonError(f"{keep_ref!r} and {other_ref!r} are already the same person ({keep})")
     if "me" in (keep, other):
         raise PersonError("our own accounts cannot be merged with a person")
-    ids = [r[0] for r in db.con.execute("SELECT identity_uid FROM identities WHERE person_id = ?", [other]).fetchall()]
+    if config_key_clients and other in config_key_clients:
+        if keep in config_key_clients:
+            raise PersonError(f"{keep} and {other} are both key clients in config.yaml; move the handles there instead")
+        keep, other = other, keep  # config keeps its key client: fold the other one into it
     with db.transaction() as con:
-        if ids:
-            _reassign(con, ids, keep, "merge", now)
-        # touches have no identity: they follow the person
-        con.execute("UPDATE interactions SET person_id = ? WHERE person_id = ?", [keep, other])
-        con.execute("UPDATE reach_out_snoozes SET person_id = ? WHERE person_id = ? AND NOT EXISTS "
-                    "(SELECT 1 FROM reach_out_snoozes s WHERE s.person_id = ? AND s.reason = reach_out_snoozes.reason)",
-                    [keep, other, keep])
-        con.execute("DELETE FROM health_snapshots WHERE person_id IN (?, ?)", [keep, other])
-    return {"person_id": keep, "merged": other, "identities_moved": ids}
+        return _merge(con, keep, other, now, by)
 
 
-def split_identity(db: Database, identity_ref: str, now: datetime) -> dict[str, Any]:
-    """Give one identity a person of its own again (undoes a merge or a wrong config claim)."""
+def _merge(con, keep: str, other: str, now: datetime, by: str) -> dict[str, Any]:
+    ids = [r[0] for r in con.execute("SELECT identity_uid FROM identities WHERE person_id = ? ORDER BY 1",
+                                     [other]).fetchall()]
+    row = con.execute("SELECT person_id, name, tier, is_key_client, notes, created_at FROM people WHERE person_id = ?",
+                      [other]).fetchone()
+    person_row = dict(zip(("person_id", "name", "tier", "is_key_client", "notes", "created_at"), row)) if row else {}
+    touches = [r[0] for r in con.execute(
+        "SELECT interaction_id FROM interactions WHERE person_id = ? AND identity_uid IS NULL", [other]).fetchall()]
+    contacts = [r[0] for r in con.execute("SELECT contact_id FROM contacts WHERE person_id = ?", [other]).fetchall()]
+    merge_id = merge_id_for(keep, other, now)
+    if ids:
+        _reassign(con, ids, keep, "merge", now)
+    # touches have no identity: they follow the person
+    con.execute("UPDATE interactions SET person_id = ? WHERE person_id = ?", [keep, other])
+    con.execute("DELETE FROM reach_out_snoozes WHERE person_id = ? AND reason IN "
+                "(SELECT reason FROM reach_out_snoozes WHERE person_id = ?)", [other, keep])
+    con.execute("UPDATE reach_out_snoozes SET person_id = ? WHERE person_id = ?", [keep, other])
+    for table in ("reply_suggestions", "alerts"):
+        con.execute(f"UPDATE {table} SET person_id = ? WHERE person_id = ?", [keep, other])
+    con.execute("UPDATE contacts SET person_id = ? WHERE person_id = ?", [keep, other])
+    con.execute("DELETE FROM health_snapshots WHERE person_id IN (?, ?)", [keep, other])
+    # no empty person with the same name is left behind
+    con.execute("DELETE FROM people WHERE person_id = ?", [other])
+    con.execute("INSERT INTO merges VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+                [merge_id, keep, other, json.dumps(person_row, default=str), ids, touches, contacts, by, now])
+    record(con, by, "people.merge", keep, now, merge_id=merge_id, merged=other,
+           merged_name=person_row.get("name"), identities=ids)
+    return {"person_id": keep, "merged": other, "merged_name": person_row.get("name"), "identities_moved": ids,
+            "merge_id": merge_id, "by": by, "at": now}
+
+
+def unmerge(db: Database, merge_id: str, now: datetime, by: str = "unknown") -> dict[str, Any]:
+    """Undo a merge: the merged person comes back with their row, identities, touches and contacts."""
+    rows = db.rows("SELECT * FROM merges WHERE merge_id = ?", [merge_id])
+    if not rows:
+        raise PersonError(f"no merge {merge_id!r}; merges are listed by `listenwell people merges`")
+    m = rows[0]
+    if m["undone_at"] is not None:
+        raise PersonError(f"{merge_id} was already undone on {m['undone_at']:%Y-%m-%d} by {m['undone_by']}")
+    person = json.loads(m["person_row"])
+    with db.transaction() as con:
+        con.execute("INSERT OR IGNORE INTO people (person_id, name, tier, is_key_client, notes, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [m["merged"], person.get("name") or m["merged"], person.get("tier"),
+                     bool(person.get("is_key_client")), person.get("notes"), person.get("created_at") or now])
+        moved = [r[0] for r in con.execute(
+            "SELECT identity_uid FROM identities WHERE list_contains(?, identity_uid) AND person_id = ?",
+            [m["identities"], m["kept"]]).fetchall()]
+        if moved:
+            _reassign(con, moved, m["merged"], "split", now)
+        con.execute("UPDATE interactions SET person_id = ? WHERE list_contains(?, interaction_id) AND person_id = ?",
+                    [m["merged"], m["interactions"], m["kept"]])
+        con.execute("UPDATE contacts SET person_id = ? WHERE list_contains(?, contact_id) AND person_id = ?",
+                    [m["merged"], m["contacts"], m["kept"]])
+        con.execute("DELETE FROM health_snapshots WHERE person_id IN (?, ?)", [m["kept"], m["merged"]])
+        con.execute("UPDATE merges SET undone_at = ?, undone_by = ? WHERE merge_id = ?", [now, by, merge_id])
+        con.execute("UPDATE merge_suggestions SET status = 'rejected', decided_by = ?, decided_at = ? "
+                    "WHERE merge_id = ?", [by, now, merge_id])
+        record(con, by, "people.unmerge", m["merged"], now, merge_id=merge_id, kept=m["kept"], identities=moved)
+    return {"merge_id": merge_id, "person_id": m["merged"], "name": person.get("name"), "from": m["kept"],
+            "identities": moved, "by": by, "at": now}
+
+
+def list_merges(db: Database, limit: int = 50) -> list[dict[str, Any]]:
+    rows = db.rows("""SELECT merge_id, kept, merged, json_extract_string(person_row, '$.name') AS merged_name,
+                             identities, merged_by, merged_at, undone_at, undone_by
+                      FROM merges ORDER BY merged_at DESC, merge_id LIMIT ?""", [limit])
+    return rows
+
+
+def split_identity(db: Database, identity_ref: str, now: datetime, by: str = "unknown") -> dict[str, Any]:
+    """Give one identity a person of its own again (undoes a merge or a wrong config claim). A merge id
+    (``mg-…``) undoes that whole merge instead."""
+    if identity_ref.strip().startswith("mg-"):
+        return unmerge(db, identity_ref.strip(), now, by)
     ref = identity_ref.strip().lower().lstrip("@")
     row = db.con.execute(
         "SELECT identity_uid, person_id, coalesce(display_name, handle) FROM identities WHERE identity_uid = ?",
         [ref]).fetchone()
     if row is None:
         raise PersonError(f"no identity {identity_ref!r}; identities look like x:anasouza or reddit:ana_s "
-                          f"(see `listenwell person NAME`)")
+                          f"(see `listenwell person NAME`), and merges like mg-3f9a1c2b7d")
     uid, old_person, name = row
     new_person = f"p:{uid}"
     if old_person == new_person:
@@ -100,23 +177,84 @@ def split_identity(db: Database, identity_ref: str, now: datetime) -> dict[str, 
                     "VALUES (?, ?, NULL, false, NULL, ?)", [new_person, name, now])
         _reassign(con, [uid], new_person, "split", now)
         con.execute("DELETE FROM health_snapshots WHERE person_id IN (?, ?)", [old_person, new_person])
-    return {"identity": uid, "from": old_person, "person_id": new_person}
+        record(con, by, "people.split", new_person, now, identity=uid, previous=old_person)
+    return {"identity": uid, "from": old_person, "person_id": new_person, "by": by, "at": now}
 
 
-def log_touch(db: Database, person_ref: str, kind: str, note: str | None, when: datetime) -> dict[str, Any]:
+def log_touch(db: Database, person_ref: str, kind: str, note: str | None, when: datetime,
+              by: str = "unknown") -> dict[str, Any]:
     if kind not in TOUCH_KINDS:
         raise PersonError(f"--kind must be one of {', '.join(TOUCH_KINDS)}")
     person_id = resolve_person(db, person_ref)
     key = hashlib.sha1(f"{person_id}|{kind}|{when.isoformat()}|{note}".encode()).hexdigest()[:16]
+    touch_id = f"touch:{key}"
+    with db.transaction() as con:
+        added = con.execute(
+            """INSERT OR IGNORE INTO interactions
+               (interaction_id, person_id, identity_uid, post_uid, direction, kind, occurred_at, note, logged_by)
+               VALUES (?, ?, NULL, NULL, 'outbound', ?, ?, ?, ?)""",
+            [touch_id, person_id, f"touch:{kind}", when, note, by],
+        ).fetchone()[0]
+        con.execute("DELETE FROM health_snapshots WHERE person_id = ? AND day >= ?", [person_id, when.date()])
+        if added:
+            record(con, by, "touch.log", touch_id, when, person_id=person_id, kind=kind, note=note)
+    return {"touch_id": touch_id, "person_id": person_id, "kind": kind, "at": when, "note": note, "logged_by": by}
+
+
+def get_touch(db: Database, touch_id: str) -> dict[str, Any]:
+    rows = db.rows(
+        """SELECT i.interaction_id AS touch_id, i.person_id, p.name AS person, substr(i.kind, 7) AS kind,
+                  i.occurred_at AS at, i.note, i.logged_by
+           FROM interactions i JOIN people p USING (person_id)
+           WHERE i.interaction_id = ? AND i.kind LIKE 'touch:%'""", [touch_id])
+    if not rows:
+        raise PersonError(f"no touch {touch_id!r}; `listenwell touches NAME` lists them with their ids")
+    return rows[0]
+
+
+def list_touches(db: Database, person_ref: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    person_id = resolve_person(db, person_ref) if person_ref else None
+    return db.rows(
+        """SELECT i.interaction_id AS touch_id, i.person_id, p.name AS person, substr(i.kind, 7) AS kind,
+                  i.occurred_at AS at, i.note, i.logged_by
+           FROM interactions i JOIN people p USING (person_id)
+           WHERE i.kind LIKE 'touch:%' AND (? IS NULL OR i.person_id = ?)
+           ORDER BY i.occurred_at DESC, i.interaction_id LIMIT ?""", [person_id, person_id, limit])
+
+
+def edit_touch(db: Database, touch_id: str, now: datetime, by: str = "unknown", *, kind: str | None = None,
+               note: str | None = None, when: datetime | None = None) -> dict[str, Any]:
+    """Correct a logged touch (its kind, note or date); the old values are kept in the audit log."""
+    before = get_touch(db, touch_id)
+    if kind is not None and kind not in TOUCH_KINDS:
+        raise PersonError(f"--kind must be one of {', '.join(TOUCH_KINDS)}")
+    if kind is None and note is None and when is None:
+        raise PersonError("nothing to change: give --kind, --note or --date")
     with db.transaction() as con:
         con.execute(
-            """INSERT OR IGNORE INTO interactions
-               (interaction_id, person_id, identity_uid, post_uid, direction, kind, occurred_at, note)
-               VALUES (?, ?, NULL, NULL, 'outbound', ?, ?, ?)""",
-            [f"touch:{key}", person_id, f"touch:{kind}", when, note],
-        )
-        con.execute("DELETE FROM health_snapshots WHERE person_id = ? AND day >= ?", [person_id, when.date()])
-    return {"person_id": person_id, "kind": kind, "at": when, "note": note}
+            """UPDATE interactions SET kind = coalesce(?, kind), note = coalesce(?, note),
+                   occurred_at = coalesce(?, occurred_at) WHERE interaction_id = ?""",
+            [f"touch:{kind}" if kind else None, note, when, touch_id])
+        earliest = min(d for d in (before["at"], when) if d is not None)
+        con.execute("DELETE FROM health_snapshots WHERE person_id = ? AND day >= ?", [before["person_id"],
+                                                                                        earliest.date()])
+        record(con, by, "touch.edit", touch_id, now, person_id=before["person_id"],
+               before={"kind": before["kind"], "note": before["note"], "at": before["at"]},
+               after={"kind": kind or before["kind"], "note": note if note is not None else before["note"],
+                      "at": when or before["at"]})
+    return get_touch(db, touch_id)
+
+
+def delete_touch(db: Database, touch_id: str, now: datetime, by: str = "unknown") -> dict[str, Any]:
+    """Remove a touch logged by mistake; what it was is kept in the audit log."""
+    before = get_touch(db, touch_id)
+    with db.transaction() as con:
+        con.execute("DELETE FROM interactions WHERE interaction_id = ?", [touch_id])
+        con.execute("DELETE FROM health_snapshots WHERE person_id = ? AND day >= ?", [before["person_id"],
+                                                                                        before["at"].date()])
+        record(con, by, "touch.delete", touch_id, now, person_id=before["person_id"], kind=before["kind"],
+               note=before["note"], at=before["at"], logged_by=before["logged_by"])
+    return before | {"deleted_by": by, "deleted_at": now}
 
 
 EVENTS_SQL = """
@@ -254,11 +392,19 @@ def health_for_all(db: Database, now: datetime, people: list[str] | None = None)
     return results
 
 
+# what imported contacts add to a person: company and e-mail addresses (from every contact feeding them)
+CONTACT_COLUMNS = """
+    (SELECT first(c.company ORDER BY c.updated_at DESC) FROM contacts c WHERE c.person_id = p.person_id) AS company,
+    coalesce((SELECT list_distinct(flatten(list(c.emails))) FROM contacts c WHERE c.person_id = p.person_id),
+             []) AS emails,
+    EXISTS (SELECT 1 FROM contacts c WHERE c.person_id = p.person_id) AS is_contact"""
+
+
 def list_people(db: Database, now: datetime, cooling_only: bool = False, limit: int = 50) -> list[dict[str, Any]]:
     people = db.rows(
-        """SELECT p.person_id, p.name, p.tier, p.is_key_client, p.notes,
+        f"""SELECT p.person_id, p.name, p.tier, p.is_key_client, p.notes,
                   list(i.identity_uid ORDER BY i.identity_uid) AS identities,
-                  bool_or(coalesce(i.is_follower, false)) AS follower
+                  bool_or(coalesce(i.is_follower, false)) AS follower, {CONTACT_COLUMNS}
            FROM people p LEFT JOIN identities i ON i.person_id = p.person_id
            WHERE p.person_id <> 'me'
            GROUP BY ALL"""
@@ -267,8 +413,8 @@ def list_people(db: Database, now: datetime, cooling_only: bool = False, limit: 
     out = []
     for p in people:
         h = scores.get(p["person_id"])
-        if h is None and not p["is_key_client"]:
-            continue  # authors we only heard about, never interacted with
+        if h is None and not p["is_key_client"] and not p["is_contact"]:
+            continue  # authors we only heard about, never interacted with (imported contacts always show)
         h = h or health([], now).to_dict() | {"trend": "steady", "overall_week_ago": None}
         if cooling_only and h["trend"] != "cooling":
             continue
@@ -279,8 +425,8 @@ def list_people(db: Database, now: datetime, cooling_only: bool = False, limit: 
 
 def person_detail(db: Database, person_ref: str, now: datetime, timeline: int = 30) -> dict[str, Any]:
     person_id = resolve_person(db, person_ref)
-    person = db.rows("SELECT person_id, name, tier, is_key_client, notes FROM people WHERE person_id = ?",
-                     [person_id])[0]
+    person = db.rows(f"SELECT p.person_id, p.name, p.tier, p.is_key_client, p.notes, {CONTACT_COLUMNS} "
+                     "FROM people p WHERE p.person_id = ?", [person_id])[0]
     identities = db.rows(
         """SELECT identity_uid, platform, handle, display_name, url, followers, is_follower, first_seen, last_seen
            FROM identities WHERE person_id = ? ORDER BY platform, handle""", [person_id])

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from engagement import platforms
 from engagement.replies import choose_intent, priority
+from storage.audit import record
 from storage.db import Database
 
 STATUSES = ("pending", "approved", "sending", "unknown", "sent", "dismissed", "answered")
@@ -186,7 +187,11 @@ def close_answered(con, now: datetime) -> int:
 _KEY_LOOKUP_MAX = 1000
 
 
-def list_queue(db: Database, status: str = "pending", limit: int = 50) -> list[dict]:
+def list_queue(db: Database, status: str = "pending", limit: int = 50, assigned_to: str | None = None,
+               offset: int = 0) -> list[dict]:
+    """The queue by priority. ``assigned_to`` keeps one person's items ("mine"); ``offset`` pages."""
+    if assigned_to is not None or offset:
+        return _list_queue_filtered(db, status, limit, assigned_to, offset)
     # the top priorities first (ties at the cut kept: the post's date breaks them), then only their posts:
     # joining every pending suggestion to the posts table cost 75-105 ms at a million posts, for ten rows
     ids = [row[0] for row in db.con.execute(
@@ -197,12 +202,11 @@ def list_queue(db: Database, status: str = "pending", limit: int = 50) -> list[d
         return []
     by_key = "AND list_contains($ids, p.post_uid)" if len(ids) <= _KEY_LOOKUP_MAX else ""
     rows = db.rows(
-        f"""SELECT s.suggestion_id AS id, s.status, s.priority, s.intent, s.platform, pe.name AS person,
-                  pe.is_key_client AS key_client, s.reason, s.text AS reply, p.url, p.created_at AS posted_at,
-                  p.text AS post_text, s.candidates, s.sources, s.backend
+        f"""SELECT {QUEUE_COLUMNS}
            FROM reply_suggestions s
            JOIN posts p USING (post_uid)
            JOIN people pe USING (person_id)
+           LEFT JOIN tags t ON t.post_uid = s.post_uid
            WHERE ($status = 'all' OR s.status = $status) AND list_contains($ids, s.post_uid) {by_key}
            ORDER BY s.priority DESC, p.created_at DESC, s.suggestion_id  -- the same order every time
            LIMIT $limit""",
@@ -220,6 +224,30 @@ def _with_candidates(row: dict) -> dict:
         row["length"] = platforms.length(text, row["platform"])
         row["limit"] = platforms.limit(row["platform"])
     return row
+
+
+QUEUE_COLUMNS = """s.suggestion_id AS id, s.status, s.priority, s.intent, s.platform, pe.name AS person,
+                  pe.is_key_client AS key_client, s.reason, s.text AS reply, p.url, p.created_at AS posted_at,
+                  p.text AS post_text, s.candidates, s.sources, s.backend, s.person_id, s.assigned_to,
+                  s.decided_by, s.decided_at, t.lang,
+                  -- the words that show the intent (nlp.intents), quoted instead of the whole post
+                  CASE WHEN s.intent = 'moment' THEN json_extract_string(t.moments, '$[0].evidence')
+                       ELSE json_extract_string(t.evidence, '$."' || s.intent || '"') END AS evidence"""
+
+
+def _list_queue_filtered(db: Database, status: str, limit: int, assigned_to: str | None, offset: int) -> list[dict]:
+    return [_with_candidates(row) for row in db.rows(
+        f"""SELECT {QUEUE_COLUMNS}
+            FROM reply_suggestions s JOIN posts p USING (post_uid) JOIN people pe USING (person_id)
+            LEFT JOIN tags t ON t.post_uid = s.post_uid
+            WHERE (? = 'all' OR s.status = ?) AND (? IS NULL OR s.assigned_to = ?)
+            ORDER BY s.priority DESC, p.created_at DESC, s.suggestion_id
+            LIMIT ? OFFSET ?""", [status, status, assigned_to, assigned_to, limit, offset])]
+
+
+def count_queue(db: Database, status: str = "pending", assigned_to: str | None = None) -> int:
+    return db.scalar("SELECT count(*) FROM reply_suggestions WHERE (? = 'all' OR status = ?) "
+                     "AND (? IS NULL OR assigned_to = ?)", [status, status, assigned_to, assigned_to])
 
 
 class QueueError(Exception):
@@ -271,6 +299,13 @@ def _decide(db: Database, suggestion_id: str, status: str, by: str, now: datetim
                WHERE suggestion_id = $id""",
             {"status": status, "text": text, "now": now, "by": by, "id": suggestion_id},
         )
+        action = {"approved": "approve", "dismissed": "dismiss"}.get(status, "edit") if text is None else (
+            "edit_approve" if status == "approved" and item["status"] != "approved" else "edit")
+        details = {"from": item["status"], "to": status, "person_id": item["person_id"]}
+        if text is not None:
+            details["text"] = text
+            details["previous_text"] = item["text"]
+        record(con, by, f"queue.{action}", suggestion_id, now, **details)
     return get_suggestion(db, suggestion_id)
 
 
@@ -349,13 +384,44 @@ def mark_sent(db: Database, item: dict, new_id: str, by: str, now: datetime) -> 
             [sent_uid, now, now, by, suggestion_id],
         )
         con.execute(
-            """INSERT OR IGNORE INTO interactions VALUES (?, ?, NULL, ?, 'outbound', 'reply', ?, 'sent from the queue')""",
-            [f"sent:{sent_uid}", item["person_id"], sent_uid, now],
+            """INSERT OR IGNORE INTO interactions
+                   (interaction_id, person_id, identity_uid, post_uid, direction, kind, occurred_at, note, logged_by)
+               VALUES (?, ?, NULL, ?, 'outbound', 'reply', ?, 'sent from the queue', ?)""",
+            [f"sent:{sent_uid}", item["person_id"], sent_uid, now, by],
         )
+        record(con, by, "queue.send", suggestion_id, now, sent_post_uid=sent_uid, person_id=item["person_id"])
         if item["edited_at"] is not None and item["text"] != item["original_text"]:
             template = generalise(item["text"], item["person"])
             if template:
                 con.execute("INSERT OR IGNORE INTO reply_variants VALUES (?, ?, ?)", [item["intent"], template, now])
+    return get_suggestion(db, suggestion_id)
+
+
+def restore(db: Database, suggestion_id: str, by: str, now: datetime) -> dict:
+    """Undo a dismissal: the suggestion is pending again (or approved, if it was approved when dismissed)."""
+    item = get_suggestion(db, suggestion_id)
+    if item["status"] != "dismissed":
+        raise QueueError(f"{suggestion_id} is {item['status']}; only a dismissed suggestion can be restored")
+    row = db.con.execute(
+        """SELECT json_extract_string(details, '$.from') FROM audit_log
+           WHERE target = ? AND action = 'queue.dismiss' ORDER BY seq DESC LIMIT 1""", [suggestion_id]).fetchone()
+    back_to = row[0] if row and row[0] in ("pending", "approved") else "pending"
+    with db.transaction() as con:
+        con.execute("""UPDATE reply_suggestions SET status = ?, decided_by = ?, decided_at = ?, updated_at = ?
+                       WHERE suggestion_id = ?""", [back_to, by, now, now, suggestion_id])
+        record(con, by, "queue.restore", suggestion_id, now, person_id=item["person_id"],
+               **{"from": "dismissed", "to": back_to})
+    return get_suggestion(db, suggestion_id)
+
+
+def assign(db: Database, suggestion_id: str, to: str | None, by: str, now: datetime) -> dict:
+    """Give a suggestion to a user (``to=None`` takes it back to nobody's)."""
+    item = get_suggestion(db, suggestion_id)
+    with db.transaction() as con:
+        con.execute("UPDATE reply_suggestions SET assigned_to = ?, updated_at = ? WHERE suggestion_id = ?",
+                    [to, now, suggestion_id])
+        record(con, by, "queue.assign", suggestion_id, now, person_id=item["person_id"],
+               **{"from": item["assigned_to"], "to": to})
     return get_suggestion(db, suggestion_id)
 
 

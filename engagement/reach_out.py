@@ -20,26 +20,12 @@ from typing import Callable
 from engagement.brand_talk import CHURN_ABOUT_US_SQL, BrandTalk, names
 from engagement.health import quiet_threshold_for_gap
 from engagement.people import health_for_all, interaction_rhythm
-from engagement.replies import SENSITIVE_MOMENTS, excerpt, first_name
+from engagement.replies import excerpt, first_name
+from engagement.wording import SENSITIVE_MOMENTS, moment_wording, tier_weight
+from nlp.polarity import negative_sql
+from storage.audit import record
 from storage.db import Database
 
-# what to do, beyond social media, for each kind of moment: (action, "Verb {first}: purpose")
-ACTIONS = {
-    "new_job": ("call", "Call {first}: congratulate them on the new role"),
-    "launch": ("call", "Call {first}: congratulate them on the launch"),
-    "funding": ("call", "Call {first}: congratulate them on the funding round"),
-    "acquisition": ("call", "Call {first}: ask what the acquisition means for them"),
-    "award": ("note", "Send {first} a note: congratulations on the award"),
-    "speaking": ("note", "Send {first} a note: good luck with the talk"),
-    "moving": ("meal", "Take {first} for coffee or lunch: the move is a good moment to catch up"),
-    "wedding": ("note", "Send {first} a card for the wedding"),
-    "baby": ("note", "Send {first} a card for the new baby"),
-    "birthday": ("note", "Send {first} a birthday note"),
-    "anniversary": ("note", "Send {first} a note for the anniversary"),
-    "illness": ("note", "Send {first} a personal note wishing them well, no business talk"),
-    "bereavement": ("note", "Send {first} a handwritten condolence note, no business talk"),
-}
-TIER_WEIGHT = {1: 3.0, 2: 2.0, 3: 1.5, 4: 1.2, 5: 1.1}
 # churn talk is the most urgent thing a key client can say; a competitor they are buying from or
 # evaluating comes next to a complaint
 URGENCY = {"churn": 2.4, "competitor_buying": 1.7, "competitor": 1.2, "mentioned_us": 1.2,
@@ -59,12 +45,13 @@ class ReachOut:
     sentence: str
     detail: str  # the reason in a few words, for merging several reasons into one entry
     evidence_url: str | None
-    evidence_date: str | None
+    evidence_date: str | None  # ISO 8601 (YYYY-MM-DD), the day of the evidence
     evidence_text: str | None
     score: float
     health: float | None = None
     trend: str | None = None
     also: list[str] | None = None
+    evidence_at: datetime | None = None  # when the evidence was posted (or the last conversation, for silence)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -118,21 +105,24 @@ def _candidates(config, db: Database, now: datetime) -> dict[str, list]:
     found["key_clients"] = db.rows("SELECT person_id, name, tier FROM people WHERE is_key_client")
     found["negative"] = _fetch(
         db,
-        """SELECT pe.person_id, pe.name, pe.tier, p.url, epoch_us(p.created_at), p.text
+        f"""SELECT pe.person_id, pe.name, pe.tier, p.url, epoch_us(p.created_at),
+                  coalesce(json_extract_string(t.evidence, '$.complaint'), p.text)
            FROM tags t JOIN posts p ON p.seq = t.seq
            JOIN identities a ON a.identity_uid = p.author_uid JOIN people pe ON pe.person_id = a.person_id
            WHERE pe.is_key_client AND p.created_at >= $since AND p.created_at <= $now
              AND (list_contains(t.intents, 'complaint')
                   -- a plain question is not a negative post, whatever its tone
-                  OR (t.sentiment_score <= $threshold AND t.addressed_to_us
+                  OR ({negative_sql()} AND t.addressed_to_us
                       AND NOT list_contains(t.intents, 'question')))
            ORDER BY p.created_at DESC, p.post_uid""",
-        {"threshold": config.alerts.negative_threshold, "since": now - timedelta(days=7), "now": now},
+        {"since": now - timedelta(days=7), "now": now},
     )
     found["unanswered"] = _fetch(
         db,
-        """SELECT s.person_id, pe.name, pe.tier, p.url, epoch_us(p.created_at), p.text
+        """SELECT s.person_id, pe.name, pe.tier, p.url, epoch_us(p.created_at),
+                  coalesce(json_extract_string(t.evidence, '$.question'), p.text)
            FROM reply_suggestions s JOIN posts p USING (post_uid) JOIN people pe USING (person_id)
+           LEFT JOIN tags t ON t.seq = p.seq
            WHERE s.intent = 'question' AND s.status IN ('pending', 'approved') AND p.created_at <= $cutoff
            ORDER BY p.created_at, p.post_uid""",
         {"cutoff": now - timedelta(hours=eng.unanswered_hours)},
@@ -253,9 +243,10 @@ def reach_out_list(config, db: Database, limit: int = 20) -> list[ReachOut]:
             h = healths.get(person_id, {})
             action, sentence, detail, url, text = words()
             return ReachOut(person_id, name, tier, reason, action, sentence, detail, url,
-                            _date(at) if at else None, text, score, h.get("overall") or None, h.get("trend"))
+                            at.date().isoformat() if at else None, text, score, h.get("overall") or None,
+                            h.get("trend"), evidence_at=at)
 
-        pending.append(_Pending(person_id, name, reason, TIER_WEIGHT.get(tier, 1.0) * urgency, recency, write))
+        pending.append(_Pending(person_id, name, reason, tier_weight(tier) * urgency, recency, write))
 
     def spoke(person_id: str) -> str:
         return _last_spoke(last_by_person.get(person_id), now)
@@ -269,7 +260,8 @@ def reach_out_list(config, db: Database, limit: int = 20) -> list[ReachOut]:
         seen.add((person_id, kind))
 
         def moment_words(person_id=person_id, name=name, url=url, created=created, moment=moment, kind=kind):
-            action, template = ACTIONS.get(kind, ("note", "Send {first} a note about their news"))
+            wording = moment_wording(kind)
+            action, template = wording.action, wording.touch
             told = template.format(first=first_name(name, person_id))
             quote = excerpt(moment["evidence"], 90)
             detail = f"{told.split(': ', 1)[-1]} (“{quote}”, {_date(created)})"
@@ -422,12 +414,36 @@ def merge_by_person(items: list[_Pending], limit: int) -> list[ReachOut]:
     return merged
 
 
-def snooze(db: Database, person_id: str, reason: str, until: datetime, now: datetime) -> None:
+def snooze(db: Database, person_id: str, reason: str, until: datetime, now: datetime, by: str = "unknown") -> dict:
     if reason not in REASONS + ("any",):
         raise ValueError(f"reason must be one of {', '.join(REASONS + ('any',))}")
     with db.transaction() as con:
         con.execute(
-            """INSERT INTO reach_out_snoozes VALUES (?, ?, ?, ?)
-               ON CONFLICT (person_id, reason) DO UPDATE SET until = excluded.until, created_at = excluded.created_at""",
-            [person_id, reason, until, now],
+            """INSERT INTO reach_out_snoozes (person_id, reason, until, created_at, snoozed_by) VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT (person_id, reason) DO UPDATE SET until = excluded.until, created_at = excluded.created_at,
+                   snoozed_by = excluded.snoozed_by""",
+            [person_id, reason, until, now, by],
         )
+        record(con, by, "reach_out.snooze", person_id, now, reason=reason, until=until)
+    return {"person_id": person_id, "reason": reason, "until": until, "snoozed_by": by, "at": now}
+
+
+def unsnooze(db: Database, person_id: str, reason: str | None, now: datetime, by: str = "unknown") -> list[dict]:
+    """Lift a person's snoozes (one reason, or all of them); returns what was lifted."""
+    rows = db.rows("SELECT person_id, reason, until FROM reach_out_snoozes WHERE person_id = ? AND until > ? "
+                   "AND (? IS NULL OR reason = ?) ORDER BY reason", [person_id, now, reason, reason])
+    if rows:
+        with db.transaction() as con:
+            con.execute("DELETE FROM reach_out_snoozes WHERE person_id = ? AND (? IS NULL OR reason = ?)",
+                        [person_id, reason, reason])
+            for row in rows:
+                record(con, by, "reach_out.unsnooze", person_id, now, reason=row["reason"], was_until=row["until"])
+    return rows
+
+
+def snoozed(db: Database, now: datetime) -> list[dict]:
+    """Snoozes in force, soonest to end first."""
+    return db.rows(
+        """SELECT s.person_id, p.name AS person, s.reason, s.until, s.created_at, s.snoozed_by
+           FROM reach_out_snoozes s JOIN people p USING (person_id) WHERE s.until > ? ORDER BY s.until, p.name""",
+        [now])

@@ -8,20 +8,8 @@ from __future__ import annotations
 
 import re
 
-SENSITIVE_MOMENTS = {"bereavement", "illness"}
-CELEBRATED_MOMENTS = {
-    "new_job": "the new role",
-    "launch": "the launch",
-    "funding": "the raise",
-    "acquisition": "the acquisition news",
-    "award": "the award",
-    "speaking": "the talk",
-    "wedding": "the wedding",
-    "baby": "the new arrival",
-    "moving": "the move",
-    "anniversary": "the anniversary",
-    "birthday": "your birthday",
-}
+# each moment's and intent's words, and what a tier weighs, are defined once in engagement/wording.py
+from engagement.wording import CELEBRATED_MOMENTS, SENSITIVE_MOMENTS, intent_wording, tier_bonus  # noqa: E402,F401
 
 
 def first_name(name: str | None, handle: str) -> str:
@@ -41,14 +29,10 @@ def excerpt(text: str, limit: int = 60) -> str:
     return cut + "…"
 
 
-INTENT_WEIGHT = {"churn_risk": 70, "complaint": 65, "question": 55, "purchase_intent": 50, "moment": 45, "praise": 30}
-TIER_BONUS = {1: 20, 2: 14, 3: 8, 4: 4, 5: 2}
-
-
 def priority(intent: str, tier: int | None, age_hours: float) -> float:
     """0–100: what it is (≤70), who it is from (key-client tier, ≤20), how long it has waited (≤10 over 3 days)."""
     waiting = min(age_hours, 72) / 72 * 10 if intent in ("question", "complaint", "churn_risk") else 0
-    return round(INTENT_WEIGHT.get(intent, 20) + TIER_BONUS.get(tier or 0, 0) + waiting, 1)
+    return round(intent_wording(intent).weight + tier_bonus(tier) + waiting, 1)
 
 
 def choose_intent(intents: list[str], moments: list[dict]) -> str | None:

@@ -10,7 +10,7 @@ from typing import Callable
 
 import pyarrow as pa
 
-from nlp.pipeline import (INTENTS, LANG, MOMENTS, PIPELINE_VERSION, SENTIMENT, SENTIMENT_LABEL, TOPICS,
+from nlp.pipeline import (EVIDENCE, INTENTS, LANG, MOMENTS, PIPELINE_VERSION, SENTIMENT, SENTIMENT_LABEL, TOPICS,
                           build_pipeline, make_doc)
 from nlp.brands import NO_MATCH, BrandMatcher, matcher_spec
 from storage.db import Database
@@ -30,6 +30,7 @@ TAGS_SCHEMA = pa.schema(
         ("about_us", pa.bool_()),
         ("competitors", pa.list_(pa.string())),
         ("thread_about_us", pa.bool_()),
+        ("evidence", pa.string()),
     ]
 )
 
@@ -131,8 +132,10 @@ def _tag_rows(nlp, rows: list[tuple], brands: BrandMatcher | None = None) -> lis
         for doc, match in zip(nlp.pipe(docs, batch_size=1000), found):
             data = doc.user_data
             moments = data.get(MOMENTS)
+            evidence = data.get(EVIDENCE)
             out.append((data.get(LANG), data.get(SENTIMENT), data.get(SENTIMENT_LABEL), data.get(TOPICS, _NONE),
                         data.get(INTENTS, _NONE), json.dumps(moments, ensure_ascii=False) if moments else "[]",
+                        json.dumps(evidence, ensure_ascii=False) if evidence else "{}",
                         match.about_us, list(match.competitors)))
     return out
 
@@ -216,11 +219,12 @@ def tag_new_posts(
             if batch:
                 tagged = taggers.tag([(text, lang, bool(addressed), author, subreddit)
                                       for _s, _u, text, lang, _o, addressed, author, subreddit, *_root in batch])
-                own = {row[1]: bool(row[4] or row[5] or out[6]) for row, out in zip(batch, tagged)}
+                own = {row[1]: bool(row[4] or row[5] or out[7]) for row, out in zip(batch, tagged)}
                 cols: dict[str, list] = {name: [] for name in TAGS_SCHEMA.names}
                 cols["thread_about_us"] = _thread_about_us(batch, own)
                 for (seq, uid, _text, _lang, from_us, addressed, *_context), \
-                        (lang, score, label, topics, intents, moments, about_us, competitors) in zip(batch, tagged):
+                        (lang, score, label, topics, intents, moments, evidence, about_us, competitors) \
+                        in zip(batch, tagged):
                     cols["post_uid"].append(uid)
                     cols["seq"].append(seq)
                     cols["lang"].append(lang)
@@ -233,6 +237,7 @@ def tag_new_posts(
                     cols["from_us"].append(bool(from_us))
                     cols["about_us"].append(about_us)
                     cols["competitors"].append(competitors)
+                    cols["evidence"].append(evidence)
                 table = pa.table(cols, schema=TAGS_SCHEMA)
             now = config.now()
             with db.transaction() as con:
@@ -243,9 +248,10 @@ def tag_new_posts(
                             """INSERT OR IGNORE INTO tags
                                    (post_uid, seq, lang, sentiment_score, sentiment_label, topics, intents, moments,
                                     addressed_to_us, from_us, tagged_at, pipeline_version, about_us, competitors,
-                                    thread_about_us)
+                                    thread_about_us, evidence)
                                SELECT post_uid, seq, lang, sentiment_score, sentiment_label, topics, intents, moments,
-                                      addressed_to_us, from_us, ?, ?, about_us, competitors, thread_about_us
+                                      addressed_to_us, from_us, ?, ?, about_us, competitors, thread_about_us,
+                                      CAST(evidence AS JSON)
                                FROM incoming_tags""",
                             [now, PIPELINE_VERSION],
                         )

@@ -181,19 +181,13 @@ def stats(state: State, as_json: bool) -> None:
     Example:
       listenwell stats --json
     """
+    from listenwell.web.api import stats_data
+
     with state.db(read_only=True) as db:
-        data = {
-            "posts": db.scalar("SELECT count(*) FROM posts"),
-            "people": db.scalar("SELECT count(*) FROM people WHERE person_id <> 'me'"),
-            "identities": db.scalar("SELECT count(*) FROM identities WHERE NOT is_ours"),
-            "tagged": db.scalar("SELECT count(*) FROM tags"),
-            "interactions": db.scalar("SELECT count(*) FROM interactions"),
-            "queue_pending": db.scalar("SELECT count(*) FROM reply_suggestions WHERE status = 'pending'"),
-            "alerts": db.scalar("SELECT count(*) FROM alerts"),
-        }
-        by_platform = dict(db.con.execute("SELECT platform, count(*) FROM posts GROUP BY 1 ORDER BY 1").fetchall())
+        data = stats_data(db)
         voice = _share_of_voice(state.config, db)
         llm = _llm_draft_stats(db)
+    by_platform = data.pop("posts_by_platform")
     if as_json:
         print_json(data | {"posts_by_platform": by_platform, "llm_drafts": llm, "share_of_voice": voice})
         return
@@ -242,14 +236,21 @@ def _share_of_voice(config, db) -> dict:
 def _register_commands() -> None:
     from listenwell.cli_brand import eval_brand, opportunities
     from listenwell.cli_nlp import nlp_group
-    from listenwell.cli_people import people, person, reach_out, touch
+    from listenwell.cli_contacts import COMMANDS as PEOPLE_COMMANDS
+    from listenwell.cli_export import export
+    from listenwell.cli_team import COMMANDS as TEAM_COMMANDS
+    from listenwell.cli_people import people, person, reach_out, touch, touches
     from listenwell.cli_jobs import jobs, scheduler
     from listenwell.cli_queue import queue
     from listenwell.cli_replies import knowledge, replies
     from listenwell.cli_web import serve
 
-    for command in (nlp_group, queue, people, person, reach_out, touch, scheduler, jobs, serve, replies,
-                    knowledge, opportunities):
+    for command in (nlp_group, queue, people, person, reach_out, touch, touches, export, scheduler, jobs, serve,
+                    replies, knowledge, opportunities):
+        main.add_command(command)
+    for command in PEOPLE_COMMANDS:
+        people.add_command(command)
+    for command in TEAM_COMMANDS:
         main.add_command(command)
     nlp_group.add_command(eval_brand)
 

@@ -1,11 +1,14 @@
 """What every command shares: the config and database handles, errors, JSON output."""
 from __future__ import annotations
 
+import codecs
 import getpass
+import io
 import json
+import sys
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any, Iterator
+from typing import Any, BinaryIO, Iterator
 
 import click
 
@@ -50,8 +53,46 @@ def echo(message: Any = "", err: bool = False, nl: bool = True) -> None:
     click.echo(terminal_safe(message), err=err, nl=nl)
 
 
+class _TerminalData(io.RawIOBase):
+    """Data (CSV, NDJSON, iCalendar) bound for standard output while it is a terminal: the same cleaning
+    as ``echo``, decoded incrementally so a character split between writes survives. Piped or redirected,
+    ``data_out`` gives the real stream and the bytes stay exact."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        super().__init__()
+        self._raw = raw
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        data = bytes(data)
+        self._raw.write(terminal_safe(self._decoder.decode(data)).encode("utf-8"))
+        return len(data)
+
+    def flush(self) -> None:
+        self._raw.flush()
+
+
+def data_out() -> BinaryIO:
+    """Where a command writes data to standard output (see _TerminalData)."""
+    stream = sys.stdout.buffer
+    return _TerminalData(stream) if sys.stdout.isatty() else stream
+
+
+def line(value: Any) -> str:
+    """One line of untrusted text inside a listing: no controls, no escape sequences, no line breaks."""
+    return terminal_safe(value, one_line=True)
+
+
 def print_json(data: Any) -> None:
     click.echo(json_safe(json.dumps(data, default=_json_default, ensure_ascii=False, indent=2)))
+
+
+def print_json_line(data: Any) -> None:
+    """One JSON object on one line (NDJSON), with the same escaping as print_json."""
+    click.echo(json_safe(json.dumps(data, default=_json_default, ensure_ascii=False)))
 
 
 class State:
@@ -88,8 +129,16 @@ class State:
 pass_state = click.make_pass_decorator(State)
 
 
+USER_ENV = "LISTENWELL_USER"
+
+
 def who() -> str:
-    """Who made a decision in the queue: the OS user, for the audit trail."""
+    """Who acts from the command line, for the audit trail: $LISTENWELL_USER (a listenwell user name),
+    else the OS user."""
+    import os
+
+    if os.environ.get(USER_ENV, "").strip():
+        return os.environ[USER_ENV].strip().lower()
     try:
         return getpass.getuser()
     except Exception:

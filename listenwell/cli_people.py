@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import click
 
-from engagement.people import PersonError, list_people, log_touch, merge_people, person_detail, resolve_person, \
-    split_identity, TOUCH_KINDS
-from engagement.reach_out import REASONS, reach_out_list, snooze
+from engagement.people import PersonError, delete_touch, edit_touch, list_people, list_touches, log_touch, \
+    merge_people, person_detail, resolve_person, split_identity, TOUCH_KINDS
+from engagement.reach_out import REASONS, reach_out_list, snooze, snoozed, unsnooze
 from listenwell.terminal import terminal_safe
-from listenwell.cli_common import ListenwellError, State, echo, pass_state, print_json
+from listenwell.cli_common import ListenwellError, State, data_out, echo, line, pass_state, print_json, who
+from storage.writes import key_client_person_id
 
 
 def _bar(value: float) -> str:
@@ -51,10 +53,12 @@ def people(ctx: click.Context, cooling: bool, limit: int, as_json: bool) -> None
 @people.command("merge")
 @click.argument("keep")
 @click.argument("other")
+@click.option("--by", help="Who merges (default: the OS user).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_state
-def people_merge(state: State, keep: str, other: str, as_json: bool) -> None:
-    """Fold OTHER into KEEP: one human, several handles. Re-collection never undoes it.
+def people_merge(state: State, keep: str, other: str, by: str | None, as_json: bool) -> None:
+    """Fold OTHER into KEEP: one human, several handles. Re-collection never undoes it; OTHER's person is
+    gone afterwards (no empty namesake), and `people split MERGE_ID` gives it back.
 
     \b
     Example:
@@ -62,34 +66,43 @@ def people_merge(state: State, keep: str, other: str, as_json: bool) -> None:
     """
     with state.db() as db:
         try:
-            result = merge_people(db, keep, other, state.config.now())
+            result = merge_people(db, keep, other, state.config.now(), by or who(),
+                                  {key_client_person_id(c.name) for c in state.config.key_clients})
         except PersonError as exc:
             raise ListenwellError(str(exc)) from None
     if as_json:
         print_json(result)
         return
     echo(f"merged {result['merged']} into {result['person_id']} "
-               f"({len(result['identities_moved'])} identities moved)")
+         f"({len(result['identities_moved'])} identities moved) as {result['merge_id']}; "
+         f"undo with `listenwell people split {result['merge_id']}`")
 
 
 @people.command("split")
 @click.argument("identity")
+@click.option("--by", help="Who splits (default: the OS user).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_state
-def people_split(state: State, identity: str, as_json: bool) -> None:
-    """Give one identity (such as x:anasouza) a person of its own again.
+def people_split(state: State, identity: str, by: str | None, as_json: bool) -> None:
+    """Give one identity (such as x:anasouza) a person of its own again, or undo a whole merge by its id
+    (mg-…, from `people merge`, `people accept` or `people merges`).
 
     \b
     Example:
       listenwell people split reddit:ana_s
+      listenwell people split mg-3f9a1c2b7d
     """
     with state.db() as db:
         try:
-            result = split_identity(db, identity, state.config.now())
+            result = split_identity(db, identity, state.config.now(), by or who())
         except PersonError as exc:
             raise ListenwellError(str(exc)) from None
     if as_json:
         print_json(result)
+        return
+    if "merge_id" in result:
+        echo(f"undid {result['merge_id']}: {result['name']} is {result['person_id']} again "
+             f"({len(result['identities'])} identities back from {result['from']})")
         return
     echo(f"{result['identity']} is now {result['person_id']} (was part of {result['from']})")
 
@@ -137,9 +150,11 @@ def person(state: State, name: str, timeline: int, as_json: bool) -> None:
 @click.option("--kind", required=True, type=click.Choice(TOUCH_KINDS), help="What kind of touch.")
 @click.option("--note", help="What you talked about: listenwell remembers it.")
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M"]), help="When (default: now).")
+@click.option("--by", help="Who logs it (default: the OS user).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_state
-def touch(state: State, name: str, kind: str, note: str | None, day: datetime | None, as_json: bool) -> None:
+def touch(state: State, name: str, kind: str, note: str | None, day: datetime | None, by: str | None,
+          as_json: bool) -> None:
     """Log a touch beyond social media (a call, a meal, a note, an email). It counts toward health.
 
     \b
@@ -150,25 +165,29 @@ def touch(state: State, name: str, kind: str, note: str | None, day: datetime | 
     when = day.replace(tzinfo=config.tz) if day else config.now()
     with state.db() as db:
         try:
-            result = log_touch(db, name, kind, note, when)
+            result = log_touch(db, name, kind, note, when, by or who())
         except PersonError as exc:
             raise ListenwellError(str(exc)) from None
     if as_json:
         print_json(result)
         return
-    echo(f"logged a {kind} with {result['person_id']} on {when:%Y-%m-%d}")
+    echo(f"logged a {kind} with {result['person_id']} on {when:%Y-%m-%d} ({result['touch_id']}; "
+         f"`listenwell touches edit|delete {result['touch_id']}` corrects it)")
 
 
 @click.group("reach-out", invoke_without_command=True)
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--ics", "ics_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the list as an iCalendar file: one all-day event per person ('-' for stdout).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
-def reach_out(ctx: click.Context, limit: int, as_json: bool) -> None:
+def reach_out(ctx: click.Context, limit: int, ics_path: Path | None, as_json: bool) -> None:
     """Who deserves a personal touch beyond social media, why, and what to do.
 
     \b
     Example:
       listenwell reach-out
+      listenwell reach-out --ics ~/reach-out.ics
       listenwell reach-out snooze "Grace Whitfield" --reason quiet --days 14
     """
     if ctx.invoked_subcommand:
@@ -176,6 +195,18 @@ def reach_out(ctx: click.Context, limit: int, as_json: bool) -> None:
     state: State = ctx.obj
     with state.db() as db:
         items = [i.to_dict() for i in reach_out_list(state.config, db, limit)]
+    if ics_path is not None:
+        from delivery.calendar import reach_out_calendar
+
+        data = reach_out_calendar(items, state.config)
+        if str(ics_path) == "-":
+            stream = data_out()  # exact bytes (CRLF lines) when piped; no control characters on a terminal
+            stream.write(data)
+            stream.flush()
+            return
+        ics_path.write_bytes(data)
+        if not as_json:
+            echo(f"wrote {len(items)} reach-out events to {ics_path}", err=True)
     if as_json:
         print_json(items)
         return
@@ -191,9 +222,11 @@ def reach_out(ctx: click.Context, limit: int, as_json: bool) -> None:
 @click.argument("name")
 @click.option("--reason", default="any", show_default=True, type=click.Choice(REASONS + ("any",)))
 @click.option("--days", default=7, show_default=True, type=click.IntRange(1, 365))
+@click.option("--by", help="Who snoozes (default: the OS user).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_state
-def reach_out_snooze(state: State, name: str, reason: str, days: int) -> None:
-    """Hide a person's flag for a while (e.g. you already called).
+def reach_out_snooze(state: State, name: str, reason: str, days: int, by: str | None, as_json: bool) -> None:
+    """Hide a person's flag for a while (e.g. you already called). `reach-out unsnooze` lifts it.
 
     \b
     Example:
@@ -205,5 +238,134 @@ def reach_out_snooze(state: State, name: str, reason: str, days: int) -> None:
             person_id = resolve_person(db, name)
         except PersonError as exc:
             raise ListenwellError(str(exc)) from None
-        snooze(db, person_id, reason, now + timedelta(days=days), now)
+        result = snooze(db, person_id, reason, now + timedelta(days=days), now, by or who())
+    if as_json:
+        print_json(result)
+        return
     echo(f"snoozed {reason} for {person_id} until {(now + timedelta(days=days)):%Y-%m-%d}")
+
+
+@reach_out.command("unsnooze")
+@click.argument("name", required=False)
+@click.option("--reason", type=click.Choice(REASONS + ("any",)), help="Only this snooze (default: all of theirs).")
+@click.option("--by", help="Who lifts it (default: the OS user).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def reach_out_unsnooze(state: State, name: str | None, reason: str | None, by: str | None, as_json: bool) -> None:
+    """Lift a snooze early, so the person's flags show again. Without NAME, list the snoozes in force.
+
+    \b
+    Example:
+      listenwell reach-out unsnooze "Grace Whitfield"
+      listenwell reach-out unsnooze --json
+    """
+    now = state.config.now()
+    with state.db() as db:
+        if name is None:
+            rows = snoozed(db, now)
+            if as_json:
+                print_json(rows)
+                return
+            if not rows:
+                echo("nothing is snoozed")
+            for r in rows:
+                echo(f"{line(r['person'])} ({r['person_id']}): {r['reason']} until {r['until']:%Y-%m-%d}"
+                     f"{' by ' + line(r['snoozed_by']) if r['snoozed_by'] else ''}")
+            return
+        try:
+            person_id = resolve_person(db, name)
+        except PersonError as exc:
+            raise ListenwellError(str(exc)) from None
+        lifted = unsnooze(db, person_id, reason, now, by or who())
+    if as_json:
+        print_json({"person_id": person_id, "lifted": lifted})
+        return
+    if not lifted:
+        raise ListenwellError(f"{person_id} has no snooze in force{' for ' + reason if reason else ''}")
+    echo(f"lifted {len(lifted)} snooze{'s' if len(lifted) != 1 else ''} for {person_id}: "
+         + ", ".join(r["reason"] for r in lifted))
+
+
+@click.group("touches", invoke_without_command=True)
+@click.option("--person", "name", metavar="NAME", help="Only this person's touches.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def touches(ctx: click.Context, name: str | None, limit: int, as_json: bool) -> None:
+    """Logged touches (calls, meals, notes, e-mails), newest first, with their ids and who logged them.
+
+    \b
+    Example:
+      listenwell touches --person "Priya Raman"
+      listenwell touches edit touch:3f9a1c2b7d4e5f60 --note "talked about the renewal"
+      listenwell touches delete touch:3f9a1c2b7d4e5f60
+    """
+    if ctx.invoked_subcommand:
+        return
+    state: State = ctx.obj
+    with state.db(read_only=True) as db:
+        try:
+            rows = list_touches(db, name, limit)
+        except PersonError as exc:
+            raise ListenwellError(str(exc)) from None
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        echo("no touches logged yet; `listenwell touch NAME --kind call` logs one")
+    for t in rows:
+        echo(f"{t['touch_id']}  {t['at']:%Y-%m-%d}  {t['kind']:<5} {line(t['person'])}"
+             f"{': ' + line(t['note']) if t['note'] else ''}{'  (by ' + line(t['logged_by']) + ')' if t['logged_by'] else ''}")
+
+
+@touches.command("edit")
+@click.argument("touch_id")
+@click.option("--kind", type=click.Choice(TOUCH_KINDS), help="The right kind.")
+@click.option("--note", help="The right note.")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M"]), help="The right date.")
+@click.option("--by", help="Who corrects it (default: the OS user).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def touches_edit(state: State, touch_id: str, kind: str | None, note: str | None, day: datetime | None,
+                 by: str | None, as_json: bool) -> None:
+    """Correct a logged touch; the audit log keeps what it said before.
+
+    \b
+    Example:
+      listenwell touches edit touch:3f9a1c2b7d4e5f60 --kind meal --date 2026-11-18
+    """
+    config = state.config
+    with state.db() as db:
+        try:
+            result = edit_touch(db, touch_id, config.now(), by or who(), kind=kind, note=note,
+                                when=day.replace(tzinfo=config.tz) if day else None)
+        except PersonError as exc:
+            raise ListenwellError(str(exc)) from None
+    if as_json:
+        print_json(result)
+        return
+    echo(f"{touch_id}: a {result['kind']} with {line(result['person'])} on {result['at']:%Y-%m-%d}"
+         f"{': ' + line(result['note']) if result['note'] else ''}")
+
+
+@touches.command("delete")
+@click.argument("touch_id")
+@click.option("--by", help="Who deletes it (default: the OS user).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def touches_delete(state: State, touch_id: str, by: str | None, as_json: bool) -> None:
+    """Delete a touch logged by mistake; the audit log keeps what it was.
+
+    \b
+    Example:
+      listenwell touches delete touch:3f9a1c2b7d4e5f60
+    """
+    with state.db() as db:
+        try:
+            result = delete_touch(db, touch_id, state.config.now(), by or who())
+        except PersonError as exc:
+            raise ListenwellError(str(exc)) from None
+    if as_json:
+        print_json(result)
+        return
+    echo(f"deleted {touch_id} (a {result['kind']} with {line(result['person'])} on {result['at']:%Y-%m-%d})")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from engagement.queue import QueueError, approve, dismiss, edit, get_suggestion, list_queue, send
+from engagement.queue import QueueError, approve, assign, dismiss, edit, get_suggestion, list_queue, restore, send
 from listenwell.terminal import terminal_safe
 from listenwell.cli_common import ListenwellError, State, echo, pass_state, print_json, who
 
@@ -45,8 +45,12 @@ def _show(item: dict, as_json: bool) -> None:
         echo(f"         ({c['style']}: {line(c['reason'])})")
     if item.get("url"):
         echo(f"  {line(item['url'])}")
+    if item.get("assigned_to"):
+        echo(f"  assigned to {line(item['assigned_to'])}")
     if item.get("decided_by"):
-        echo(f"  decided by {item['decided_by']} at {item['decided_at']:%Y-%m-%d %H:%M}")
+        echo(f"  decided by {line(item['decided_by'])} at {item['decided_at']:%Y-%m-%d %H:%M}")
+    for h in item.get("history") or []:
+        echo(f"  {h['at']:%Y-%m-%d %H:%M}  {line(h['actor'])}: {h['action'].removeprefix('queue.')}")
     if item.get("last_error"):
         echo(f"  last error: {item['last_error']}")
 
@@ -54,17 +58,21 @@ def _show(item: dict, as_json: bool) -> None:
 @queue.command("list")
 @click.option("--status", default="pending", show_default=True, type=click.Choice(STATUS_CHOICES))
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--mine", is_flag=True, help="Only items assigned to me ($LISTENWELL_USER, else the OS user).")
+@click.option("--assigned", metavar="USER", help="Only items assigned to USER.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_state
-def queue_list(state: State, status: str, limit: int, as_json: bool) -> None:
+def queue_list(state: State, status: str, limit: int, mine: bool, assigned: str | None, as_json: bool) -> None:
     """List suggested replies, most important first.
 
     \b
     Example:
       listenwell queue list --limit 5 --json
+      LISTENWELL_USER=ana listenwell queue list --mine
     """
+    owner = who() if mine else (assigned.strip().lower() if assigned else None)
     with state.db(read_only=True) as db:
-        items = list_queue(db, status, limit)
+        items = list_queue(db, status, limit, assigned_to=owner)
     if as_json:
         print_json(items)
         return
@@ -72,8 +80,9 @@ def queue_list(state: State, status: str, limit: int, as_json: bool) -> None:
         echo(f"no {status} suggestions")
     for item in items:
         key = " ★" if item["key_client"] else ""
+        owner = f" → {line(item['assigned_to'])}" if item.get("assigned_to") else ""
         echo(f"[{item['priority']:>5.1f}] {item['id']}  {line(item['person'])}{key} · {item['platform']} · "
-             f"{item['intent']}")
+             f"{item['intent']}{owner}")
         echo(f"        why: {line(item['reason'])}")
         echo(f"        reply: {line(item['reply'])}")
         extra = len(item.get("candidates") or []) - 1
@@ -95,11 +104,15 @@ def queue_show(state: State, suggestion_id: str, as_json: bool) -> None:
     Example:
       listenwell queue show rs-3f9a1c2b7d
     """
+    from storage.audit import history
+
     with state.db(read_only=True) as db:
         try:
-            _show(get_suggestion(db, suggestion_id), as_json)
+            item = get_suggestion(db, suggestion_id)
         except QueueError as exc:
             raise ListenwellError(str(exc)) from None
+        item["history"] = list(reversed(history(db, target=suggestion_id)))
+    _show(item, as_json)
 
 
 def _act(state: State, action, suggestion_id: str, as_json: bool, **kwargs) -> None:
@@ -229,3 +242,45 @@ def queue_reconcile(state: State, suggestion_id: str, mark: str | None, sent_id:
         echo("found on the platform: marked sent" if result["status"] == "sent"
              else "not on the platform: ready to send again (`listenwell queue send` posts it)")
     _show(result, as_json)
+
+
+@queue.command("restore")
+@click.argument("suggestion_id")
+@click.option("--by", help="Who restores it (default: $LISTENWELL_USER or the OS user).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def queue_restore(state: State, suggestion_id: str, by: str | None, as_json: bool) -> None:
+    """Undo a dismissal: the suggestion is back as it was before (pending or approved).
+
+    \b
+    Example:
+      listenwell queue restore rs-3f9a1c2b7d
+    """
+    _act(state, restore, suggestion_id, as_json, by=by)
+
+
+@queue.command("assign")
+@click.argument("suggestion_id")
+@click.argument("user", required=False)
+@click.option("--none", "unassign", is_flag=True, help="Take it back: assigned to nobody.")
+@click.option("--by", help="Who assigns (default: $LISTENWELL_USER or the OS user).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def queue_assign(state: State, suggestion_id: str, user: str | None, unassign: bool, by: str | None,
+                 as_json: bool) -> None:
+    """Assign a suggestion to a user (a listenwell user name), so `queue list --mine` shows it to them.
+
+    \b
+    Example:
+      listenwell queue assign rs-3f9a1c2b7d ana
+      listenwell queue assign rs-3f9a1c2b7d --none
+    """
+    if bool(user) == unassign:
+        raise ListenwellError("give a USER, or --none to unassign")
+    target = None if unassign else user.strip().lower()
+    if target:
+        with state.db(read_only=True) as db:
+            known = db.scalar("SELECT count(*) FROM users WHERE name = ? AND disabled_at IS NULL", [target])
+        if not known:
+            raise ListenwellError(f"no user {target!r}; add one with `listenwell users add {target}`")
+    _act(state, assign, suggestion_id, as_json, to=target, by=by)

@@ -169,8 +169,8 @@ def knowledge_list(state: State, knowledge_dir: str | None, as_json: bool) -> No
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_state
 def knowledge_search(state: State, query: str, knowledge_dir: str | None, limit: int, as_json: bool) -> None:
-    """The entries a post would retrieve, best first, with the score, how much of the post each covers, and
-    whether the composer would answer with it.
+    """The entries a post would retrieve, best first, with the score, how much of the post each covers, how sure
+    the engine is that it answers the post, and whether the composer would answer with it.
 
     \b
     Example:
@@ -182,6 +182,7 @@ def knowledge_search(state: State, query: str, knowledge_dir: str | None, limit:
     hits = kb.search(query, k=limit)
     answer = answering_hit(hits)
     rows = [{"id": h.entry.id, "title": h.entry.title, "score": round(h.score, 3), "coverage": h.coverage,
+             "soft_coverage": h.soft_coverage, "semantic": h.semantic, "confidence": h.confidence,
              "answers": h is answer,
              "matched": list(h.matched), "short": h.entry.short, "link": h.entry.link}
             for h in hits]
@@ -192,4 +193,5 @@ def knowledge_search(state: State, query: str, knowledge_dir: str | None, limit:
         echo("nothing in the knowledge base matches")
     for r in rows:
         mark = "answers" if r["answers"] else "       "
-        echo(f"{r['score']:>7.2f}  covers {r['coverage']:.2f}  {mark}  {r['id']}  {r['title']}")
+        echo(f"{r['score']:>7.2f}  covers {r['coverage']:.2f}  confidence {r['confidence']:.2f}  {mark}  "
+             f"{r['id']}  {r['title']}")

@@ -362,7 +362,10 @@ class Alerts(Strict):
     key_client_competitor: bool = Field(default=True, description="a key client names a competitor")
     unanswered_question: bool = True
     unanswered_question_hours: int = Field(default=24, ge=1, le=HOURS_MAX, description="a question to us with no reply this long")
-    negative_threshold: float = Field(default=-0.35, ge=-1, le=0)
+    # Deprecated and ignored: "negative" now means the sentiment model's label, defined once in nlp/polarity.py.
+    # Still accepted so that existing config files load.
+    negative_threshold: float | None = Field(default=None, ge=-1, le=0,
+                                             description="deprecated, ignored (see nlp/polarity.py)")
     spike: Spike = Spike()
     channels: list[Literal["console", "email", "webhook"]] = Field(default=["console"], min_length=1)
     email_recipients: list[Email] = []

@@ -6,6 +6,7 @@ in worker processes.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Iterable
 
 import spacy
@@ -13,11 +14,11 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from nlp.intents import detect_intents
-from nlp.language import detect_language
+from nlp.intents import evidence_of, read_intents
+from nlp.language import UNDETERMINED, detect_language
 from nlp.moments import detect_moments
 
-PIPELINE_VERSION = "listenwell-nlp/1"
+PIPELINE_VERSION = "listenwell-nlp/2"
 ENGLISH = "en"
 
 _EXTENSIONS = (
@@ -29,6 +30,7 @@ _EXTENSIONS = (
     ("sentiment_label", None),
     ("topics", []),
     ("intents", []),
+    ("evidence", {}),
     ("moments", []),
 )
 for _name, _default in _EXTENSIONS:
@@ -42,7 +44,7 @@ def _slot(name: str) -> tuple:
     return ("._.", name, None, None)
 
 
-TEXT, DECLARED_LANG, ADDRESSED, LANG, SENTIMENT, SENTIMENT_LABEL, TOPICS, INTENTS, MOMENTS = (
+TEXT, DECLARED_LANG, ADDRESSED, LANG, SENTIMENT, SENTIMENT_LABEL, TOPICS, INTENTS, EVIDENCE, MOMENTS = (
     _slot(name) for name, _default in _EXTENSIONS)
 
 
@@ -55,12 +57,13 @@ def text_of(doc: Doc) -> str:
 
 
 def _is_english(doc: Doc) -> bool:
-    return doc.user_data.get(LANG) in (ENGLISH, None)
+    """Only English posts are read by the English models; undetermined ones ("und") are not."""
+    return doc.user_data.get(LANG) == ENGLISH
 
 
 @Language.component("listenwell_language")
 def language_component(doc: Doc) -> Doc:
-    doc.user_data[LANG] = detect_language(text_of(doc), doc.user_data.get(DECLARED_LANG))
+    doc.user_data[LANG] = detect_language(text_of(doc), doc.user_data.get(DECLARED_LANG)) or UNDETERMINED
     return doc
 
 
@@ -79,7 +82,10 @@ class SentimentComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         if _is_english(doc):
-            doc.user_data[SENTIMENT], doc.user_data[SENTIMENT_LABEL] = self.model.score(text_of(doc))
+            analyses: list = []
+            data = doc.user_data
+            data[SENTIMENT], data[SENTIMENT_LABEL] = self.model.score(text_of(doc), analyses_out=analyses)
+            data[_ANALYSIS] = analyses[0]
         return doc
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 1000):
@@ -94,10 +100,19 @@ class SentimentComponent:
 
     def _score(self, docs: list[Doc]) -> list[Doc]:
         english = [d for d in docs if _is_english(d)]
-        for doc, (score, label) in zip(english, self.model.score_many([text_of(d) for d in english])):
+        analyses: list = []
+        scored = self.model.score_many([text_of(d) for d in english], analyses_out=analyses)
+        likely: list[str] = []  # words of the posts the complaint model will probably read (to a handle)
+        for doc, (score, label), analysis in zip(english, scored, analyses):
             data = doc.user_data
             data[SENTIMENT] = score
             data[SENTIMENT_LABEL] = label
+            data[_ANALYSIS] = analysis  # the complaint model reads the same features (nlp/textclf.py)
+            if data.get(ADDRESSED) or "@" in data[TEXT]:
+                likely.extend(analysis[1])
+        model = _shared_complaint_model()
+        if likely and model is not None:
+            model.prefill(likely)
         return docs
 
 
@@ -153,13 +168,37 @@ class TopicMatcher:
         return doc
 
 
+_ANALYSIS = ("listenwell", "analysis", None, None)  # transient: the sentiment features, until intents read them
+
+
+def _complaint_p(analysis):
+    """P(complaint) from the sentiment model's analysis of the post, computed only if the intents ask."""
+    model = _shared_complaint_model()
+    if analysis is None or model is None:
+        return None
+    return lambda: model.proba_analysed(*analysis)
+
+
+@lru_cache(maxsize=1)
+def _shared_complaint_model():
+    """The bundled complaint model, if it reads the bundled sentiment model's features (it does)."""
+    from nlp.complaints import default_complaint_model
+    from nlp.sentiment import default_model
+
+    model = default_complaint_model()
+    return model if model.shares_analysis_with(default_model().settings) else None
+
+
 @Language.component("listenwell_intents")
 def intents_component(doc: Doc) -> Doc:
     data = doc.user_data
-    if data.get(LANG) in (ENGLISH, None):
-        found = detect_intents(text_of(doc), data.get(SENTIMENT), data.get(ADDRESSED, False))
+    analysis = data.pop(_ANALYSIS, None)
+    if data.get(LANG) == ENGLISH:
+        found = read_intents(text_of(doc), data.get(SENTIMENT_LABEL), data.get(ADDRESSED, False),
+                             complaint_p=_complaint_p(analysis))
         if found:
-            data[INTENTS] = found
+            data[INTENTS] = [i.name for i in found]
+            data[EVIDENCE] = evidence_of(found)
     return doc
 
 

@@ -77,6 +77,13 @@ EMOJI_NEG = frozenset(
 )
 
 _URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.I)
+# a question that asks how, where, whether: "@acme how do I export a board?" (see SentimentModel._plain_question)
+_PLAIN_QUESTION = re.compile(
+    r"^\s*(?:@\w+[\s,:]*)*(?:hi|hey|hello|quick q(?:uestion)?:?|so|ok)?[\s,]*"
+    r"(?:how (?:do|can|should|would) (?:i|we|you)|is there (?:a|any)|are there|where (?:can|do|is|are)|"
+    r"can (?:i|we|you)|could (?:i|we|you)|does (?:it|the|your|this)|do (?:you|i|we)|which|what(?:'s| is) the "
+    r"(?:best|easiest|right|limit|max)|any (?:tips|advice|recommendations|idea))\b[^?]*\?\s*$", re.I)
+_WORDS = re.compile(r"[a-z']+")
 _MENTION_RE = re.compile(r"(?<![\w@])@\w+")
 _YEAH_RIGHT_RE = re.compile(r"\byeah,? right\b", re.I)
 _ELONG_RE = re.compile(r"(\w)\1{2,}")
@@ -463,8 +470,10 @@ class SentimentModel:
         self._char_cache.update(zip(new, vals))
 
     # ---------------------------------------------------------------- scoring
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """(len(texts), 3) class probabilities in the order of ``self.labels``."""
+    def predict_proba(self, texts: Sequence[str], analyses_out: list | None = None) -> np.ndarray:
+        """(len(texts), 3) class probabilities in the order of ``self.labels``. With ``analyses_out`` (a list),
+        each text's :func:`analyze` result is appended to it, for models that share these features
+        (:mod:`nlp.textclf`)."""
         n = len(texts)
         wget = self._wvocab.get
         but_mark = bool(self.settings.get("but_mark", True))
@@ -476,6 +485,8 @@ class SentimentModel:
         all_words: list[str] = []
         for d, text in enumerate(texts):
             feats, words = analyze(text if isinstance(text, str) else str(text), but_mark, bigrams, lexicon)
+            if analyses_out is not None:
+                analyses_out.append((feats, words))
             ids = set(map(wget, feats))
             ids.discard(None)
             if ids:
@@ -501,26 +512,47 @@ class SentimentModel:
         logits /= logits.sum(axis=1, keepdims=True)
         return logits
 
-    def score_many(self, texts: Sequence[str], batch_size: int = 4096) -> list[tuple[float, str]]:
-        """Batch scoring: ``[(P(pos) - P(neg), label), ...]`` in input order."""
+    def score_many(self, texts: Sequence[str], batch_size: int = 4096,
+                   analyses_out: list | None = None) -> list[tuple[float, str]]:
+        """Batch scoring: ``[(P(pos) - P(neg), label), ...]`` in input order (``analyses_out``: see
+        :meth:`predict_proba`)."""
         if not isinstance(texts, (list, tuple)):
             texts = list(texts)
         out: list[tuple[float, str]] = []
         labels = self.labels
         for start in range(0, len(texts), batch_size):
-            p = self.predict_proba(texts[start:start + batch_size])
+            p = self.predict_proba(texts[start:start + batch_size], analyses_out)
             s = (p[:, self._ipos] - p[:, self._ineg]).tolist()
             am = p.argmax(axis=1).tolist()
             out.extend((sc, labels[a]) for sc, a in zip(s, am))
+        if self._lexicon is not None:
+            for i, text in enumerate(texts):
+                if out[i][1] != "neutral" and "?" in text and self._plain_question(text):
+                    out[i] = (out[i][0], "neutral")
         return out
 
-    def score(self, text: str) -> tuple[float, str]:
+    def _plain_question(self, text: str) -> bool:
+        """A how-to question with no strong feeling in it ("how do I share a dashboard?"): neutral, whatever
+        the words around it lean to. Strong words (valence ≥ 1.5 either way in the lexicon), "!" and emoticons
+        keep the model's label."""
+        if "!" in text or not _PLAIN_QUESTION.match(text):
+            return False
+        lexicon = self._lexicon
+        for w in _WORDS.findall(text.lower()):
+            v = lexicon.get(w)
+            if v is not None and abs(v) >= 1.5:
+                return False
+        return not any(t in text for t in (":)", ":(", ":-)", ":-(", ":D"))
+
+    def score(self, text: str, analyses_out: list | None = None) -> tuple[float, str]:
         """``(score, label)``: score = P(positive) - P(negative) in [-1, 1].
 
         Single-post path (same numbers as :meth:`score_many`, less numpy overhead)."""
         feats, words = analyze(text if isinstance(text, str) else str(text),
                                bool(self.settings.get("but_mark", True)),
                                bool(self.settings.get("bigrams", True)), self._lexicon)
+        if analyses_out is not None:
+            analyses_out.append((feats, words))
         l0, l1, l2 = self._bias.tolist()
         ids = set(map(self._wvocab.get, feats))
         ids.discard(None)
@@ -543,7 +575,10 @@ class SentimentModel:
         z = e[0] + e[1] + e[2]
         p = [x / z for x in e]
         k = max(range(3), key=p.__getitem__)
-        return p[self._ipos] - p[self._ineg], self.labels[k]
+        label = self.labels[k]
+        if label != "neutral" and self._lexicon is not None and "?" in text and self._plain_question(text):
+            label = "neutral"
+        return p[self._ipos] - p[self._ineg], label
 
     def __repr__(self) -> str:
         return f"SentimentModel(version={self.version!r}, words={len(self._wvocab)}, chars={len(self._cvocab)})"

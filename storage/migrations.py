@@ -266,7 +266,7 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
-    # issue 18: who a post is about
+    # issue 16: hardening
     (
         "0016_1_queue_sending_owner",
         """
@@ -276,6 +276,31 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE reply_suggestions ADD COLUMN sending_started_at TIMESTAMPTZ;
         """,
     ),
+    # issue 17: understanding posts
+    (
+        "0017_1_tag_evidence",
+        """
+        -- each intent's evidence: the words of the post that show it, {intent: span}; quoted by the queue,
+        -- the alerts and the digest
+        ALTER TABLE tags ADD COLUMN evidence JSON;
+        -- posts whose language could not be told are 'und', never scored as English
+        UPDATE tags SET lang = 'und' WHERE lang IS NULL;
+        """,
+    ),
+    (
+        "0017_2_unescape_x_text",
+        """
+        -- X sends tweet text HTML-escaped (&lt; &gt; &amp;); it is now unescaped once at ingest. Posts stored
+        -- before keep the escaped text: unescape them the same way (&amp; last, so "&amp;lt;" becomes "&lt;").
+        UPDATE posts
+        SET text = replace(replace(replace(text, '&lt;', '<'), '&gt;', '>'), '&amp;', '&')
+        -- only text that came verbatim from an X API tweet (its raw object has the same text and no CSV
+        -- "platform" column): a CSV export's text is as the user wrote it
+        WHERE platform = 'x' AND (text LIKE '%&lt;%' OR text LIKE '%&gt;%' OR text LIKE '%&amp;%')
+          AND json_extract_string(raw, '$.text') = text AND json_extract_string(raw, '$.platform') IS NULL;
+        """,
+    ),
+    # issue 18: who a post is about
     (
         "0018_1_brand_tags",
         """
@@ -307,4 +332,99 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0022_1_contacts_team_audit",
+        """
+        -- people imported from a CRM export, a vCard file or a Monica export (`listenwell people import`).
+        -- One row per contact in its file (source_key is what identifies it there across reruns); contact_id
+        -- is the person it created, person_id the person it feeds now (another one after a merge, or the
+        -- config key client of the same name).
+        CREATE TABLE contacts (
+            contact_id   VARCHAR PRIMARY KEY,      -- ct:<slug>
+            source_key   VARCHAR NOT NULL UNIQUE,  -- hubspot:123 | salesforce:003… | vcard:UID | monica:uuid | email:… | name:…
+            person_id    VARCHAR NOT NULL,
+            name         VARCHAR NOT NULL,
+            tier         INTEGER,                  -- 1..5 makes them a key client
+            company      VARCHAR,
+            emails       VARCHAR[] NOT NULL,
+            website      VARCHAR,
+            notes        VARCHAR,
+            origin       VARCHAR NOT NULL,         -- csv | hubspot | salesforce | vcard | monica
+            file         VARCHAR NOT NULL,         -- the file name it came from (no folder)
+            imported_at  TIMESTAMPTZ NOT NULL,
+            updated_at   TIMESTAMPTZ NOT NULL
+        );
+        -- the handles an imported contact claims (like key_clients' handles in config; config wins)
+        CREATE TABLE contact_handles (
+            platform    VARCHAR NOT NULL,
+            handle      VARCHAR NOT NULL,          -- lowercase; a blog name without '@host' matches every host
+            contact_id  VARCHAR NOT NULL,
+            PRIMARY KEY (platform, handle)
+        );
+
+        -- who did what: every queue action, touch, merge, undo, import, user and token change
+        CREATE SEQUENCE audit_seq START 1;
+        CREATE TABLE audit_log (
+            seq          BIGINT PRIMARY KEY,
+            occurred_at  TIMESTAMPTZ NOT NULL,
+            actor    VARCHAR NOT NULL,             -- a user name, or the OS user for the CLI
+            action   VARCHAR NOT NULL,             -- queue.approve | touch.log | people.merge | …
+            target   VARCHAR NOT NULL,             -- rs-…, touch:…, a person id, …
+            details  JSON
+        );
+
+        -- a merge, kept so that `people split MERGE_ID` can give the merged person back whole
+        CREATE TABLE merges (
+            merge_id     VARCHAR PRIMARY KEY,      -- mg-…
+            kept         VARCHAR NOT NULL,
+            merged       VARCHAR NOT NULL,
+            person_row   JSON NOT NULL,            -- the merged person's people row
+            identities   VARCHAR[] NOT NULL,
+            interactions VARCHAR[] NOT NULL,       -- touches that had no identity and followed the person
+            contacts     VARCHAR[] NOT NULL,
+            merged_by    VARCHAR NOT NULL,
+            merged_at    TIMESTAMPTZ NOT NULL,
+            undone_at    TIMESTAMPTZ,
+            undone_by    VARCHAR
+        );
+
+        -- people that are probably the same human, proposed with the evidence, decided by a person
+        CREATE TABLE merge_suggestions (
+            suggestion_id  VARCHAR PRIMARY KEY,    -- ms-…, from the pair of identities
+            identity_a     VARCHAR NOT NULL,
+            identity_b     VARCHAR NOT NULL,
+            score          DOUBLE NOT NULL,
+            evidence       JSON NOT NULL,          -- [{kind, detail}]
+            status         VARCHAR NOT NULL,       -- pending | accepted | rejected
+            created_at     TIMESTAMPTZ NOT NULL,
+            decided_by     VARCHAR,
+            decided_at     TIMESTAMPTZ,
+            merge_id       VARCHAR
+        );
+
+        -- named users of the web app and API tokens (listenwell/team.py)
+        CREATE TABLE users (
+            name           VARCHAR PRIMARY KEY,    -- lowercase login name
+            display_name   VARCHAR NOT NULL,
+            role           VARCHAR NOT NULL,       -- viewer | editor | admin
+            password_hash  VARCHAR NOT NULL,       -- argon2id
+            created_at     TIMESTAMPTZ NOT NULL,
+            disabled_at    TIMESTAMPTZ
+        );
+        CREATE TABLE api_tokens (
+            token_id      VARCHAR PRIMARY KEY,     -- the public part: lwt_<id>
+            name          VARCHAR NOT NULL,
+            secret_hash   VARCHAR NOT NULL,        -- sha256 of the secret part (it is random, 256 bits)
+            created_by    VARCHAR NOT NULL,
+            created_at    TIMESTAMPTZ NOT NULL,
+            last_used_at  TIMESTAMPTZ,
+            revoked_at    TIMESTAMPTZ
+        );
+
+        ALTER TABLE reply_suggestions ADD COLUMN assigned_to VARCHAR;
+        ALTER TABLE interactions ADD COLUMN logged_by VARCHAR;       -- touches: who logged it
+        ALTER TABLE reach_out_snoozes ADD COLUMN snoozed_by VARCHAR;
+        """,
+    ),
 ]
+

@@ -374,18 +374,33 @@ def refresh_person_links(con) -> None:
 
 
 def sync_key_clients(db: Database, key_clients: Iterable[Any], me: Any, now: datetime) -> None:
-    """Config is the truth for key clients: their people rows and the identities they claim."""
-    people_rows: list[tuple] = [(OUR_PERSON_ID, me.name, None, False, "our own accounts")]
+    """Config is the truth for key clients: their people rows and the identities they claim. Imported
+    contacts (``listenwell people import``) claim their handles too; config wins where both claim one."""
+    with db.transaction() as con:
+        apply_claims(con, key_clients, me, now)
+
+
+def config_claims(key_clients: Iterable[Any], me: Any) -> list[tuple[str, str, str]]:
+    """(platform, lowercase handle, person id) for our own handles and every key client's."""
     claims: list[tuple[str, str, str]] = []
     for platform in ("x", "reddit", "blog"):
         for handle in me.handles.for_platform(platform):
             claims.append((platform, handle.lower(), OUR_PERSON_ID))
     for client in key_clients:
         pid = key_client_person_id(client.name)
-        people_rows.append((pid, client.name, client.tier, True, client.notes or None))
         for platform in ("x", "reddit", "blog"):
             for handle in client.handles.for_platform(platform):
                 claims.append((platform, handle.lower(), pid))
+    return claims
+
+
+def apply_claims(con, key_clients: Iterable[Any], me: Any, now: datetime) -> None:
+    """``sync_key_clients`` inside the caller's transaction (an import re-applies claims in its own)."""
+    key_clients = list(key_clients)
+    people_rows: list[tuple] = [(OUR_PERSON_ID, me.name, None, False, "our own accounts")]
+    for client in key_clients:
+        people_rows.append((key_client_person_id(client.name), client.name, client.tier, True, client.notes or None))
+    claims = config_claims(key_clients, me)
     people = pa.table(
         {
             "person_id": [r[0] for r in people_rows],
@@ -396,59 +411,102 @@ def sync_key_clients(db: Database, key_clients: Iterable[Any], me: Any, now: dat
         }
     )
     claim_table = pa.table({
-        "platform": [c[0] for c in claims], "handle": [c[1] for c in claims], "person_id": [c[2] for c in claims],
+        "platform": pa.array([c[0] for c in claims], pa.string()), "handle": pa.array([c[1] for c in claims], pa.string()),
+        "person_id": pa.array([c[2] for c in claims], pa.string()),
     })
-    with db.transaction() as con:
-        con.register("cfg_people", people)
-        con.register("cfg_claims", claim_table)
-        try:
-            con.execute(
-                """
-                INSERT INTO people (person_id, name, tier, is_key_client, notes, created_at)
-                SELECT person_id, name, tier, is_key_client, notes, ? FROM cfg_people
-                ON CONFLICT (person_id) DO UPDATE SET
-                    name = excluded.name, tier = excluded.tier, is_key_client = excluded.is_key_client,
-                    notes = excluded.notes
-                """,
-                [now],
-            )
-            # clients removed from config stop being key clients but keep their history
-            con.execute(
-                """UPDATE people SET is_key_client = false, tier = NULL
-                   WHERE is_key_client AND person_id NOT IN (SELECT person_id FROM cfg_people)"""
-            )
-            con.execute("DELETE FROM identity_claims")
-            con.execute(
-                "INSERT OR IGNORE INTO identity_claims SELECT DISTINCT platform, handle, person_id FROM cfg_claims"
-            )
-            # exact handles exist as identities before they ever post, so the person page can list them
-            con.execute(
-                """INSERT INTO identities (identity_uid, platform, handle, person_id, is_ours)
-                   SELECT platform || ':' || handle, platform, handle, person_id, person_id = ?
-                   FROM identity_claims WHERE platform <> 'blog' OR contains(handle, '@')
-                   ON CONFLICT (identity_uid) DO NOTHING""",
-                [OUR_PERSON_ID],
-            )
-            con.execute(
-                f"""UPDATE identities SET person_id = coalesce(
-                        (SELECT o.person_id FROM person_overrides o WHERE o.identity_uid = identities.identity_uid),
-                        (SELECT c.person_id FROM identity_claims c
-                         WHERE c.platform = identities.platform AND c.handle = lower(identities.handle)),
-                        (SELECT c.person_id FROM identity_claims c
-                         WHERE identities.platform = 'blog' AND c.platform = 'blog'
-                           AND c.handle = split_part(lower(identities.handle), '@', 1)),
-                        CASE WHEN identities.person_id LIKE 'kc:%' THEN 'p:' || identity_uid
-                             ELSE identities.person_id END),
-                    is_ours = is_ours OR person_id = '{OUR_PERSON_ID}'
-                """
-            )
-            con.execute(
-                """INSERT OR IGNORE INTO people (person_id, name, tier, is_key_client, notes, created_at)
-                   SELECT DISTINCT ON (person_id) person_id, coalesce(display_name, handle), NULL, false, NULL, ?
-                   FROM identities"""
-                , [now],
-            )
-            refresh_person_links(con)
-        finally:
-            con.unregister("cfg_people")
-            con.unregister("cfg_claims")
+    con.register("cfg_people", people)
+    con.register("cfg_claims", claim_table)
+    try:
+        con.execute(
+            """
+            INSERT INTO people (person_id, name, tier, is_key_client, notes, created_at)
+            SELECT person_id, name, tier, is_key_client, notes, ? FROM cfg_people
+            ON CONFLICT (person_id) DO UPDATE SET
+                name = excluded.name, tier = excluded.tier, is_key_client = excluded.is_key_client,
+                notes = excluded.notes
+            """,
+            [now],
+        )
+        # clients removed from config stop being key clients but keep their history (imported
+        # contacts with a tier stay key clients: the import is their truth)
+        con.execute(
+            """UPDATE people SET is_key_client = false, tier = NULL
+               WHERE is_key_client AND person_id NOT IN (SELECT person_id FROM cfg_people)
+                 AND person_id NOT IN (SELECT contact_id FROM contacts WHERE tier IS NOT NULL)"""
+        )
+        con.execute("DELETE FROM identity_claims")
+        con.execute(
+            "INSERT OR IGNORE INTO identity_claims SELECT DISTINCT platform, handle, person_id FROM cfg_claims"
+        )
+        # then the imported contacts' handles, for the person each contact feeds now
+        con.execute(
+            """INSERT OR IGNORE INTO identity_claims
+               SELECT h.platform, h.handle, c.person_id FROM contact_handles h JOIN contacts c USING (contact_id)"""
+        )
+        # exact handles exist as identities before they ever post, so the person page can list them
+        con.execute(
+            """INSERT INTO identities (identity_uid, platform, handle, person_id, is_ours)
+               SELECT platform || ':' || handle, platform, handle, person_id, person_id = ?
+               FROM identity_claims WHERE platform <> 'blog' OR contains(handle, '@')
+               ON CONFLICT (identity_uid) DO NOTHING""",
+            [OUR_PERSON_ID],
+        )
+        con.execute(
+            f"""UPDATE identities SET person_id = coalesce(
+                    (SELECT o.person_id FROM person_overrides o WHERE o.identity_uid = identities.identity_uid),
+                    (SELECT c.person_id FROM identity_claims c
+                     WHERE c.platform = identities.platform AND c.handle = lower(identities.handle)),
+                    (SELECT c.person_id FROM identity_claims c
+                     WHERE identities.platform = 'blog' AND c.platform = 'blog'
+                       AND c.handle = split_part(lower(identities.handle), '@', 1)),
+                    CASE WHEN identities.person_id LIKE 'kc:%' OR identities.person_id LIKE 'ct:%'
+                         THEN 'p:' || identity_uid ELSE identities.person_id END),
+                is_ours = is_ours OR person_id = '{OUR_PERSON_ID}'
+            """
+        )
+        con.execute(
+            """INSERT OR IGNORE INTO people (person_id, name, tier, is_key_client, notes, created_at)
+               SELECT DISTINCT ON (person_id) person_id, coalesce(display_name, handle), NULL, false, NULL, ?
+               FROM identities"""
+            , [now],
+        )
+        refresh_person_links(con)
+        drop_empty_people(con)
+    finally:
+        con.unregister("cfg_people")
+        con.unregister("cfg_claims")
+
+
+def drop_empty_people(con) -> int:
+    """A person made automatically for one identity (``p:<identity>``) whose identity now belongs to
+    someone else is gone: what was logged for them by hand (touches, snoozes) follows the identity,
+    and the empty row is deleted, so a name never stands for two people after a claim or a merge."""
+    empty = [r[0] for r in con.execute(
+        """SELECT p.person_id FROM people p
+           WHERE p.person_id LIKE 'p:%'
+             AND NOT EXISTS (SELECT 1 FROM identities i WHERE i.person_id = p.person_id)
+             AND EXISTS (SELECT 1 FROM identities i WHERE i.identity_uid = substr(p.person_id, 3))""").fetchall()]
+    if not empty:
+        return 0
+    moves = {"old": empty, "new": [None] * len(empty)}
+    owners = dict(con.execute(
+        "SELECT 'p:' || identity_uid, person_id FROM identities WHERE list_contains($uids, identity_uid)",
+        {"uids": [pid[2:] for pid in empty]}).fetchall())
+    moves["new"] = [owners[pid] for pid in empty]
+    con.register("people_moves", pa.table({"old": pa.array(moves["old"], pa.string()),
+                                           "new": pa.array(moves["new"], pa.string())}))
+    try:
+        con.execute("UPDATE interactions SET person_id = m.new FROM people_moves m WHERE interactions.person_id = m.old")
+        con.execute("""DELETE FROM reach_out_snoozes WHERE person_id IN (SELECT old FROM people_moves)
+                         AND EXISTS (SELECT 1 FROM people_moves m, reach_out_snoozes s
+                                     WHERE m.old = reach_out_snoozes.person_id AND s.person_id = m.new
+                                       AND s.reason = reach_out_snoozes.reason)""")
+        con.execute("UPDATE reach_out_snoozes SET person_id = m.new FROM people_moves m "
+                    "WHERE reach_out_snoozes.person_id = m.old")
+        for table in ("reply_suggestions", "alerts"):
+            con.execute(f"UPDATE {table} SET person_id = m.new FROM people_moves m WHERE {table}.person_id = m.old")
+        con.execute("DELETE FROM health_snapshots WHERE person_id IN (SELECT old FROM people_moves)")
+        con.execute("DELETE FROM people WHERE person_id IN (SELECT old FROM people_moves)")
+    finally:
+        con.unregister("people_moves")
+    return len(empty)

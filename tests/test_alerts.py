@@ -40,6 +40,13 @@ def at(config: Config, when: datetime) -> Config:
     return config.model_copy(update={"reference_time": when})
 
 
+
+def _label(score: float | None) -> str | None:
+    """The sentiment model's label for these hand-made scores (the tests write both, as the tag stage does)."""
+    if score is None:
+        return None
+    return "negative" if score <= -0.5 else "positive" if score >= 0.5 else "neutral"
+
 class World:
     """Posts with their tags written straight into the database: the rules read only these tables."""
 
@@ -76,9 +83,10 @@ class World:
                VALUES (?, nextval('post_seq'), 'x', ?, 'post', ?, ?, ?, ?, ?, 'test', ?) RETURNING seq""",
             [uid, str(self.n), f"https://x.com/{author}/status/{self.n}", text, at_, f"x:{author}", parent, at_])
         self.db.con.execute(
-            """INSERT INTO tags (post_uid, seq, lang, sentiment_score, sentiment_label, topics, intents, moments, addressed_to_us, from_us, tagged_at, pipeline_version)
-               VALUES (?, ?, 'en', ?, NULL, ?, ?, ?, ?, ?, ?, 'test')""",
-            [uid, seq, sentiment, list(topics), list(intents), json.dumps(moments or []), to_us,
+            """INSERT INTO tags (post_uid, seq, lang, sentiment_score, sentiment_label, topics, intents, moments,
+                                 addressed_to_us, from_us, tagged_at, pipeline_version)
+               VALUES (?, ?, 'en', ?, ?, ?, ?, ?, ?, ?, ?, 'test')""",
+            [uid, seq, sentiment, _label(sentiment), list(topics), list(intents), json.dumps(moments or []), to_us,
              author == "fernhillhq", at_])
         return uid
 
@@ -109,8 +117,10 @@ class World:
         self.db.con.execute(
             """INSERT INTO tags (post_uid, seq, lang, sentiment_score, sentiment_label, topics, intents, moments,
                                  addressed_to_us, from_us, tagged_at, pipeline_version)
-               SELECT i.uid, p.seq, 'en', i.sentiment, NULL, i.topics, [], '[]', false, false,
-                                       i.posted, 'test'
+               SELECT i.uid, p.seq, 'en', i.sentiment,
+                      CASE WHEN i.sentiment <= -0.5 THEN 'negative' WHEN i.sentiment >= 0.5 THEN 'positive'
+                           ELSE 'neutral' END,
+                      i.topics, [], '[]', false, false, i.posted, 'test'
                FROM incoming i JOIN posts p ON p.post_uid = i.uid""")
         self.db.con.unregister("incoming")
 
@@ -176,7 +186,7 @@ def test_key_client_rules_fire_once_across_runs_and_deliver_once(world: World, d
     assert deliver_pending(config, db, echo=printed.append) == 3
     assert deliver_pending(at(config, NOW + HOUR), db, echo=printed.append) == 0
     assert len([p for p in printed if p.startswith("ALERT")]) == 3
-    negative = next(p for p in printed if "negative" in p)
+    negative = next(p for p in printed if "raised a problem" in p)  # a complaint: quoted by its evidence
     assert "Ana Souza" in negative and "Tier 1" in negative and "https://x.com/anasouza/status/1" in negative
     assert {r["delivery_status"] for r in db.rows("SELECT delivery_status FROM alerts")} == {"delivered"}
 

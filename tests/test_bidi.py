@@ -6,10 +6,14 @@ import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
+import json
+
 import pytest
+from click.testing import CliRunner
 from starlette.testclient import TestClient
 
 from delivery.bidi import FSI, PDI, bdi, isolate
+from listenwell.cli import main
 from listenwell.config import load_config
 from listenwell.web import create_app
 from listenwell.web.auth import LoginSecrets, hash_password
@@ -68,7 +72,24 @@ def hostile_site(bundled_run: Path, tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("bidi") / "site"
     shutil.copytree(bundled_run.parent, root, ignore=shutil.ignore_patterns("listenwell-web.*", "serve-*.log"))
     config = root / "config.yaml"
+    with Database.open(load_config(config).db_path, read_only=True) as db:
+        kc_id, kc = db.con.execute("SELECT person_id, name FROM people WHERE is_key_client ORDER BY person_id "
+                                   "LIMIT 1").fetchone()
+    # the team's text (issue 22): who logged a touch or snoozed, a token's name, merge evidence, contacts
+    env = {"LISTENWELL_USER": f"ops{RLO}x"}
+    for args in (["touch", kc, "--kind", "call", "--note", f"called {RLO}back"],
+                 ["reach-out", "snooze", kc, "--by", f"ana{RLO}x"], ["people", "suggest-merges"],
+                 ["tokens", "create", f"zap{RLO}ier"]):
+        result = CliRunner().invoke(main, ["--config", str(config), *args], env=env)
+        assert result.exit_code == 0, (args, result.output)
     with Database.open(load_config(config).db_path) as db, db.transaction() as con:
+        con.execute(f"UPDATE reply_suggestions SET assigned_to = 'cy{RLO}x', decided_by = 'ana{RLO}x', "
+                    "decided_at = now()")
+        con.execute(f"INSERT INTO users VALUES ('gone', 'Gone {RLO}x', 'viewer', 'x', now(), now())")  # disabled
+        con.execute("UPDATE merge_suggestions SET evidence = ?", [json.dumps([{"kind": "same_name",
+                                                                              "detail": f"bio {RLO}says"}])])
+        con.execute("INSERT INTO contacts VALUES ('ct:rlo', 'csv:rlo', ?, 'RLO', NULL, ?, ?, NULL, NULL, 'csv', "
+                    "'x.csv', now(), now())", [kc_id, f"Acme {RLO}Ltd", [f"a{RLO}@example.com"]])
         con.execute(f"UPDATE posts SET text = text || ' {RLO}gnp.exe'")
         con.execute(f"UPDATE people SET name = name || '{RLO}', notes = coalesce(notes, '') || ' {RLO}note'")
         con.execute(f"UPDATE identities SET display_name = coalesce(display_name, handle) || '{RLO}x'")
@@ -89,7 +110,7 @@ def test_every_page_isolates_user_text(hostile_site: Path):
             people = [r[0] for r in db.con.execute(
                 "SELECT person_id FROM people WHERE is_key_client ORDER BY person_id LIMIT 3").fetchall()]
         paths = ["/queue", "/queue?status=all", "/reach-out", "/people", "/opportunities", "/sources", "/digest",
-                 *[f"/people/{p}" for p in people]]
+                 "/team", *[f"/people/{p}" for p in people]]
         seen = 0
         for path in paths:
             response = client.get(path)

@@ -24,7 +24,7 @@ from listenwell.web.store import Busy, NotReady, Store
 HERE = Path(__file__).parent
 NAV = [("queue", "/queue", "Queue"), ("reach-out", "/reach-out", "Reach out"), ("people", "/people", "People"),
        ("opportunities", "/opportunities", "Opportunities"), ("digest", "/digest", "Digest"),
-       ("sources", "/sources", "Sources")]
+       ("sources", "/sources", "Sources"), ("team", "/team", "Team")]
 
 
 def _when(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -41,6 +41,9 @@ def make_env() -> Environment:
     env.filters["isolate"] = isolate  # the same in plain-text places (<title>)
     env.filters["when"] = _when
     env.filters["label"] = lambda v: str(v or "").replace("_", " ")
+    from engagement.wording import intent_label
+
+    env.filters["intent_label"] = intent_label  # intents named as everywhere else (engagement/wording.py)
     return env
 
 
@@ -50,6 +53,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     html = state.templates.get_template(template).render(
         request=request, csrf=session.csrf if session else "", logged_in=bool(session and session.auth),
         flash=session.pop_flash() if session else None, nav=NAV, me=state.config.me.name,
+        user=getattr(request.state, "user", None),
         path=request.url.path, sending_enabled=state.config.sending.enabled, **context)
     return HTMLResponse(html, status_code=status)
 
@@ -76,6 +80,11 @@ async def _not_ready(request: Request, exc: NotReady) -> Response:
 
 async def _http_error(request: Request, exc: HTTPException) -> Response:
     titles = {403: "Forbidden", 404: "Not found", 405: "Not allowed", 429: "Too many attempts"}
+    if request.url.path.startswith("/api/") or request.url.path == "/calendar.ics":
+        from listenwell.web.api import api_error
+
+        return api_error(exc.status_code, exc.detail if isinstance(exc.detail, str) else titles.get(exc.status_code, "Error"),
+                         exc.headers)
     if not hasattr(request.state, "session"):
         return PlainTextResponse(f"{exc.status_code} {titles.get(exc.status_code, 'Error')}", exc.status_code)
     response = render(request, "error.html", exc.status_code, title=titles.get(exc.status_code, "Error"),
@@ -88,7 +97,8 @@ async def _http_error(request: Request, exc: HTTPException) -> Response:
 def create_app(config, secrets: LoginSecrets, *, reads_read_only: bool = True,
                secure_cookie: bool | None = None, extra_hosts: list[str] | tuple[str, ...] = ()) -> Starlette:
     """``extra_hosts``: names to answer besides ``web.trusted_hosts`` (the address `serve --host` binds)."""
-    from listenwell.web import pages_brand, pages_misc, pages_people, pages_queue, pages_session
+    from listenwell.web import api, pages_brand, pages_misc, pages_people, pages_queue, pages_session, pages_team
+    from listenwell.web.users import UserDirectory, UserMiddleware
 
     store = SessionStore(config.db_path.parent / SESSIONS_FILE)
     signer = SessionSigner(secrets.session_key, secrets.fingerprint, config.web.session_hours, store=store)
@@ -100,16 +110,22 @@ def create_app(config, secrets: LoginSecrets, *, reads_read_only: bool = True,
         *pages_people.routes(),
         *pages_misc.routes(),
         *pages_brand.routes(),
+        *pages_team.routes(),
+        *api.routes(),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(
         routes=routes,
+        # outermost first: a foreign Host is refused before anything else (the API and calendar too); then the
+        # server-side session (security headers on every response); then the session's named user and role
         middleware=[Middleware(TrustedHostMiddleware, trusted=[*config.web.trusted_hosts, *extra_hosts]),
-                    Middleware(SessionMiddleware, signer=signer, secure_cookie=secure_cookie)],
+                    Middleware(SessionMiddleware, signer=signer, secure_cookie=secure_cookie),
+                    Middleware(UserMiddleware)],  # named users and roles (listenwell/web/users.py)
         exception_handlers={Busy: _busy, NotReady: _not_ready, HTTPException: _http_error},
     )
     app.state.config = config
     app.state.store = Store(config, reads_read_only=reads_read_only)
+    app.state.users = UserDirectory(app.state.store, sessions=store)
     app.state.templates = make_env()
     app.state.secrets = secrets
     app.state.signer = signer

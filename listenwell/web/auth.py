@@ -5,8 +5,10 @@
   whose hash is kept in ``<db folder>/listenwell-web.json`` (mode 0600) and shown once on the console.
 - The same file holds the key that signs session cookies (HMAC-SHA256).
 - A logged-in session lives on the server (``sessions.py``): the cookie holds only its random token,
-  so logging out ends it for good, and a session made with another password is refused. An anonymous
-  visitor's cookie holds just a CSRF token (and a flash message, bounded in bytes).
+  so logging out ends it for good, and a session made with another password is refused. Once named
+  users exist (listenwell/team.py) a session names its user and the fingerprint of *their* password,
+  checked on every request by ``users.UserMiddleware``. An anonymous visitor's cookie holds just a CSRF
+  token (and a flash message, bounded in bytes).
 """
 from __future__ import annotations
 
@@ -149,7 +151,7 @@ class Session:
     flash: list[str] | None = None  # [kind, text], shown once
     dirty: bool = False
     token: str | None = None  # the server-side session's token (logged in only)
-    user_id: str | None = None
+    user_id: str | None = None  # the named user (listenwell/web/users.py); None: the shared password's login
     new_token: bool = False  # the cookie must be (re)written
 
     def to_payload(self) -> dict[str, Any]:
@@ -210,18 +212,28 @@ class SessionSigner:
     def _load_stored(self, token: str, now: float | None) -> Session | None:
         if self.store is None:
             return None
-        row = self.store.get(token, self.fingerprint, now=now)
+        row = self.store.get(token, now=now)
         if row is None:
             return None
-        return Session(csrf=row.csrf, auth=True, exp=row.expires_at, pw=self.fingerprint, flash=row.flash,
+        if row.user_id is None and row.pw_fingerprint != self.fingerprint:
+            self.store.revoke(token)  # the shared password changed: its sessions end
+            return None
+        # a named user's session carries the fingerprint of *their* password: UserMiddleware compares it with
+        # the user's current one, so a new password (or a removed user) ends it even if revocation was missed
+        return Session(csrf=row.csrf, auth=True, exp=row.expires_at, pw=row.pw_fingerprint, flash=row.flash,
                        token=token, user_id=row.user_id)
 
-    def login(self, now: float | None = None, user_id: str | None = None) -> Session:
-        """A fresh server-side session (a new token and CSRF token: no fixation) that is logged in."""
+    def login(self, now: float | None = None, user_id: str | None = None,
+              fingerprint: str | None = None) -> Session:
+        """A fresh server-side session (a new token and CSRF token: no fixation) that is logged in: as the
+        named user ``user_id`` (``fingerprint``: of their password hash), or with the shared password."""
         if self.store is None:
             raise RuntimeError("logins need a session store")
-        token, row = self.store.create(self.fingerprint, self.seconds / 3600, user_id=user_id, now=now)
-        return Session(csrf=row.csrf, auth=True, exp=row.expires_at, pw=self.fingerprint, dirty=True, token=token,
+        if (user_id is None) != (fingerprint is None):
+            raise ValueError("a named user's session needs their password fingerprint, the shared login none")
+        fingerprint = fingerprint or self.fingerprint
+        token, row = self.store.create(fingerprint, self.seconds / 3600, user_id=user_id, now=now)
+        return Session(csrf=row.csrf, auth=True, exp=row.expires_at, pw=fingerprint, dirty=True, token=token,
                        user_id=user_id, new_token=True)
 
     def save(self, session: Session) -> None:

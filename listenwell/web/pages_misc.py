@@ -83,7 +83,10 @@ def _write_today(store, config) -> date:
 
 
 async def digest_write(request: Request):
+    from listenwell.web.users import require
+
     await verified_form(request)
+    require(request, "editor")
     state = request.app.state
     day = await run_in_threadpool(_write_today, state.store, state.config)
     return back(request, f"/digest/{day.isoformat()}", "ok", f"Wrote the digest for {day.isoformat()}.")
@@ -119,8 +122,38 @@ async def sources_page(request: Request):
     return render(request, "sources.html", title="Sources", sources=sources)
 
 
+WEB_EXPORTS = ("people", "queue", "reach-out", "touches")
+EXPORT_TYPES = {"csv": "text/csv; charset=utf-8", "ndjson": "application/x-ndjson",
+                "parquet": "application/vnd.apache.parquet"}
+
+
+def _export(store, config, kind: str, fmt: str) -> bytes:
+    import io
+
+    from delivery.export import write_export
+
+    buffer = io.BytesIO()
+    with store.open() as db:
+        write_export(kind, fmt, buffer, config, db)
+    return buffer.getvalue()
+
+
+async def export_download(request: Request):
+    """The small exports as a download for a spreadsheet (posts, which can be millions, are for the CLI)."""
+    kind, fmt = request.path_params["kind"], request.path_params["fmt"]
+    if kind not in WEB_EXPORTS or fmt not in EXPORT_TYPES:
+        raise HTTPException(404, f"exports here: {', '.join(WEB_EXPORTS)} as csv, parquet or ndjson; "
+                                 f"posts with `listenwell export posts`")
+    state = request.app.state
+    body = await run_in_threadpool(_export, state.store, state.config, kind, fmt)
+    day = state.config.now().astimezone(state.config.tz).date().isoformat()
+    return Response(body, media_type=EXPORT_TYPES[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="listenwell-{kind}-{day}.{fmt}"'})
+
+
 def routes() -> list[Route]:
     return [
+        Route("/export/{kind}.{fmt}", export_download, methods=["GET"]),
         Route("/digest", digest_page, methods=["GET"]),
         Route("/digest/write", digest_write, methods=["POST"]),
         Route("/digest/{day}", digest_page, methods=["GET"]),

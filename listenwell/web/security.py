@@ -27,7 +27,10 @@ HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
-PUBLIC_PATHS = ("/login", "/static/", "/healthz")
+# the JSON API and the calendar feed authenticate with API tokens, not the session (listenwell/web/api.py):
+# no login redirect and no session cookie there; the trusted hosts and the security headers still apply
+TOKEN_PATHS = ("/api/", "/calendar.ics")
+PUBLIC_PATHS = ("/login", "/static/", "/healthz", *TOKEN_PATHS)
 
 
 def is_loopback(host: str | None) -> bool:
@@ -75,7 +78,7 @@ class SessionMiddleware(BaseHTTPMiddleware):
         session = request.state.session
         if session.dirty and session.auth:
             self.signer.save(session)  # csrf and flash stay on the server; the cookie holds the token only
-        if session.dirty and (not session.auth or session.new_token):
+        if session.dirty and (not session.auth or session.new_token) and not path.startswith(TOKEN_PATHS):
             secure = self.secure_cookie
             if secure is None:
                 secure = request.url.scheme == "https" or not is_loopback(request.url.hostname)

@@ -3,16 +3,18 @@
 A logged-in browser holds only a random session token (in the signed cookie); the session itself is
 a row in ``<db folder>/listenwell-web.sqlite3`` (mode 0600), keyed by the token's SHA-256, so a copy of
 the file opens no session. A row carries its CSRF token, one pending flash message, its expiry, the
-fingerprint of the password it logged in with, and a ``user_id`` (NULL while there is one password;
-named users can fill it). SQLite, not the DuckDB file: a login must work while a job holds DuckDB's
-write lock, and several processes may serve the same folder.
+fingerprint of the password it logged in with, and a ``user_id``: the named user's name
+(listenwell/team.py), or NULL for the shared password's login. SQLite, not the DuckDB file: a login
+must work while a job holds DuckDB's write lock, and several processes may serve the same folder.
 
     store = SessionStore(path)
-    token, row = store.create(fingerprint, hours=12)       # at login
-    row = store.get(token, fingerprint)                     # on every request; None when ended
+    token, row = store.create(fingerprint, hours=12, user_id=None)  # at login
+    row = store.get(token)                                  # on every request; None when ended
     store.update(token, csrf=…, flash=…)                    # when the session changed
     store.revoke(token)                                     # logout
     store.revoke_all(user_id=None)                          # everyone (or one user) out
+    store.users_changed()                                   # a user was added, removed or changed role:
+    store.users_version()                                   #   every server forgets what it cached
 """
 from __future__ import annotations
 
@@ -42,6 +44,10 @@ CREATE TABLE IF NOT EXISTS web_sessions (
 );
 CREATE INDEX IF NOT EXISTS web_sessions_expiry ON web_sessions (expires_at);
 CREATE INDEX IF NOT EXISTS web_sessions_user ON web_sessions (user_id);
+CREATE TABLE IF NOT EXISTS web_state (
+    key   TEXT PRIMARY KEY,
+    value INTEGER NOT NULL               -- 'users': bumped by every user change (any process)
+);
 """
 
 
@@ -51,6 +57,7 @@ class SessionRow:
     csrf: str
     expires_at: float
     flash: list[str] | None
+    pw_fingerprint: str = ""
 
 
 def _hash(token: str) -> str:
@@ -79,7 +86,7 @@ class SessionStore:
                now: float | None = None) -> tuple[str, SessionRow]:
         now = time.time() if now is None else now
         token = secrets.token_urlsafe(32)
-        row = SessionRow(user_id, secrets.token_urlsafe(24), now + hours * 3600, None)
+        row = SessionRow(user_id, secrets.token_urlsafe(24), now + hours * 3600, None, fingerprint)
         with self._lock:
             con = self._connect()
             con.execute("DELETE FROM web_sessions WHERE expires_at < ?", [now])
@@ -91,7 +98,9 @@ class SessionStore:
                         [_hash(token), user_id, row.csrf, now, row.expires_at, now, fingerprint])
         return token, row
 
-    def get(self, token: str, fingerprint: str, now: float | None = None) -> SessionRow | None:
+    def get(self, token: str, fingerprint: str | None = None, now: float | None = None) -> SessionRow | None:
+        """The live session for ``token``; None (and the row deleted) when expired, or when ``fingerprint``
+        is given and the session logged in with another password."""
         now = time.time() if now is None else now
         with self._lock:
             found = self._connect().execute(
@@ -100,10 +109,10 @@ class SessionStore:
         if not found:
             return None
         user_id, csrf, expires_at, pw, flash_kind, flash_text = found
-        if expires_at < now or pw != fingerprint:
+        if expires_at < now or (fingerprint is not None and pw != fingerprint):
             self.revoke(token)
             return None
-        return SessionRow(user_id, csrf, expires_at, [flash_kind, flash_text] if flash_kind else None)
+        return SessionRow(user_id, csrf, expires_at, [flash_kind, flash_text] if flash_kind else None, pw)
 
     def update(self, token: str, *, csrf: str, flash: list[str] | None, now: float | None = None) -> None:
         now = time.time() if now is None else now
@@ -125,6 +134,17 @@ class SessionStore:
                 return con.execute("DELETE FROM web_sessions").rowcount
             return con.execute("DELETE FROM web_sessions WHERE user_id = ?", [user_id]).rowcount
 
+    def users_changed(self) -> None:
+        """Say that a user was added, removed or changed: servers drop their cached users at once."""
+        with self._lock:
+            self._connect().execute("INSERT INTO web_state VALUES ('users', 1) "
+                                    "ON CONFLICT (key) DO UPDATE SET value = value + 1")
+
+    def users_version(self) -> int:
+        with self._lock:
+            found = self._connect().execute("SELECT value FROM web_state WHERE key = 'users'").fetchone()
+        return found[0] if found else 0
+
     def count(self) -> int:
         with self._lock:
             return self._connect().execute("SELECT count(*) FROM web_sessions").fetchone()[0]
@@ -134,3 +154,16 @@ class SessionStore:
             if self._con is not None:
                 self._con.close()
                 self._con = None
+
+
+def user_changed(db_path: Path, user_id: str, *, end_sessions: bool) -> int:
+    """After a user is added, removed or changed (listenwell/team.py, from any process): every server
+    forgets its cached users at once, and with ``end_sessions`` (a new password, a removed user) that
+    user's sessions end. The number of sessions ended."""
+    store = SessionStore(Path(db_path).parent / SESSIONS_FILE)
+    try:
+        ended = store.revoke_all(user_id=user_id) if end_sessions else 0
+        store.users_changed()
+        return ended
+    finally:
+        store.close()

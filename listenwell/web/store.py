@@ -69,3 +69,21 @@ class Store:
                 db.close()
         finally:
             self._lock.release()
+
+    def try_write(self, work) -> bool:
+        """Run ``work(db)`` on a read-write open if the database is free right now; never waits or retries
+        (for bookkeeping such as an API token's last use, which may skip a turn)."""
+        if not self._lock.acquire(timeout=0.5):
+            return False
+        try:
+            try:
+                db = Database.open(self.config.db_path, read_only=False, memory_limit=self.config.storage.memory_limit)
+            except (StorageError, duckdb.Error):
+                return False
+            try:
+                work(db)
+                return True
+            finally:
+                db.close()
+        finally:
+            self._lock.release()
