@@ -110,7 +110,8 @@ def mutated(changes) -> dict:
             data = put(data, path, value)
         elif kind == "drop":
             data = drop(data, path)
-        elif kind == "dupe-source" and data.get("sources"):
+        elif kind == "dupe-source" and isinstance(data.get("sources"), list) and data["sources"]:
+            # (an earlier "set" may have made sources a string or a number: nothing to duplicate then)
             data["sources"].append(copy.deepcopy(data["sources"][0]))
     return data
 
