@@ -4,16 +4,19 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast bench screenshots install clean
+.PHONY: run test test-fast test-reliability bench screenshots install clean
 
 run: $(STAMP)  ## collect the bundled samples, tag, engage, alert and write the digest
 	$(BIN)/listenwell run --once
 
-test: $(STAMP)  ## the test suite (slow tests included; CI runs this)
-	$(BIN)/python -m pytest -q
+test: $(STAMP)  ## the test suite (slow tests included, the long reliability cases not; CI runs this)
+	$(BIN)/python -m pytest -q -m "not long"
+
+test-reliability: $(STAMP)  ## the long reliability cases: kill -9 during a 50k-post run, fuzzed runs, the full bomb (about 15 minutes; CI runs this too)
+	$(BIN)/python -m pytest -q -s -m long tests/reliability
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -m "not slow and not long"
 
 screenshots: $(STAMP)  ## refresh docs/screenshots/ from the web tests
 	LISTENWELL_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/test_web.py

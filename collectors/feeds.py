@@ -20,11 +20,14 @@ State (JSON)::
 ``threads`` remembers recent posts so their comment feeds are still polled when the
 main feed answers 304, and so site-wide comments can be linked to posts seen earlier.
 
-Safety: comment-feed links come from untrusted feed text. They are followed only when
-they resolve to the same scheme, host and port as the configured feed (or where it
-redirected to); redirects of comment feeds are checked the same way. For file feeds only
-relative paths inside the feed's directory are read. ``feedparser`` is always given the
-bytes through a stream, so it never opens files or URLs itself.
+Safety: every request runs under ``collectors.http_policy``: one deadline for connect,
+headers and body, a 10 MB cap after decompression, and one redirect policy (http(s) only,
+the feed's own host and port or its ``redirect_hosts``, never a private or local address
+unless the feed itself is on one). Comment-feed links come from untrusted feed text: they
+are followed only when they resolve to the same scheme, host and port as the configured
+feed (or where it redirected to); redirects of comment feeds are checked the same way. For
+file feeds only relative paths inside the feed's directory are read. ``feedparser`` is
+always given the bytes through a stream, so it never opens files or URLs itself.
 """
 from __future__ import annotations
 
@@ -54,7 +57,9 @@ from collectors.base import (
     content_hash,
     utcnow,
 )
+from collectors import http_policy
 from collectors.html_text import html_to_text
+from collectors.redact import redact
 
 __all__ = ["FeedCollector", "canonical_url"]
 
@@ -63,8 +68,8 @@ PLATFORM = "blog"
 SEEN_CAP = 1000
 HTTP_STATE_CAP = 500
 THREADS_CAP = 200
-MAX_REDIRECTS = 5
-MAX_BODY_BYTES = 10 * 1024 * 1024
+MAX_REDIRECTS = http_policy.MAX_REDIRECTS
+MAX_BODY_BYTES = http_policy.MAX_BODY_BYTES
 MAX_TRANSPORT_FAILURES = 3  # comment feeds: stop after this many timeouts/connection errors
 MAX_NOTE_CHARS = 1500
 ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"
@@ -202,6 +207,7 @@ class _Run:
     seen: SeenIds
     threads: dict[str, dict[str, Any]]
     notes: list[str] = field(default_factory=list)
+    noted: int = 0  # notes[:noted] went out with an earlier checkpoint
     allowed_origins: set[tuple[str, str, int]] = field(default_factory=set)
 
 
@@ -223,6 +229,7 @@ class FeedCollector:
         session: requests.Session | None = None,
         now: Callable[[], datetime] | None = None,
         comments_url: str | None = None,
+        redirect_hosts: list[str] | tuple[str, ...] = (),
     ):
         if not name:
             raise ValueError("a feed source needs a name")
@@ -246,6 +253,8 @@ class FeedCollector:
         self.our_authors = {" ".join(a.lower().split()) for a in (our_authors or set())}
         self.comments_url = comments_url
         self._session = session
+        self.redirect_hosts = tuple(redirect_hosts)
+        self._redirects: http_policy.RedirectPolicy | None = None
         self._now = now or utcnow
         self._configured_origin = _origin(url) if url else None
 
@@ -254,8 +263,15 @@ class FeedCollector:
     @property
     def session(self) -> requests.Session:
         if self._session is None:
-            self._session = requests.Session()
+            self._session = http_policy.new_session()
         return self._session
+
+    @property
+    def redirects(self) -> http_policy.RedirectPolicy:
+        """Built at the first redirect: it resolves the source's own host names."""
+        if self._redirects is None:
+            self._redirects = http_policy.RedirectPolicy([self.url, self.comments_url], self.redirect_hosts)
+        return self._redirects
 
     @property
     def location(self) -> str:
@@ -400,21 +416,37 @@ class FeedCollector:
         return resolved
 
     def _http_get(self, url: str, validators: dict[str, Any], *, what: str, comment: bool, run: _Run | None) -> _Fetched:
+        """One URL under the HTTP policy: one deadline for every hop, headers and body; redirects decided
+        by ``RedirectPolicy`` (and, for comment feeds, kept on the origins the feed itself uses)."""
         headers = {"User-Agent": self.user_agent, "Accept": ACCEPT}
         if validators.get("etag"):
             headers["If-None-Match"] = str(validators["etag"])
         if validators.get("last_modified"):
             headers["If-Modified-Since"] = str(validators["last_modified"])
+        deadline = http_policy.request_deadline(self.timeout)
+        started = time.monotonic()
         current = url
         for _hop in range(MAX_REDIRECTS + 1):
             try:
-                resp = self.session.get(
-                    current,
-                    headers=headers,
-                    timeout=(self.timeout, self.timeout),
-                    allow_redirects=False,
-                    stream=True,
-                )
+                with http_policy.watched(deadline) as watch:
+                    try:
+                        resp = self.session.get(current, headers=headers,
+                                                timeout=http_policy.timeouts(self.timeout, deadline),
+                                                allow_redirects=False, stream=True)
+                    except requests.RequestException:
+                        if watch.fired or deadline.expired:
+                            raise http_policy.DeadlineExceeded("no answer by the deadline") from None
+                        raise
+                    try:
+                        return_value = self._answer(resp, url, current, validators, what=what, comment=comment,
+                                                    run=run, deadline=deadline)
+                    finally:
+                        resp.close()
+            except http_policy.DeadlineExceeded as exc:
+                raise _TransportError(
+                    f"{what} {_redact(current)} gave up after {time.monotonic() - started:.0f}s ({exc}); the site "
+                    "is too slow or not answering — it will be retried next run"
+                ) from None
             except requests.Timeout as exc:
                 raise _TransportError(
                     f"{what} {_redact(current)} timed out after {self.timeout:g}s; the site may be slow or down "
@@ -427,60 +459,35 @@ class FeedCollector:
                 ) from exc
             except requests.RequestException as exc:
                 raise SourceError(f"request for {what} {_redact(current)} failed: {_short(exc, 200)}") from exc
-            try:
-                status = resp.status_code
-                if status in (301, 302, 303, 307, 308) and resp.headers.get("Location"):
-                    nxt = urljoin(current, resp.headers["Location"])
-                    origin = _origin(nxt)
-                    if origin is None:
-                        raise SourceError(f"{what} {_redact(current)} redirected to a non-http(s) location; not followed")
-                    if comment and run is not None and origin not in run.allowed_origins:
-                        raise SourceError(
-                            f"{what} {_redact(current)} redirected to another site ({_redact(nxt)}); not followed"
-                        )
-                    current = nxt
-                    continue
-                if status == 304:
-                    return _Fetched(
-                        key=url,
-                        final_url=current,
-                        content=None,
-                        etag=validators.get("etag"),
-                        last_modified=validators.get("last_modified"),
-                    )
-                if status >= 300:
-                    self._raise_for_status(resp, current, what)
-                content = self._read_body(resp, current, what)
-                return _Fetched(
-                    key=url,
-                    final_url=current,
-                    content=content,
-                    etag=resp.headers.get("ETag"),
-                    last_modified=resp.headers.get("Last-Modified"),
-                    content_type=resp.headers.get("Content-Type"),
-                )
-            finally:
-                resp.close()
+            if isinstance(return_value, _Fetched):
+                return return_value
+            current = return_value  # a redirect the policy allows
         raise SourceError(f"{what} {_redact(url)} redirected more than {MAX_REDIRECTS} times; check the URL")
 
-    def _read_body(self, resp: requests.Response, url: str, what: str) -> bytes:
-        deadline = time.monotonic() + max(30.0, self.timeout * 3)
-        chunks: list[bytes] = []
-        size = 0
+    def _answer(self, resp: requests.Response, url: str, current: str, validators: dict[str, Any], *, what: str,
+                comment: bool, run: _Run | None, deadline: http_policy.Deadline) -> "_Fetched | str":
+        """The fetched content, or the next URL of an allowed redirect."""
+        status = resp.status_code
+        if status in (301, 302, 303, 307, 308) and resp.headers.get("Location"):
+            try:
+                nxt = self.redirects.check(current, resp.headers["Location"])
+            except http_policy.RedirectRefused as exc:
+                raise SourceError(f"{what} {_redact(current)} {exc}") from None
+            if comment and run is not None and _origin(nxt) not in run.allowed_origins:
+                raise SourceError(f"{what} {_redact(current)} redirected to another site ({_redact(nxt)}); not followed")
+            return nxt
+        if status == 304:
+            return _Fetched(key=url, final_url=current, content=None, etag=validators.get("etag"),
+                            last_modified=validators.get("last_modified"))
+        if status >= 300:
+            self._raise_for_status(resp, current, what)
         try:
-            for chunk in resp.iter_content(64 * 1024):
-                size += len(chunk)
-                if size > MAX_BODY_BYTES:
-                    raise SourceError(f"{what} {_redact(url)} is larger than {MAX_BODY_BYTES // (1024 * 1024)} MB; refusing it")
-                if time.monotonic() > deadline:
-                    raise _TransportError(f"{what} {_redact(url)} is downloading too slowly; gave up — retried next run")
-                chunks.append(chunk)
-        except requests.RequestException as exc:
-            raise _TransportError(
-                f"reading {what} {_redact(url)} failed or timed out after {self.timeout:g}s "
-                f"({_short(_root_cause(exc), 160)}); it will be retried next run"
-            ) from exc
-        return b"".join(chunks)
+            content = http_policy.read_body(resp, deadline, MAX_BODY_BYTES)
+        except http_policy.BodyTooLarge:
+            raise SourceError(f"{what} {_redact(current)} is larger than {MAX_BODY_BYTES // (1024 * 1024)} MB "
+                              "(after decompression); refusing it") from None
+        return _Fetched(key=url, final_url=current, content=content, etag=resp.headers.get("ETag"),
+                        last_modified=resp.headers.get("Last-Modified"), content_type=resp.headers.get("Content-Type"))
 
     def _raise_for_status(self, resp: requests.Response, url: str, what: str) -> None:
         status = resp.status_code
@@ -488,7 +495,7 @@ class FeedCollector:
         excerpt = ""
         try:
             head = resp.raw.read(2048, decode_content=True) if resp.raw is not None else b""
-            text = _short(html_to_text(head.decode("utf-8", "replace")), 100)
+            text = _short(redact(html_to_text(head.decode("utf-8", "replace"))), 100)
             if text:
                 excerpt = f' (response starts: "{text}")'
         except Exception:  # the excerpt is a courtesy only
@@ -512,16 +519,7 @@ class FeedCollector:
         raise SourceError(f"{prefix}: {hint}{excerpt}")
 
     def _retry_at(self, header: str | None) -> datetime | None:
-        if not header:
-            return None
-        header = header.strip()
-        now = as_utc(self._now())
-        if header.isdigit():
-            return now + timedelta(seconds=min(int(header), 7 * 86400))
-        try:
-            return as_utc(parsedate_to_datetime(header))
-        except (TypeError, ValueError, IndexError):
-            return None
+        return http_policy.retry_at(header, as_utc(self._now()), form="seconds") if header else None
 
     # --- parsing ----------------------------------------------------------------------------
 
@@ -780,7 +778,9 @@ class FeedCollector:
         if len(threads) > THREADS_CAP:
             threads = dict(sorted(threads.items(), key=lambda kv: kv[1].get("published") or "", reverse=True)[:THREADS_CAP])
         run.threads = threads
-        note = "; ".join(dict.fromkeys(run.notes)) or None
+        # each checkpoint carries only the notes since the last one: the runner keeps every message once
+        note = "; ".join(n for n in dict.fromkeys(run.notes[run.noted:]) if n not in run.notes[:run.noted]) or None
+        run.noted = len(run.notes)
         if note and len(note) > MAX_NOTE_CHARS:
             note = note[: MAX_NOTE_CHARS - 1] + "…"
         return Checkpoint(

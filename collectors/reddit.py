@@ -50,8 +50,7 @@ import random
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Iterator
 
 import praw
@@ -74,6 +73,7 @@ from prawcore.exceptions import (
 )
 from prawcore.sessions import RetryStrategy
 
+from collectors import http_policy
 from collectors.base import Checkpoint, CredentialsError, Item, Post, RateLimited, SeenIds, SourceError, utcnow
 from collectors.reddit_shapes import BASE_URL, thing_to_post
 
@@ -218,9 +218,10 @@ def _make_reddit(
         "oauth_url": (oauth_url or "https://oauth.reddit.com").rstrip("/") + "/",
         "reddit_url": (reddit_url or "https://www.reddit.com").rstrip("/"),
     }
-    requestor_kwargs: dict[str, Any] = {"timeout": timeout, "limits": limits}
-    if session is not None:
-        requestor_kwargs["session"] = session
+    if session is None:  # connect, headers and body under one deadline; redirects only to the endpoints
+        session = http_policy.PolicySession(
+            timeout, http_policy.RedirectPolicy([settings["oauth_url"], settings["reddit_url"]]))
+    requestor_kwargs: dict[str, Any] = {"timeout": timeout, "limits": limits, "session": session}
     reddit = praw.Reddit(requestor_class=_Requestor, requestor_kwargs=requestor_kwargs, **settings)
     for core in {id(c): c for c in (reddit._read_only_core, reddit._authorized_core) if c is not None}.values():
         if hasattr(core, "_retry_strategy_class"):
@@ -229,23 +230,14 @@ def _make_reddit(
 
 
 def _retry_at(response: requests.Response | None, now: datetime) -> datetime | None:
+    """Retry-After (seconds or a date), else x-ratelimit-reset (seconds), capped by the one HTTP policy."""
     if response is None:
         return None
-    value = response.headers.get("retry-after")
-    if value:
-        try:
-            return now + timedelta(seconds=max(0.0, float(value)))
-        except ValueError:
-            try:
-                return parsedate_to_datetime(value).astimezone(timezone.utc)
-            except (TypeError, ValueError):
-                pass
-    value = response.headers.get("x-ratelimit-reset")
-    if value:
-        try:
-            return now + timedelta(seconds=max(0.0, float(value)))
-        except ValueError:
-            pass
+    for header in ("retry-after", "x-ratelimit-reset"):
+        value = response.headers.get(header)
+        when = http_policy.retry_at(value, now, form="auto" if header == "retry-after" else "seconds")
+        if when is not None:
+            return when
     return None
 
 
@@ -618,9 +610,10 @@ class RedditCollector:
             return
         left = (limits.reset_seconds or 0) - (time.monotonic() - limits.at_monotonic)
         if left > self.max_wait_seconds:
+            retry_at = http_policy.retry_at(left, self.now(), form="seconds")
             raise RateLimited(
                 f"Reddit rate-limit window used up; it resets in {left:.0f} s (max_wait_seconds is "
-                f"{self.max_wait_seconds:g})", retry_at=self.now() + timedelta(seconds=left))
+                f"{self.max_wait_seconds:g})", retry_at=retry_at)
 
     # --- one stream: turn things into posts, oldest first, checkpointing --------------------------
 
@@ -758,6 +751,20 @@ class RedditReplySender:
             )
         return self._reddit
 
+    def find_reply(self, in_reply_to_fullname: str, text: str) -> str | None:
+        """The fullname of our account's comment answering ``in_reply_to_fullname``, if Reddit lists one
+        among our newest 100 comments (the same text first); None when there is none."""
+        reddit = self._client()
+        wanted = " ".join((text or "").split())
+        try:
+            comments = list(reddit.redditor(self.username).comments.new(limit=100))
+        except (prawcore.PrawcoreException, ClientException, RedditAPIException) as exc:
+            raise SourceError(f"Reddit did not answer the lookup ({type(exc).__name__})") from None
+        replies = [c for c in comments if getattr(c, "parent_id", None) == in_reply_to_fullname]
+        same = [c for c in replies if " ".join((getattr(c, "body", "") or "").split()) == wanted]
+        chosen = (same or replies)[:1]
+        return chosen[0].fullname if chosen else None
+
     def send_reply(self, in_reply_to_fullname: str, text: str) -> str:
         """Reply (Reddit markdown) to a submission (``t3_…``) or comment (``t1_…``); returns the new
         comment's fullname. One POST, never retried: after an error the reply may or may not exist."""
@@ -780,7 +787,7 @@ class RedditReplySender:
                     m = reddit._ratelimit_regex.search(i.message or "")
                     if m:
                         seconds = int(m.group(1)) * (60 if m.group(2).startswith("minute") else 1)
-                        wait = self.now() + timedelta(seconds=seconds)
+                        wait = http_policy.retry_at(seconds, self.now(), form="seconds")
                 raise RateLimited("Reddit says we are replying too often", retry_at=wait) from None
             detail = ", ".join(f"{i.error_type}: {i.message}" if i.message else i.error_type for i in items)
             raise SourceError(f"Reddit refused the reply to {target_name}: {detail}") from None

@@ -41,6 +41,7 @@ def build_collector(config, source) -> Collector:
             path=config.resolve(source.path) if source.path else None,
             comments=source.comments,
             comments_url=source.comments_url,
+            redirect_hosts=source.redirect_hosts,
             comments_max_age_days=source.comments_max_age_days,
             max_comment_feeds=source.max_comment_feeds,
             timeout=source.timeout_seconds,

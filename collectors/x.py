@@ -46,6 +46,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 import requests
 import tweepy
 
+from collectors import http_policy, redact
 from collectors.base import (
     Checkpoint, CredentialsError, FollowersPage, Identity, Item, RateLimited, SeenIds, SourceError, utcnow,
 )
@@ -82,22 +83,15 @@ def _max_id(*ids: str | None) -> str | None:
 # --- HTTP: timeouts, retries, error mapping ----------------------------------------------------
 
 
-class _TimeoutSession(requests.Session):
-    """tweepy passes no timeout; this session supplies one to every request."""
-
-    def __init__(self, timeout: float):
-        super().__init__()
-        self.timeout = timeout
-
-    def request(self, method, url, **kwargs):  # type: ignore[override]
-        kwargs.setdefault("timeout", self.timeout)
-        return super().request(method, url, **kwargs)
+API_URL = "https://api.twitter.com"  # tweepy's endpoint; redirects may not leave it
 
 
 def make_client(timeout: float, **credentials: str | None) -> tweepy.Client:
-    """A ``tweepy.Client`` that returns plain dicts (the v2 JSON) and times out after ``timeout`` s."""
+    """A ``tweepy.Client`` that returns plain dicts (the v2 JSON), on a session under the HTTP policy
+    (connect, headers and body by one deadline, capped bodies, redirects only on X's own host)."""
+    redact.register(*credentials.values())
     client = tweepy.Client(**credentials, return_type=dict, wait_on_rate_limit=False)
-    client.session = _TimeoutSession(timeout)
+    client.session = http_policy.PolicySession(timeout, http_policy.RedirectPolicy([API_URL]))
     return client
 
 
@@ -122,8 +116,15 @@ def _api_detail(exc: tweepy.HTTPException) -> str:
             if isinstance(body.get(key), str) and body[key] not in parts:
                 parts.append(body[key])
     parts.extend(m for m in exc.api_messages if m not in parts)
-    text = "; ".join(parts)
-    return (": " + text[:300]) if text else ""
+    text = "; ".join(str(p) for p in parts)
+    return (": " + redact.redact_cut(text, 300)) if text else ""  # redacted before it is cut
+
+
+def _reset_at(exc: tweepy.HTTPException, now: datetime) -> datetime | None:
+    """The rate-limit reset X sent (an epoch in x-rate-limit-reset), capped by the one HTTP policy."""
+    headers = exc.response.headers if exc.response is not None else {}
+    value = headers.get("x-rate-limit-reset") or getattr(exc, "reset_time", None)
+    return http_policy.retry_at(value, now, form="epoch")
 
 
 def _status(exc: tweepy.HTTPException) -> int | None:
@@ -149,17 +150,12 @@ class _Http:
             try:
                 body = fn(**params)
             except tweepy.TooManyRequests as exc:
-                reset = exc.reset_time
-                if reset is None:
-                    header = exc.response.headers.get("x-rate-limit-reset") if exc.response is not None else None
-                    reset = int(header) if header and str(header).isdigit() else None
                 now = self.clock()
-                retry_at = (
-                    datetime.fromtimestamp(reset, timezone.utc) if reset is not None
-                    else datetime.fromtimestamp(now, timezone.utc) + DEFAULT_RETRY_AFTER
-                )
+                reset_at = _reset_at(exc, datetime.fromtimestamp(now, timezone.utc))
+                reset = reset_at is not None
+                retry_at = reset_at or datetime.fromtimestamp(now, timezone.utc) + DEFAULT_RETRY_AFTER
                 wait = retry_at.timestamp() - now + 1
-                if reset is not None and wait <= self.max_wait_seconds and rate_waits < self.max_rate_waits:
+                if reset and wait <= self.max_wait_seconds and rate_waits < self.max_rate_waits:
                     rate_waits += 1
                     self.sleep(max(wait, 0.0))
                     continue
@@ -282,6 +278,7 @@ class XCollector:
     def from_config(cls, source: Any, config: Any, **overrides: Any) -> "XCollector":
         """``source`` is a ``listenwell.config.XSource``; ``config`` the whole ``Config``."""
         token = os.environ.get(source.bearer_token_env) or None
+        redact.register(token)
         if not token:
             raise CredentialsError(
                 f"source {source.name!r}: set the environment variable {source.bearer_token_env} to the X app's "
@@ -619,6 +616,27 @@ class XReplySender:
         )
         return cls(client, env_names=names)
 
+    def find_reply(self, in_reply_to_native_id: str, text: str) -> str | None:
+        """The id of our account's reply to tweet ``in_reply_to_native_id``, if X has one (our timeline since
+        that tweet, newest 100; the same text first, else any reply to it); None when there is none."""
+        try:
+            me = self.client.get_me(user_auth=True)
+            our_id = str(((me or {}).get("data") or {})["id"])
+            page = self.client.get_users_tweets(
+                id=our_id, since_id=str(in_reply_to_native_id), max_results=100,
+                tweet_fields=["referenced_tweets", "text", "created_at"], user_auth=True)
+        except tweepy.TweepyException as exc:
+            raise SourceError(f"X did not answer the lookup ({type(exc).__name__}{_api_detail(exc) if isinstance(exc, tweepy.HTTPException) else ''})") from None
+        except (requests.RequestException, KeyError, TypeError, ValueError) as exc:
+            raise SourceError(f"X did not answer the lookup ({type(exc).__name__})") from None
+        replies = [t for t in (page or {}).get("data") or [] if isinstance(t, dict) and any(
+            isinstance(r, dict) and r.get("type") == "replied_to" and str(r.get("id")) == str(in_reply_to_native_id)
+            for r in t.get("referenced_tweets") or [])]
+        wanted = " ".join(text.split())
+        same = [t for t in replies if " ".join(str(t.get("text", "")).split()) == wanted]
+        chosen = (same or replies)[:1]
+        return str(chosen[0]["id"]) if chosen else None
+
     def send_reply(self, in_reply_to_native_id: str, text: str) -> str:
         """Post ``text`` as a reply to tweet ``in_reply_to_native_id``; returns the new tweet's id.
 
@@ -637,8 +655,7 @@ class XReplySender:
         try:
             body = self.client.create_tweet(text=text, in_reply_to_tweet_id=str(in_reply_to_native_id), user_auth=True)
         except tweepy.TooManyRequests as exc:
-            reset = exc.reset_time
-            retry_at = datetime.fromtimestamp(reset, timezone.utc) if reset else utcnow() + DEFAULT_RETRY_AFTER
+            retry_at = _reset_at(exc, utcnow()) or utcnow() + DEFAULT_RETRY_AFTER
             raise RateLimited(f"X rate limit for posting (HTTP 429); not sent, try after {retry_at:%H:%M} UTC",
                               retry_at=retry_at) from None
         except tweepy.Unauthorized as exc:

@@ -59,8 +59,12 @@ def _safe_link(url: str | None) -> str | None:
 
 
 def alert_text(alert: dict[str, Any]) -> str:
-    link = f"\n    {alert['url']}" if alert.get("url") else ""
-    return f"ALERT {alert['title']}\n    {alert['reason']}{link}"
+    """The console's ALERT lines: post text never reaches the terminal as escape sequences or controls."""
+    from listenwell.terminal import terminal_safe
+
+    link = f"\n    {terminal_safe(alert['url'], one_line=True)}" if alert.get("url") else ""
+    return (f"ALERT {terminal_safe(alert['title'], one_line=True)}\n"
+            f"    {terminal_safe(alert['reason'], one_line=True)}{link}")
 
 
 def email_parts(alert: dict[str, Any], tz) -> tuple[str, str, str]:

@@ -19,6 +19,7 @@ from engagement.share_of_voice import share_of_voice
 from engagement.queue import list_queue
 from engagement.reach_out import reach_out_list
 from engagement.replies import excerpt
+from delivery.bidi import bdi, isolate
 from engagement.wording import intent_label, language_note
 from storage.db import Database
 
@@ -29,6 +30,8 @@ _env = Environment(
     lstrip_blocks=True,
 )
 _env.filters["safe_url"] = safe_url  # post URLs come from feeds and APIs: only http(s) becomes a link
+_env.filters["bdi"] = bdi  # user text in HTML: its own direction, never reordering what follows
+_env.filters["isolate"] = isolate  # the same in plain text
 
 
 @dataclass

@@ -17,7 +17,7 @@ from engagement.replies import choose_intent, priority
 from storage.audit import record
 from storage.db import Database
 
-STATUSES = ("pending", "approved", "sending", "sent", "dismissed", "answered")
+STATUSES = ("pending", "approved", "sending", "unknown", "sent", "dismissed", "answered")
 ANSWERABLE = ["question", "complaint", "praise", "churn_risk", "purchase_intent"]
 # a post that names us without tagging us is queued when it needs us: a problem, a question, leaving talk
 ANSWERABLE_BY_NAME = ["question", "complaint", "churn_risk"]
@@ -284,6 +284,9 @@ def get_suggestion(db: Database, suggestion_id: str) -> dict:
 
 def _decide(db: Database, suggestion_id: str, status: str, by: str, now: datetime, allowed: tuple[str, ...],
             text: str | None = None) -> dict:
+    from engagement.reconcile import recover_interrupted
+
+    recover_interrupted(db, now)
     item = get_suggestion(db, suggestion_id)
     if item["status"] not in allowed:
         raise QueueError(f"{suggestion_id} is {item['status']}; only {' or '.join(allowed)} suggestions can be "
@@ -329,15 +332,21 @@ def send(db: Database, suggestion_id: str, *, sender: ReplySender | None, enable
          now: datetime) -> dict:
     """Post an approved reply once. Dry-run unless sending is enabled in config.
 
-    The row is marked `sending` before the platform is called, so a crash between the two can
-    never lead to a second post: such a row needs a human to check the platform first.
+    The row is marked `sending` (with its owner) before the platform is called, so a crash between the
+    two can never lead to a second post: once its owner is gone the row is `unknown`, and
+    `engagement.reconcile.reconcile` looks it up on the platform before it can be sent again.
     """
+    from engagement.reconcile import IN_FLIGHT, process_token, recover_interrupted
+
+    recover_interrupted(db, now)
     item = get_suggestion(db, suggestion_id)
     if item["status"] == "sent":
         raise QueueError(f"{suggestion_id} was already sent as {item['sent_post_uid']}; nothing to do")
     if item["status"] == "sending":
-        raise QueueError(f"{suggestion_id} was being sent when a previous attempt stopped; check {item['url']} "
-                         f"and mark it with `listenwell queue dismiss` or retry after confirming it is not posted")
+        raise QueueError(f"{suggestion_id} is being sent right now by another process; wait for it")
+    if item["status"] == "unknown":
+        raise QueueError(f"{suggestion_id} was interrupted while it was being sent, so {item['platform']} may have "
+                         f"it already: run `listenwell queue reconcile {suggestion_id}` to look it up first")
     if item["status"] != "approved":
         raise QueueError(f"{suggestion_id} is {item['status']}; approve it first (`listenwell queue approve "
                          f"{suggestion_id}`)")
@@ -346,21 +355,31 @@ def send(db: Database, suggestion_id: str, *, sender: ReplySender | None, enable
     if sender is None:
         raise QueueError(f"no sender for {item['platform']}: configure an enabled {item['platform']} source "
                          f"with posting credentials, or reply by hand at {item['url']}")
-    with db.transaction() as con:
-        con.execute("UPDATE reply_suggestions SET status = 'sending', updated_at = ? WHERE suggestion_id = ?",
-                    [now, suggestion_id])
+    IN_FLIGHT.add(suggestion_id)
     try:
-        new_id = sender.send_reply(item["native_id"], item["text"])
-    except Exception as exc:
         with db.transaction() as con:
-            con.execute("UPDATE reply_suggestions SET status = 'approved', last_error = ?, updated_at = ? "
-                        "WHERE suggestion_id = ?", [str(exc)[:500], now, suggestion_id])
-        raise QueueError(f"sending {suggestion_id} failed: {exc}") from None
+            con.execute("UPDATE reply_suggestions SET status = 'sending', sending_owner = ?, sending_started_at = ?, "
+                        "updated_at = ? WHERE suggestion_id = ?", [process_token(), now, now, suggestion_id])
+        try:
+            new_id = sender.send_reply(item["native_id"], item["text"])
+        except Exception as exc:
+            with db.transaction() as con:
+                con.execute("UPDATE reply_suggestions SET status = 'approved', last_error = ?, updated_at = ?, "
+                            "sending_owner = NULL WHERE suggestion_id = ?", [str(exc)[:500], now, suggestion_id])
+            raise QueueError(f"sending {suggestion_id} failed: {exc}") from None
+        return mark_sent(db, item, new_id, by, now)
+    finally:
+        IN_FLIGHT.discard(suggestion_id)
+
+
+def mark_sent(db: Database, item: dict, new_id: str, by: str, now: datetime) -> dict:
+    """Record that ``item`` was posted as ``new_id``: the row, the outbound interaction, a learned variant."""
+    suggestion_id = item["suggestion_id"]
     sent_uid = f"{item['platform']}:{new_id}"
     with db.transaction() as con:
         con.execute(
             """UPDATE reply_suggestions SET status = 'sent', sent_post_uid = ?, sent_at = ?, updated_at = ?,
-                   decided_by = coalesce(decided_by, ?), last_error = NULL
+                   decided_by = coalesce(decided_by, ?), last_error = NULL, sending_owner = NULL
                WHERE suggestion_id = ?""",
             [sent_uid, now, now, by, suggestion_id],
         )

@@ -67,6 +67,7 @@ RECENT_TICKETS = """
 SELECT a.person_id, p.post_uid, p.text
 FROM posts p JOIN identities a ON a.identity_uid = p.author_uid
 WHERE list_contains($people, a.person_id) AND p.created_at >= $since AND regexp_matches(p.text, '#\\d{3,}|ticket|case \\d')
+ORDER BY p.created_at DESC, p.post_uid  -- the newest first, the same every run (a scan's order is not)
 """
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import queue
+import threading
+import time
 import traceback
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
@@ -12,7 +15,9 @@ from datetime import datetime
 from functools import partial
 from typing import Any, Callable
 
+from collectors import http_policy
 from collectors.base import Checkpoint, Collector, FollowersPage, Post, PostsBatch, RateLimited, SourceError
+from collectors.redact import redact as _redact, register
 from collectors.registry import NotAvailable, build_collector
 from storage.db import Database
 from storage.writes import finish_source_run, load_source_state, store_batch
@@ -21,6 +26,11 @@ log = logging.getLogger("listenwell.collect")
 
 # A collector should checkpoint long before this; past it we stop buffering and fail the source
 MAX_UNCOMMITTED = 200_000
+MAX_NOTE_CHARS = 2000
+BUDGET_MIN = 60.0  # seconds: the overall time budget of one source's fetch, within these bounds
+BUDGET_MAX = 3600.0
+STOP_GRACE = 10.0  # after SIGTERM, wait at most this long for a fetch that has not reached a checkpoint
+ABANDONED_JOIN = 1.0  # seconds given to a cancelled fetch thread to end before it counts as abandoned
 
 
 @dataclass
@@ -50,13 +60,147 @@ def secret_values(config) -> list[str]:
             values.append(os.environ[env_name])
     if config.alerts.webhook_url_env and os.environ.get(config.alerts.webhook_url_env):
         values.append(os.environ[config.alerts.webhook_url_env])
-    return [v for v in values if len(v) >= 4]
+    values = [v for v in values if len(v) >= 4]
+    register(*values)
+    return values
 
 
-def redact(message: str, secrets: list[str]) -> str:
-    for value in secrets:
-        message = message.replace(value, "***")
-    return message
+def redact(message: str, secrets: list[str] = ()) -> str:
+    """``collectors.redact.redact``: every part of a secret of 6+ characters, and Authorization-like values."""
+    return _redact(message, secrets)
+
+
+def add_note(notes: list[str], note: str | None) -> None:
+    """Keep ``note`` once: a note that repeats the ones before it (a collector whose every checkpoint
+    carries all its notes so far) adds only what is new."""
+    remaining = (note or "").strip()
+    for earlier in list(notes):
+        if remaining == earlier:
+            return
+        if remaining.startswith(earlier + "; "):
+            remaining = remaining[len(earlier) + 2:]
+    if remaining and remaining not in notes:
+        notes.append(remaining)
+
+
+def notes_once(notes: list[str], limit: int = MAX_NOTE_CHARS) -> str | None:
+    """A source's notes for the record: each once, in order, within ``limit`` characters."""
+    unique: list[str] = []
+    for note in notes:
+        add_note(unique, note)
+    text = "; ".join(unique)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text or None
+
+
+def collect_budget(source) -> float:
+    """A source's overall time budget per run: ten HTTP timeouts plus the rate-limit wait it may take."""
+    budget = source.timeout_seconds * 10 + getattr(source, "max_wait_seconds", 0.0)
+    return float(min(max(budget, BUDGET_MIN), BUDGET_MAX))
+
+
+
+
+# --- a fetch in its own thread, under a time budget ------------------------------------------------
+
+
+class FetchTimedOut(SourceError):
+    """The fetch did not finish within its budget; it was abandoned."""
+
+
+@dataclass
+class _Failed:
+    exc: BaseException
+
+
+_DONE = object()
+
+
+class BudgetedCollector:
+    """Wraps a collector so its ``fetch`` runs in a daemon thread and the caller stops waiting after ``budget``.
+
+    The thread builds the collector and iterates its ``fetch``; it never sees the database. The caller
+    (``run_collector`` in the job thread) stores each page at its checkpoint as usual. On timeout this
+    raises :class:`FetchTimedOut` (a ``SourceError``, so it is recorded on the source); the thread is
+    told to stop and, if it does not within a second, is left behind in ``abandoned``. After ``stopping``
+    is set the fetch ends at its next checkpoint, or within ``STOP_GRACE`` seconds.
+    """
+
+    def __init__(self, name: str, factory: Callable[[], Any], *, budget: float,
+                 stopping: threading.Event | None = None, queue_size: int = 1000):
+        self.name = name
+        self.factory = factory
+        self.budget = budget
+        self.stopping = stopping or threading.Event()
+        self.queue_size = queue_size
+        self.timed_out = False
+        self.stopped_early = False
+        self.abandoned: threading.Thread | None = None
+
+    def fetch(self, state: dict[str, Any]):
+        items: queue.Queue = queue.Queue(maxsize=self.queue_size)
+        cancel = threading.Event()
+
+        def hand_over(item: Any) -> bool:
+            while not cancel.is_set():
+                try:
+                    items.put(item, timeout=0.2)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def produce() -> None:
+            try:
+                # every HTTP request of this fetch ends by the budget too: a trickling body is cut, not abandoned
+                with http_policy.source_deadline(self.budget):
+                    collector = self.factory()
+                    for item in collector.fetch(state):
+                        if not hand_over(item):
+                            return
+                hand_over(_DONE)
+            except BaseException as exc:  # handed to the job thread, which decides what it means
+                hand_over(_Failed(exc))
+
+        thread = threading.Thread(target=produce, name=f"fetch:{self.name}", daemon=True)
+        started = time.monotonic()
+        deadline = started + self.budget
+        thread.start()
+        try:
+            while True:
+                if self.stopping.is_set():
+                    deadline = min(deadline, time.monotonic() + STOP_GRACE)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    self.timed_out = not self.stopping.is_set()
+                    if self.timed_out:
+                        raise FetchTimedOut(
+                            f"timed out: the fetch did not finish within its {self.budget:.0f} s budget and was "
+                            f"abandoned; what it read up to its last checkpoint is stored"
+                        )
+                    self.stopped_early = True
+                    raise SourceError("stopped: the scheduler is shutting down; the fetch was abandoned "
+                                      "after its last checkpoint")
+                try:
+                    item = items.get(timeout=min(remaining, 0.5))
+                except queue.Empty:
+                    continue
+                if item is _DONE:
+                    return
+                if isinstance(item, _Failed):
+                    raise item.exc
+                yield item
+                if isinstance(item, Checkpoint) and self.stopping.is_set():
+                    self.stopped_early = True
+                    return
+        finally:
+            cancel.set()
+            thread.join(ABANDONED_JOIN)
+            if thread.is_alive():
+                self.abandoned = thread
+
+
 
 
 class Writer:
@@ -130,17 +274,17 @@ def run_collector(
     def store(posts, seen: int, checkpoint: Checkpoint, followers) -> None:
         if result.error is not None:  # storing a later checkpoint would move the cursor past the failed one
             return
+        note = redact(checkpoint.note, secrets) if checkpoint.note else None
         try:
             stored = store_batch(db, source=collector.name, source_type=source_type, posts=posts,
-                                 state=checkpoint.state, note=checkpoint.note, our_handles=our_handles, now=now,
+                                 state=checkpoint.state, note=note, our_handles=our_handles, now=now,
                                  followers=followers)
         except Exception as exc:
             failed(exc)
             return
         result.new_posts += stored.posts_new
         result.seen_posts += seen
-        if checkpoint.note:
-            result.notes.append(checkpoint.note)
+        add_note(result.notes, note)  # a collector's note may repeat the earlier ones: each is kept once
         progress(f"  {collector.name}: {result.seen_posts} read, {result.new_posts} new")
 
     buffer: list[Post | PostsBatch] = []
@@ -170,11 +314,11 @@ def run_collector(
     except Exception as exc:
         writer.drain()  # a checkpoint in flight came before this failure: its own failure comes first
         failed(exc)
-        if first_failure[0] is exc and isinstance(exc, RateLimited):
-            retry_at = exc.retry_at
+        if first_failure[0] is exc and isinstance(exc, RateLimited) and exc.retry_at is not None:
+            retry_at = http_policy.retry_at(exc.retry_at, now)  # however a collector computed it: capped
 
     def finish() -> None:
-        note = None if retry_at else "; ".join(result.notes)[:2000] or None
+        note = None if retry_at else notes_once([redact(n, secrets) for n in result.notes])
         try:
             finish_source_run(db, source=collector.name, source_type=source_type, now=now,
                               new_posts=result.new_posts, error=result.error, retry_at=retry_at, note=note)
@@ -191,6 +335,18 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, SourceError):
         return str(exc)
     return f"unexpected {type(exc).__name__}: {exc}"
+
+
+def needs_budget(source) -> bool:
+    """Sources read over the network; local files and file feeds have nothing to hang on."""
+    return source.type != "files" and not (source.type == "feed" and getattr(source, "path", None))
+
+
+def _build_or_explain(config, source) -> Collector:
+    try:
+        return build_collector(config, source)
+    except Exception as exc:
+        return NotAvailable(source.name, f"cannot start: {type(exc).__name__}: {exc}")
 
 
 def collect_all(
@@ -214,10 +370,11 @@ def collect_all(
                 results.append(run)
                 continue
             progress(f"{source.name}: collecting ({source.type})")
-            try:
-                collector = build_collector(config, source)
-            except Exception as exc:
-                collector = NotAvailable(source.name, f"cannot start: {type(exc).__name__}: {exc}")
+            budgeted = None
+            if needs_budget(source):  # the network's sources run under a total time budget, as the scheduler's
+                budgeted = BudgetedCollector(source.name, partial(_build_or_explain, config, source),
+                                             budget=collect_budget(source))
+            collector = budgeted or _build_or_explain(config, source)
             results.append(run_collector(
                 db, collector, source_type=source.type, our_handles=config.our_handles(), now=now,
                 secrets=secrets, progress=progress, state=states[source.name], writer=writer,

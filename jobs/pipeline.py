@@ -90,6 +90,9 @@ def run_once(
     started = time.perf_counter()
     started_at = datetime.now(timezone.utc)  # job_runs keeps wall-clock times, even with reference_time pinned
     sync_key_clients(db, config.key_clients, config.me, config.now())
+    from engagement.reconcile import recover_interrupted
+
+    recover_interrupted(db, config.now())  # replies a dead `queue send` left in 'sending' become 'unknown'
 
     t = time.perf_counter()
     summary.sources = collect_all(config, db, only=only, progress=progress)

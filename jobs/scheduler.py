@@ -50,7 +50,19 @@ from collectors.base import Checkpoint, SourceError
 from collectors.registry import build_collector
 from delivery.alerts import deliver_pending
 from delivery.digest import write_digest
-from jobs.collect import SourceRun, redact, run_collector, secret_values
+from jobs.collect import (  # noqa: F401  (BudgetedCollector and friends were defined here first)
+    ABANDONED_JOIN,
+    BUDGET_MAX,
+    BUDGET_MIN,
+    STOP_GRACE,
+    BudgetedCollector,
+    FetchTimedOut,
+    SourceRun,
+    collect_budget,
+    redact,
+    run_collector,
+    secret_values,
+)
 from jobs.engage import engage_new_posts
 from jobs.pipeline import record_job
 from jobs.tag import stage_cursor, tag_new_posts
@@ -62,10 +74,6 @@ log = logging.getLogger("listenwell.scheduler")
 COLLECT_GRACE_MIN = 30  # seconds: misfire grace of a collect job is half its interval, within these bounds
 COLLECT_GRACE_MAX = 30 * 60
 DIGEST_GRACE = 6 * 3600  # a machine that slept through digest_time still sends it within six hours
-BUDGET_MIN = 60.0  # seconds: the overall time budget of one source's fetch, within these bounds
-BUDGET_MAX = 3600.0
-STOP_GRACE = 10.0  # after SIGTERM, wait at most this long for a fetch that has not reached a checkpoint
-ABANDONED_JOIN = 1.0  # seconds given to a cancelled fetch thread to end before it counts as abandoned
 
 
 class SchedulerError(Exception):
@@ -207,111 +215,8 @@ class DailyTrigger(CronTrigger):
         return f"<DailyTrigger ({self.at:%H:%M}, timezone='{self.timezone}')>"
 
 
-def collect_budget(source) -> float:
-    """A source's overall time budget per run: ten HTTP timeouts plus the rate-limit wait it may take."""
-    budget = source.timeout_seconds * 10 + getattr(source, "max_wait_seconds", 0.0)
-    return float(min(max(budget, BUDGET_MIN), BUDGET_MAX))
-
-
 def collect_grace(every_minutes: int) -> int:
     return int(min(max(every_minutes * 60 // 2, COLLECT_GRACE_MIN), COLLECT_GRACE_MAX))
-
-
-# --- a fetch in its own thread, under a time budget ------------------------------------------------
-
-
-class FetchTimedOut(SourceError):
-    """The fetch did not finish within its budget; it was abandoned."""
-
-
-@dataclass
-class _Failed:
-    exc: BaseException
-
-
-_DONE = object()
-
-
-class BudgetedCollector:
-    """Wraps a collector so its ``fetch`` runs in a daemon thread and the caller stops waiting after ``budget``.
-
-    The thread builds the collector and iterates its ``fetch``; it never sees the database. The caller
-    (``run_collector`` in the job thread) stores each page at its checkpoint as usual. On timeout this
-    raises :class:`FetchTimedOut` (a ``SourceError``, so it is recorded on the source); the thread is
-    told to stop and, if it does not within a second, is left behind in ``abandoned``. After ``stopping``
-    is set the fetch ends at its next checkpoint, or within ``STOP_GRACE`` seconds.
-    """
-
-    def __init__(self, name: str, factory: Callable[[], Any], *, budget: float,
-                 stopping: threading.Event | None = None, queue_size: int = 1000):
-        self.name = name
-        self.factory = factory
-        self.budget = budget
-        self.stopping = stopping or threading.Event()
-        self.queue_size = queue_size
-        self.timed_out = False
-        self.stopped_early = False
-        self.abandoned: threading.Thread | None = None
-
-    def fetch(self, state: dict[str, Any]):
-        items: queue.Queue = queue.Queue(maxsize=self.queue_size)
-        cancel = threading.Event()
-
-        def hand_over(item: Any) -> bool:
-            while not cancel.is_set():
-                try:
-                    items.put(item, timeout=0.2)
-                    return True
-                except queue.Full:
-                    continue
-            return False
-
-        def produce() -> None:
-            try:
-                collector = self.factory()
-                for item in collector.fetch(state):
-                    if not hand_over(item):
-                        return
-                hand_over(_DONE)
-            except BaseException as exc:  # handed to the job thread, which decides what it means
-                hand_over(_Failed(exc))
-
-        thread = threading.Thread(target=produce, name=f"fetch:{self.name}", daemon=True)
-        started = time.monotonic()
-        deadline = started + self.budget
-        thread.start()
-        try:
-            while True:
-                if self.stopping.is_set():
-                    deadline = min(deadline, time.monotonic() + STOP_GRACE)
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    self.timed_out = not self.stopping.is_set()
-                    if self.timed_out:
-                        raise FetchTimedOut(
-                            f"timed out: the fetch did not finish within its {self.budget:.0f} s budget and was "
-                            f"abandoned; what it read up to its last checkpoint is stored"
-                        )
-                    self.stopped_early = True
-                    raise SourceError("stopped: the scheduler is shutting down; the fetch was abandoned "
-                                      "after its last checkpoint")
-                try:
-                    item = items.get(timeout=min(remaining, 0.5))
-                except queue.Empty:
-                    continue
-                if item is _DONE:
-                    return
-                if isinstance(item, _Failed):
-                    raise item.exc
-                yield item
-                if isinstance(item, Checkpoint) and self.stopping.is_set():
-                    self.stopped_early = True
-                    return
-        finally:
-            cancel.set()
-            thread.join(ABANDONED_JOIN)
-            if thread.is_alive():
-                self.abandoned = thread
 
 
 # --- the jobs ------------------------------------------------------------------------------------
@@ -399,6 +304,9 @@ class SchedulerJobs:
         if self._prepared:
             return
         sync_key_clients(db, self.config.key_clients, self.config.me, self.config.now())
+        from engagement.reconcile import recover_interrupted
+
+        recover_interrupted(db, self.config.now())
         with db.transaction() as con:
             con.execute(
                 """UPDATE job_runs SET status = 'failed',

@@ -8,22 +8,26 @@ from datetime import datetime
 import click
 
 from collectors.cursors import cursor_summary
-from listenwell.cli_common import ListenwellError, State, pass_state, print_json
+from listenwell.cli_common import ListenwellError, ListenwellGroup, State, echo, pass_state, print_json
 from listenwell.config import CONFIG_ENV
+from listenwell.terminal import terminal_safe
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=ListenwellGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--config", "config_path", metavar="PATH", envvar=CONFIG_ENV, show_envvar=True,
               help="config.yaml to use (default: ./config.yaml).")
+@click.option("--wait", "wait_seconds", default=30.0, show_default=True, type=click.FloatRange(0, 24 * 3600),
+              metavar="SECONDS", envvar="LISTENWELL_WAIT", show_envvar=True,
+              help="While another process (a run, the scheduler) writes the database, wait this long for it.")
 @click.version_option(package_name="listenwell")
 @click.pass_context
-def main(ctx: click.Context, config_path: str | None) -> None:
+def main(ctx: click.Context, config_path: str | None, wait_seconds: float) -> None:
     """listenwell: listen where clients speak, remember what they said, and nudge you to act.
 
     \b
     Example:
       listenwell run --once && listenwell queue list
     """
-    ctx.obj = State(config_path)
+    ctx.obj = State(config_path, wait_seconds)
 
 
 @main.command()
@@ -50,7 +54,7 @@ def run(state: State, once: bool, only: tuple[str, ...], no_digest: bool, proces
     unknown = sorted(set(only) - {s.name for s in config.sources})
     if unknown:
         raise ListenwellError(f"--source: no source named {', '.join(unknown)} in the config")
-    progress = (lambda m: click.echo(m, err=True)) if not as_json else (lambda m: None)
+    progress = (lambda m: echo(m, err=True)) if not as_json else (lambda m: None)
     from engagement.knowledge import KnowledgeError
     from jobs.pipeline import check_knowledge
 
@@ -60,7 +64,7 @@ def run(state: State, once: bool, only: tuple[str, ...], no_digest: bool, proces
         raise ListenwellError(f"{config_label(exc)}{exc}") from None
     with state.db() as db:
         summary = run_once(config, db, only=list(only) or None, digest=not no_digest, n_process=processes,
-                           progress=progress, echo=(lambda m: click.echo(m, err=True)))
+                           progress=progress, echo=(lambda m: echo(m, err=True)))
     if as_json:
         data = summary.counts()
         data["digest"] = str(summary.digest) if summary.digest else None
@@ -68,14 +72,14 @@ def run(state: State, once: bool, only: tuple[str, ...], no_digest: bool, proces
                             "notes": s.notes} for s in summary.sources]
         print_json(data)
         return
-    click.echo(
+    echo(
         f"\n{summary.new_posts} new posts, {summary.tagged} tagged, {summary.suggestions} reply suggestions, "
         f"{summary.alerts} alerts in {summary.seconds.get('total', 0):.1f}s"
     )
     for failed in summary.failed_sources:
-        click.echo(f"source {failed.source} failed: {failed.error}", err=True)
+        echo(f"source {failed.source} failed: {failed.error}", err=True)
     if summary.digest:
-        click.echo(f"digest: {summary.digest}")
+        echo(f"digest: {summary.digest}")
 
 
 @main.command()
@@ -96,11 +100,20 @@ def digest(state: State, day: datetime | None, out_dir: str | None, send: bool, 
 
     from delivery.digest import send_digest, write_digest
 
+    from listenwell.config import check_day, check_output_dir
+
     config = state.config
     if send and (config.digest.smtp is None or not config.digest.recipients):
         raise ListenwellError("--send needs digest.smtp and digest.recipients in the config")
+    problem = (check_day(day.date()) and f"--date: {check_day(day.date())}" if day else None) or (
+        out_dir is not None and check_output_dir(Path(out_dir)) and f"--out: {check_output_dir(Path(out_dir))}")
+    if problem:
+        raise ListenwellError(problem)
     with state.db() as db:
-        files = write_digest(config, db, day.date() if day else None, Path(out_dir) if out_dir else None)
+        try:
+            files = write_digest(config, db, day.date() if day else None, Path(out_dir) if out_dir else None)
+        except OSError as exc:
+            raise ListenwellError(f"cannot write the digest: {exc.strerror or exc} ({exc.filename or ''})") from None
         sent = None
         if send:
             from delivery import DeliveryError
@@ -113,8 +126,8 @@ def digest(state: State, day: datetime | None, out_dir: str | None, send: bool, 
         print_json({"day": files.day, "html": str(files.html), "text": str(files.text), "sent": sent})
         return
     if sent:
-        click.echo(f"sent to {', '.join(sent['recipients'])}")
-    click.echo(f"digest for {files.day}: {files.html}\nplain text: {files.text}")
+        echo(f"sent to {', '.join(sent['recipients'])}")
+    echo(f"digest for {files.day}: {files.html}\nplain text: {files.text}")
 
 
 @main.command()
@@ -145,16 +158,17 @@ def sources(state: State, as_json: bool) -> None:
         return
     for s in out:
         ok = s["last_success"].strftime("%Y-%m-%d %H:%M") if s["last_success"] else "never"
-        click.echo(f"{s['source']} ({s['type']}{'' if s['enabled'] else ', disabled'}): "
+        echo(f"{s['source']} ({s['type']}{'' if s['enabled'] else ', disabled'}): "
                    f"{s['posts_stored']} posts stored, last success {ok}")
         if s["last_error"]:
-            click.echo(f"    last error ({s['last_error_at']:%Y-%m-%d %H:%M}): {s['last_error']}")
+            when = f"{s['last_error_at']:%Y-%m-%d %H:%M}" if s["last_error_at"] else "time unknown"
+            echo(f"    last error ({when}): {terminal_safe(s['last_error'], one_line=True)}")
         if s["next_allowed_at"]:
-            click.echo(f"    next allowed at {s['next_allowed_at']:%Y-%m-%d %H:%M}")
+            echo(f"    next allowed at {s['next_allowed_at']:%Y-%m-%d %H:%M}")
         if s["note"]:
-            click.echo(f"    note: {s['note']}")
-        lines = cursor_summary(s["cursor"])
-        click.echo(f"    cursor: {lines[0]}" if len(lines) == 1 else "    cursor:" + "".join(f"\n      {line}" for line in lines))
+            echo(f"    note: {terminal_safe(s['note'], one_line=True)}")
+        lines = [terminal_safe(line, one_line=True) for line in cursor_summary(s["cursor"])]
+        echo(f"    cursor: {lines[0]}" if len(lines) == 1 else "    cursor:" + "".join(f"\n      {line}" for line in lines))
 
 
 @main.command()
@@ -178,14 +192,14 @@ def stats(state: State, as_json: bool) -> None:
         print_json(data | {"posts_by_platform": by_platform, "llm_drafts": llm, "share_of_voice": voice})
         return
     for key, value in data.items():
-        click.echo(f"{key:>14}: {value}")
-    click.echo(f"{'by platform':>14}: " + ", ".join(f"{k} {v}" for k, v in by_platform.items()))
+        echo(f"{key:>14}: {value}")
+    echo(f"{'by platform':>14}: " + ", ".join(f"{k} {v}" for k, v in by_platform.items()))
     if voice["total"]:
-        click.echo(f"{'share of voice':>14}: " + ", ".join(
+        echo(f"{'share of voice':>14}: " + ", ".join(
             f"{e['name']} {e['share']:.0%}" for e in voice["entities"]) + f" (last {voice['days']} days)")
     if llm["drafts"]:
         fell_back = ", ".join(f"{k} {v}" for k, v in llm["fell_back"].items()) or "none"
-        click.echo(f"{'llm drafts':>14}: {llm['drafts']} ({llm['used']} used; fell back: {fell_back}); "
+        echo(f"{'llm drafts':>14}: {llm['drafts']} ({llm['used']} used; fell back: {fell_back}); "
                    f"tokens {llm['prompt_tokens']} in + {llm['completion_tokens']} out; "
                    f"{llm['mean_ms']} ms per draft on average")
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from listenwell.cli_common import State, pass_state, print_json
+from listenwell.cli_common import State, echo, pass_state, print_json
 
 
 @click.command("opportunities")
@@ -31,14 +31,14 @@ def opportunities(state: State, days: int, limit: int, as_json: bool) -> None:
         print_json(rows)
         return
     if not rows:
-        click.echo(f"no opportunities in the last {days} days")
+        echo(f"no opportunities in the last {days} days")
     for row in rows:
         who = f"{row['person']} ★ tier {row['tier']}" if row["key_client"] else f"{row['person']} (@{row['handle']})"
         answered = " · answered" if row["answered"] else ""
-        click.echo(f"{row['posted_at']:%Y-%m-%d %H:%M}  {who} · {row['platform']} · {row['why']}{answered}")
-        click.echo(f"        “{_printable(row['excerpt'])}”")
+        echo(f"{row['posted_at']:%Y-%m-%d %H:%M}  {who} · {row['platform']} · {row['why']}{answered}")
+        echo(f"        “{_printable(row['excerpt'])}”")
         if row["url"]:
-            click.echo(f"        {_printable(row['url'])}")
+            echo(f"        {_printable(row['url'])}")
 
 
 def _printable(text: str) -> str:
@@ -87,7 +87,7 @@ def eval_brand(state: State, file: str | None, as_json: bool, show_errors: bool)
     if as_json:
         print_json({k: v for k, v in result.items() if k != "errors" or show_errors})
         return
-    click.echo(format_table(result))
+    echo(format_table(result))
     if show_errors:
         for err in result["errors"]:
-            click.echo(f"  {err['id']}: {'; '.join(err['errors'])}  {_printable(err['text'])[:140]}")
+            echo(f"  {err['id']}: {'; '.join(err['errors'])}  {_printable(err['text'])[:140]}")

@@ -1,15 +1,19 @@
 """What every command shares: the config and database handles, errors, JSON output."""
 from __future__ import annotations
 
+import codecs
 import getpass
+import io
 import json
+import sys
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any, Iterator
+from typing import Any, BinaryIO, Iterator
 
 import click
 
 from listenwell.config import Config, ConfigError, load_config
+from listenwell.terminal import json_safe, terminal_safe
 from storage.db import Database, StorageError
 
 EXIT_USAGE = 2
@@ -18,6 +22,24 @@ EXIT_USAGE = 2
 class ListenwellError(click.ClickException):
     exit_code = EXIT_USAGE
 
+    def __init__(self, message: str) -> None:
+        super().__init__(terminal_safe(message))
+
+
+class ListenwellGroup(click.Group):
+    """The top-level group: resource exhaustion becomes a message naming the setting to change."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        import duckdb
+
+        try:
+            return super().invoke(ctx)
+        except duckdb.OutOfMemoryException:
+            limit = "storage.memory_limit"
+            raise ListenwellError(f"the database ran out of the memory it may use ({limit} in the config); "
+                                  "raise it, e.g. to 2GB, and run again — nothing after the failing step was "
+                                  "written") from None
+
 
 def _json_default(value: Any) -> Any:
     if isinstance(value, (datetime, date)):
@@ -25,13 +47,58 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
+def echo(message: Any = "", err: bool = False, nl: bool = True) -> None:
+    """click.echo for everything a command prints: escape sequences and controls from posts never reach
+    the terminal (listenwell.terminal)."""
+    click.echo(terminal_safe(message), err=err, nl=nl)
+
+
+class _TerminalData(io.RawIOBase):
+    """Data (CSV, NDJSON, iCalendar) bound for standard output while it is a terminal: the same cleaning
+    as ``echo``, decoded incrementally so a character split between writes survives. Piped or redirected,
+    ``data_out`` gives the real stream and the bytes stay exact."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        super().__init__()
+        self._raw = raw
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        data = bytes(data)
+        self._raw.write(terminal_safe(self._decoder.decode(data)).encode("utf-8"))
+        return len(data)
+
+    def flush(self) -> None:
+        self._raw.flush()
+
+
+def data_out() -> BinaryIO:
+    """Where a command writes data to standard output (see _TerminalData)."""
+    stream = sys.stdout.buffer
+    return _TerminalData(stream) if sys.stdout.isatty() else stream
+
+
+def line(value: Any) -> str:
+    """One line of untrusted text inside a listing: no controls, no escape sequences, no line breaks."""
+    return terminal_safe(value, one_line=True)
+
+
 def print_json(data: Any) -> None:
-    click.echo(json.dumps(data, default=_json_default, ensure_ascii=False, indent=2))
+    click.echo(json_safe(json.dumps(data, default=_json_default, ensure_ascii=False, indent=2)))
+
+
+def print_json_line(data: Any) -> None:
+    """One JSON object on one line (NDJSON), with the same escaping as print_json."""
+    click.echo(json_safe(json.dumps(data, default=_json_default, ensure_ascii=False)))
 
 
 class State:
-    def __init__(self, config_path: str | None):
+    def __init__(self, config_path: str | None, wait_seconds: float = 30.0):
         self.config_path = config_path
+        self.wait_seconds = wait_seconds
         self._config: Config | None = None
 
     @property
@@ -42,14 +109,15 @@ class State:
             except ConfigError as exc:
                 raise ListenwellError(str(exc)) from None
             for warning in self._config.warnings():  # valid, but worth a word (a brand named "Apple")
-                click.echo(f"warning: {warning}", err=True)
+                echo(f"warning: {warning}", err=True)
         return self._config
 
     @contextmanager
     def db(self, read_only: bool = False) -> Iterator[Database]:
         config = self.config  # validate before touching the database
         try:
-            db = Database.open(config.db_path, read_only=read_only, memory_limit=config.storage.memory_limit)
+            db = Database.open_waiting(config.db_path, read_only=read_only, memory_limit=config.storage.memory_limit,
+                                       wait_seconds=self.wait_seconds, on_wait=lambda m: echo(m, err=True))
         except StorageError as exc:
             raise ListenwellError(str(exc)) from None
         try:

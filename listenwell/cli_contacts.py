@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from engagement.contact_files import FIELDS, FORMATS, MAX_BYTES
-from listenwell.cli_common import ListenwellError, State, pass_state, print_json, who
+from listenwell.cli_common import ListenwellError, State, echo, line, pass_state, print_json, who
 from storage.writes import key_client_person_id
 
 
@@ -77,22 +77,22 @@ def people_import(state: State, file: Path, dry_run: bool, fmt: str, maps: tuple
         return
     counts = data["counts"]
     head = "dry run, nothing written: " if dry_run else ""
-    click.echo(f"{head}{file.name} ({report.origin}): {counts['created']} created, {counts['updated']} updated, "
-               f"{counts['unchanged']} unchanged, {counts['skipped']} skipped")
+    echo(f"{head}{file.name} ({report.origin}): {counts['created']} created, {counts['updated']} updated, "
+         f"{counts['unchanged']} unchanged, {counts['skipped']} skipped")
     for entry in report.created:
-        click.echo(f"  + line {entry['line']}: {entry['name']} ({entry['person_id']})")
+        echo(f"  + line {entry['line']}: {line(entry['name'])} ({entry['person_id']})")
     for entry in report.updated:
-        click.echo(f"  ~ line {entry['line']}: {entry['name']} ({', '.join(entry['changed'])})")
+        echo(f"  ~ line {entry['line']}: {line(entry['name'])} ({', '.join(entry['changed'])})")
     for skip in report.skipped:
         where = f"line {skip['line']}" + (f", column {skip['column']}" if skip["column"] else "")
-        click.echo(f"  - {where}: {skip['reason']}")
+        echo(f"  - {where}: {line(skip['reason'])}")
 
 
 def _show_suggestion(s: dict) -> None:
-    click.echo(f"{s['suggestion_id']}  {s['score']:.2f}  {s['a']['name']} ({s['a']['person_id']})  ⟷  "
-               f"{s['b']['name']} ({s['b']['person_id']})")
+    echo(f"{s['suggestion_id']}  {s['score']:.2f}  {line(s['a']['name'])} ({s['a']['person_id']})  ⟷  "
+         f"{line(s['b']['name'])} ({s['b']['person_id']})")
     for e in s["evidence"]:
-        click.echo(f"      {e['kind'].replace('_', ' ')}: {e['detail']}")
+        echo(f"      {e['kind'].replace('_', ' ')}: {line(e['detail'])}")
 
 
 @click.command("suggest-merges")
@@ -115,11 +115,11 @@ def people_suggest_merges(state: State, as_json: bool) -> None:
         print_json(items)
         return
     if not items:
-        click.echo("no suggestions: nobody looks like someone else")
+        echo("no suggestions: nobody looks like someone else")
     for s in items:
         _show_suggestion(s)
     if items:
-        click.echo("\naccept with `listenwell people accept ID`, reject with `listenwell people reject ID`")
+        echo("\naccept with `listenwell people accept ID`, reject with `listenwell people reject ID`")
 
 
 def _config_key_clients(state: State) -> set[str]:
@@ -148,8 +148,8 @@ def people_accept(state: State, suggestion_id: str, by: str | None, as_json: boo
     if as_json:
         print_json(result)
         return
-    click.echo(f"merged {result['merged_name']} ({result['merged']}) into {result['person_id']} as "
-               f"{result['merge_id']}; undo with `listenwell people split {result['merge_id']}`")
+    echo(f"merged {line(result['merged_name'])} ({result['merged']}) into {result['person_id']} as "
+         f"{result['merge_id']}; undo with `listenwell people split {result['merge_id']}`")
 
 
 @click.command("reject")
@@ -174,7 +174,7 @@ def people_reject(state: State, suggestion_id: str, by: str | None, as_json: boo
     if as_json:
         print_json(result)
         return
-    click.echo(f"rejected {suggestion_id}: they stay two people")
+    echo(f"rejected {suggestion_id}: they stay two people")
 
 
 @click.command("merges")
@@ -196,11 +196,11 @@ def people_merges(state: State, limit: int, as_json: bool) -> None:
         print_json(rows)
         return
     if not rows:
-        click.echo("no merges yet")
+        echo("no merges yet")
     for m in rows:
-        undone = f"  (undone {m['undone_at']:%Y-%m-%d} by {m['undone_by']})" if m["undone_at"] else ""
-        click.echo(f"{m['merge_id']}  {m['merged_at']:%Y-%m-%d %H:%M}  {m['merged_by']}: {m['merged_name']} "
-                   f"({m['merged']}) into {m['kept']}{undone}")
+        undone = f"  (undone {m['undone_at']:%Y-%m-%d} by {line(m['undone_by'])})" if m["undone_at"] else ""
+        echo(f"{m['merge_id']}  {m['merged_at']:%Y-%m-%d %H:%M}  {line(m['merged_by'])}: {line(m['merged_name'])} "
+             f"({m['merged']}) into {m['kept']}{undone}")
 
 
 COMMANDS = (people_import, people_suggest_merges, people_accept, people_reject, people_merges)

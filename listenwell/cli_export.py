@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from delivery.export import FORMATS, KINDS
-from listenwell.cli_common import ListenwellError, State, pass_state
+from listenwell.cli_common import ListenwellError, State, data_out, echo, pass_state
 
 
 @click.command("export")
@@ -39,7 +39,7 @@ def export(state: State, what: str, fmt: str, since: datetime | None, out_path: 
     with state.db(read_only=True) as db:
         try:
             if out_path is None:
-                stream = sys.stdout.buffer
+                stream = data_out()  # a terminal gets no control characters from post text
                 rows = write_export(what, fmt, stream, config, db, since_at)
                 stream.flush()
             else:
@@ -56,4 +56,4 @@ def export(state: State, what: str, fmt: str, since: datetime | None, out_path: 
         except OSError as exc:
             raise ListenwellError(f"cannot write {out_path}: {exc.strerror}") from None
     if out_path is not None:
-        click.echo(f"wrote {rows} {what} rows to {out_path}", err=True)
+        echo(f"wrote {rows} {what} rows to {out_path}", err=True)

@@ -8,12 +8,24 @@ from datetime import datetime
 
 import click
 
-from listenwell.cli_common import ListenwellError, State, pass_state, print_json
+from listenwell.cli_common import ListenwellError, State, echo, pass_state, print_json
+
+
+class _SafeFormatter(logging.Formatter):
+    """Log lines carry source errors and post excerpts: no secret and no escape sequence gets through."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from collectors.redact import redact
+        from listenwell.terminal import terminal_safe
+
+        return terminal_safe(redact(super().format(record)))
 
 
 def _configure_logging() -> None:
     logging.basicConfig(stream=sys.stderr, level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(_SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
@@ -48,10 +60,10 @@ def scheduler(state: State, dry_run: bool, as_json: bool) -> None:
         for item in plan:
             when = item["next_run_time"].astimezone(config.tz).strftime("%Y-%m-%d %H:%M %Z") \
                 if item["next_run_time"] else "never"
-            click.echo(f"{item['id']:<28} {item['trigger']:<32} next {when}")
+            echo(f"{item['id']:<28} {item['trigger']:<32} next {when}")
         if running:
-            click.echo(f"(a scheduler is running now: PID {running['pid']}, lock {lock_path_for(config.db_path)})")
-        click.echo("dry run: nothing was run")
+            echo(f"(a scheduler is running now: PID {running['pid']}, lock {lock_path_for(config.db_path)})")
+        echo("dry run: nothing was run")
         return
     _configure_logging()
     try:
@@ -101,25 +113,25 @@ def jobs(state: State, limit: int, as_json: bool) -> None:
         return
     tz = config.tz
     if not rows:
-        click.echo("no job runs yet")
+        echo("no job runs yet")
     for row in rows:
         start = row["started_at"].astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
         end = row["finished_at"].astimezone(tz).strftime("%H:%M:%S") if row["finished_at"] else "…"
         took = f"{row['duration_seconds']:.1f}s" if row["duration_seconds"] is not None else "-"
-        click.echo(f"{start} → {end} {took:>8}  {row['status']:<8} {row['job']}")
+        echo(f"{start} → {end} {took:>8}  {row['status']:<8} {row['job']}")
         counts = row["counts"]
         if isinstance(counts, dict):
             shown = {k: v for k, v in counts.items() if k not in ("seconds", "source") and v not in (None, [], {}, False)}
             if shown:
-                click.echo("    " + ", ".join(f"{k} {v}" for k, v in shown.items()))
+                echo("    " + ", ".join(f"{k} {v}" for k, v in shown.items()))
         if row["error"]:
-            click.echo(f"    error: {row['error']}")
+            echo(f"    error: {row['error']}")
     if status:
-        click.echo(f"\nscheduler running (PID {status['pid']}), next runs:")
+        echo(f"\nscheduler running (PID {status['pid']}), next runs:")
         for job in status.get("jobs", []):
             when = datetime.fromisoformat(job["next_run_time"]).astimezone(tz).strftime("%Y-%m-%d %H:%M %Z") \
                 if job.get("next_run_time") else "never"
-            click.echo(f"  {job['id']:<28} {when}  ({job['trigger']})")
+            echo(f"  {job['id']:<28} {when}  ({job['trigger']})")
 
 
 COMMANDS = (scheduler, jobs)

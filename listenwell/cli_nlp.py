@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
+
+from listenwell.cli_common import echo, print_json, print_json_line
+from listenwell.terminal import terminal_safe
 
 nlp_group = click.Group(
     "nlp",
@@ -71,17 +73,17 @@ def train_sentiment(data: Path, out: Path, holdout, exclude, C, no_lexicon, mode
             "install with: pip install 'listenwell[train]' (or pass --no-lexicon)"
         )
     except ValueError as e:
-        raise click.ClickException(str(e))
+        raise click.ClickException(terminal_safe(str(e)))
     if as_json:
-        click.echo(json.dumps(report, indent=2))
+        print_json(report)
         return
-    click.echo(f"model {report['version']} written to {report['out_dir']} "
-               f"({report['n_train']} training posts, {report['train_seconds']} s)")
+    echo(f"model {report['version']} written to {report['out_dir']} "
+         f"({report['n_train']} training posts, {report['train_seconds']} s)")
     if not report["holdout"]:
-        click.echo("no holdout file found and too few rows for a split: no held-back metrics")
+        echo("no holdout file found and too few rows for a split: no held-back metrics")
     for name, m in report["holdout"].items():
-        click.echo(f"{name}: n={m['n']} macro_recall={m['macro_recall']:.3f} "
-                   f"accuracy={m['accuracy']:.3f} f1_pn={m['f1_pn']:.3f}")
+        echo(f"{name}: n={m['n']} macro_recall={m['macro_recall']:.3f} "
+             f"accuracy={m['accuracy']:.3f} f1_pn={m['f1_pn']:.3f}")
 
 
 @nlp_group.command(
@@ -108,21 +110,21 @@ def eval_cmd(file: Path, model_dir: Path | None, as_json: bool):
     try:
         model = SentimentModel.load(model_dir)
     except (FileNotFoundError, ValueError, KeyError) as e:
-        raise click.ClickException(f"cannot load sentiment model: {e}")
+        raise click.ClickException(terminal_safe(f"cannot load sentiment model: {e}"))
     try:
         result = evaluate(model, file)
     except ValueError as e:
-        raise click.ClickException(str(e))
+        raise click.ClickException(terminal_safe(str(e)))
     out = {k: result[k] for k in ("n", "skipped", "macro_recall", "accuracy", "f1_pn", "posts_per_s")}
     if as_json:
-        click.echo(json.dumps(out))
+        print_json_line(out)
         return
-    click.echo(f"n            {out['n']}")
-    click.echo(f"skipped      {out['skipped']}")
-    click.echo(f"macro_recall {out['macro_recall']:.4f}")
-    click.echo(f"accuracy     {out['accuracy']:.4f}")
-    click.echo(f"f1_pn        {out['f1_pn']:.4f}")
-    click.echo(f"posts_per_s  {out['posts_per_s']:.0f}")
+    echo(f"n            {out['n']}")
+    echo(f"skipped      {out['skipped']}")
+    echo(f"macro_recall {out['macro_recall']:.4f}")
+    echo(f"accuracy     {out['accuracy']:.4f}")
+    echo(f"f1_pn        {out['f1_pn']:.4f}")
+    echo(f"posts_per_s  {out['posts_per_s']:.0f}")
 
 
 @nlp_group.command(
@@ -154,16 +156,16 @@ def eval_moments_cmd(file: Path | None, as_json: bool, show_errors: str | None, 
     try:
         result = evaluate(file, whole=whole)
     except (ValueError, UnicodeDecodeError) as e:
-        raise click.ClickException(str(e))
+        raise click.ClickException(terminal_safe(str(e)))
     if as_json:
-        click.echo(json.dumps(result))
+        print_json_line(result)
         return
-    click.echo(format_table(result))
+    echo(format_table(result))
     if show_errors:
-        click.echo(f"\nerrors ({show_errors}):")
+        echo(f"\nerrors ({show_errors}):")
         for err in result["errors"][show_errors]:
-            click.echo(f"  line {err['line']}: missed={','.join(err['missed']) or '-'} "
-                       f"extra={','.join(err['extra']) or '-'}  {err['text']}")
+            echo(f"  line {err['line']}: missed={','.join(err['missed']) or '-'} "
+                 f"extra={','.join(err['extra']) or '-'}  {err['text']}")
 
 
 @nlp_group.command(
@@ -195,13 +197,13 @@ def tag_cmd(file: Path, addressed: bool, as_json: bool):
             with open(file, encoding="utf-8", errors="replace", newline="") as fh:
                 lines = [line.rstrip("\r\n") for line in fh]
     except OSError as e:
-        click.echo(f"Error: cannot read {file}: {e.strerror or e}", err=True)
+        echo(f"Error: cannot read {file}: {e.strerror or e}", err=True)
         raise SystemExit(2)
     for record in records(lines, addressed_to_us=addressed):
         if as_json:
-            click.echo(json.dumps(record, ensure_ascii=False))
+            print_json_line(record)
         else:
-            click.echo(_tag_line(record))
+            echo(_tag_line(record))
 
 
 def _tag_line(record: dict) -> str:
@@ -254,21 +256,21 @@ def train_complaints_cmd(data: Path, out: Path | None, ours: Path | None, lodo: 
         raise click.ClickException(f"training needs scikit-learn and vaderSentiment ({e}): "
                                    "pip install 'listenwell[train]'")
     except ValueError as e:
-        raise click.ClickException(str(e))
+        raise click.ClickException(terminal_safe(str(e)))
     if as_json:
-        click.echo(json.dumps(report, indent=2))
+        print_json(report)
         return
-    click.echo(f"complaint model {report['version']} written to {report['out_dir']} "
-               f"({report['n_train']} posts, {report['own']} of them ours, {report['seconds']} s)")
+    echo(f"complaint model {report['version']} written to {report['out_dir']} "
+         f"({report['n_train']} posts, {report['own']} of them ours, {report['seconds']} s)")
     if report["lodo"]:
         _print_lodo(report["lodo"])
 
 
 def _print_lodo(report: dict) -> None:
-    click.echo(f"leave one domain out ({report['protocol']}):")
+    echo(f"leave one domain out ({report['protocol']}):")
     for domain, m in list(report["per_domain"].items()) + [("POOLED", report["pooled"])]:
-        click.echo(f"  {domain:<12} n={m['n']:>4} complaints={m['positives']:>4}  P {m['precision']:.3f}  "
-                   f"R {m['recall']:.3f}  F1 {m['f1']:.3f}")
+        echo(f"  {domain:<12} n={m['n']:>4} complaints={m['positives']:>4}  P {m['precision']:.3f}  "
+             f"R {m['recall']:.3f}  F1 {m['f1']:.3f}")
 
 
 @nlp_group.command(
@@ -299,10 +301,10 @@ def eval_complaints_cmd(data: Path, as_json: bool):
 
     report = {"model": leave_one_domain_out(rows, own), "combined": leave_one_domain_out(rows, own, decide=combined)}
     if as_json:
-        click.echo(json.dumps(report, indent=2))
+        print_json(report)
         return
     for name, result in report.items():
-        click.echo(f"{name}:")
+        echo(f"{name}:")
         _print_lodo(result)
 
 
@@ -349,9 +351,9 @@ def eval_language_cmd(file: Path, as_json: bool):
            "posts_per_s": round(len(rows) / seconds) if seconds else None,
            "und_scoring": "a post labelled und is right only when the identifier says und"}
     if as_json:
-        click.echo(json.dumps(out))
+        print_json_line(out)
         return
     for key in ("main_ten", "others", "all"):
         m = out[key]
-        click.echo(f"{key:<9} {m['right']}/{m['n']} = {m['accuracy']}")
-    click.echo("per language: " + ", ".join(f"{k} {v['right']}/{v['n']}" for k, v in out["per_language"].items()))
+        echo(f"{key:<9} {m['right']}/{m['n']} = {m['accuracy']}")
+    echo("per language: " + ", ".join(f"{k} {v['right']}/{v['n']}" for k, v in out["per_language"].items()))

@@ -9,7 +9,8 @@ import click
 from engagement.people import PersonError, delete_touch, edit_touch, list_people, list_touches, log_touch, \
     merge_people, person_detail, resolve_person, split_identity, TOUCH_KINDS
 from engagement.reach_out import REASONS, reach_out_list, snooze, snoozed, unsnooze
-from listenwell.cli_common import ListenwellError, State, pass_state, print_json, who
+from listenwell.terminal import terminal_safe
+from listenwell.cli_common import ListenwellError, State, data_out, echo, line, pass_state, print_json, who
 from storage.writes import key_client_person_id
 
 
@@ -40,11 +41,11 @@ def people(ctx: click.Context, cooling: bool, limit: int, as_json: bool) -> None
         print_json(rows)
         return
     if not rows:
-        click.echo("nobody cooling" if cooling else "no people yet; run `listenwell run --once`")
+        echo("nobody cooling" if cooling else "no people yet; run `listenwell run --once`")
     for p in rows:
         h = p["health"]
         tier = f"tier {p['tier']}" if p["tier"] else "      "
-        click.echo(f"{h['overall']:5.1f} {h['trend']:<8} {tier}  {p['name']:<24} "
+        echo(f"{h['overall']:5.1f} {h['trend']:<8} {tier}  {terminal_safe(p['name'], one_line=True):<24} "
                    f"time {h['time']:3.0f} trust {h['trust']:3.0f} intensity {h['intensity']:3.0f} "
                    f"reciprocity {h['reciprocity']:3.0f}  ({p['person_id']})")
 
@@ -72,9 +73,9 @@ def people_merge(state: State, keep: str, other: str, by: str | None, as_json: b
     if as_json:
         print_json(result)
         return
-    click.echo(f"merged {result['merged']} into {result['person_id']} "
-               f"({len(result['identities_moved'])} identities moved) as {result['merge_id']}; "
-               f"undo with `listenwell people split {result['merge_id']}`")
+    echo(f"merged {result['merged']} into {result['person_id']} "
+         f"({len(result['identities_moved'])} identities moved) as {result['merge_id']}; "
+         f"undo with `listenwell people split {result['merge_id']}`")
 
 
 @people.command("split")
@@ -100,10 +101,10 @@ def people_split(state: State, identity: str, by: str | None, as_json: bool) -> 
         print_json(result)
         return
     if "merge_id" in result:
-        click.echo(f"undid {result['merge_id']}: {result['name']} is {result['person_id']} again "
-                   f"({len(result['identities'])} identities back from {result['from']})")
+        echo(f"undid {result['merge_id']}: {result['name']} is {result['person_id']} again "
+             f"({len(result['identities'])} identities back from {result['from']})")
         return
-    click.echo(f"{result['identity']} is now {result['person_id']} (was part of {result['from']})")
+    echo(f"{result['identity']} is now {result['person_id']} (was part of {result['from']})")
 
 
 @click.command()
@@ -129,19 +130,19 @@ def person(state: State, name: str, timeline: int, as_json: bool) -> None:
         return
     h = p["health"]
     tier = f", tier {p['tier']} key client" if p["is_key_client"] else ""
-    click.echo(f"{p['name']} ({p['person_id']}{tier})")
+    echo(f"{terminal_safe(p['name'], one_line=True)} ({p['person_id']}{tier})")
     if p["notes"]:
-        click.echo(f"  notes: {p['notes']}")
+        echo(f"  notes: {terminal_safe(p['notes'], one_line=True)}")
     for i in p["identities"]:
         follower = " · follows us" if i["is_follower"] else ""
-        click.echo(f"  {i['identity_uid']}{follower}")
-    click.echo(f"  health {h['overall']:.0f}/100, {h['trend']}")
+        echo(f"  {i['identity_uid']}{follower}")
+    echo(f"  health {h['overall']:.0f}/100, {h['trend']}")
     for sinew in ("time", "trust", "intensity", "reciprocity"):
-        click.echo(f"    {sinew:<12}{_bar(h[sinew])} {h[sinew]:5.1f}")
-    click.echo("  timeline:")
+        echo(f"    {sinew:<12}{_bar(h[sinew])} {h[sinew]:5.1f}")
+    echo("  timeline:")
     for e in p["timeline"]:
-        what = e["note"] or (e["text"] or "").replace("\n", " ")[:100]
-        click.echo(f"    {e['occurred_at']:%Y-%m-%d} {e['direction']:<8} {e['kind']:<12} {what}")
+        what = terminal_safe(e["note"] or (e["text"] or ""), one_line=True)[:100]
+        echo(f"    {e['occurred_at']:%Y-%m-%d} {e['direction']:<8} {e['kind']:<12} {what}")
 
 
 @click.command()
@@ -170,8 +171,8 @@ def touch(state: State, name: str, kind: str, note: str | None, day: datetime | 
     if as_json:
         print_json(result)
         return
-    click.echo(f"logged a {kind} with {result['person_id']} on {when:%Y-%m-%d} ({result['touch_id']}; "
-               f"`listenwell touches edit|delete {result['touch_id']}` corrects it)")
+    echo(f"logged a {kind} with {result['person_id']} on {when:%Y-%m-%d} ({result['touch_id']}; "
+         f"`listenwell touches edit|delete {result['touch_id']}` corrects it)")
 
 
 @click.group("reach-out", invoke_without_command=True)
@@ -199,20 +200,22 @@ def reach_out(ctx: click.Context, limit: int, ics_path: Path | None, as_json: bo
 
         data = reach_out_calendar(items, state.config)
         if str(ics_path) == "-":
-            click.echo(data.decode(), nl=False)
+            stream = data_out()  # exact bytes (CRLF lines) when piped; no control characters on a terminal
+            stream.write(data)
+            stream.flush()
             return
         ics_path.write_bytes(data)
         if not as_json:
-            click.echo(f"wrote {len(items)} reach-out events to {ics_path}", err=True)
+            echo(f"wrote {len(items)} reach-out events to {ics_path}", err=True)
     if as_json:
         print_json(items)
         return
     if not items:
-        click.echo("nobody needs a personal touch today")
+        echo("nobody needs a personal touch today")
     for n, item in enumerate(items, 1):
-        click.echo(f"{n:>2}. [{item['action']}] {item['sentence']}")
+        echo(f"{n:>2}. [{item['action']}] {terminal_safe(item['sentence'], one_line=True)}")
         if item["evidence_url"]:
-            click.echo(f"      {item['evidence_url']}")
+            echo(f"      {item['evidence_url']}")
 
 
 @reach_out.command("snooze")
@@ -239,7 +242,7 @@ def reach_out_snooze(state: State, name: str, reason: str, days: int, by: str | 
     if as_json:
         print_json(result)
         return
-    click.echo(f"snoozed {reason} for {person_id} until {(now + timedelta(days=days)):%Y-%m-%d}")
+    echo(f"snoozed {reason} for {person_id} until {(now + timedelta(days=days)):%Y-%m-%d}")
 
 
 @reach_out.command("unsnooze")
@@ -264,10 +267,10 @@ def reach_out_unsnooze(state: State, name: str | None, reason: str | None, by: s
                 print_json(rows)
                 return
             if not rows:
-                click.echo("nothing is snoozed")
+                echo("nothing is snoozed")
             for r in rows:
-                click.echo(f"{r['person']} ({r['person_id']}): {r['reason']} until {r['until']:%Y-%m-%d}"
-                           f"{' by ' + r['snoozed_by'] if r['snoozed_by'] else ''}")
+                echo(f"{line(r['person'])} ({r['person_id']}): {r['reason']} until {r['until']:%Y-%m-%d}"
+                     f"{' by ' + line(r['snoozed_by']) if r['snoozed_by'] else ''}")
             return
         try:
             person_id = resolve_person(db, name)
@@ -279,8 +282,8 @@ def reach_out_unsnooze(state: State, name: str | None, reason: str | None, by: s
         return
     if not lifted:
         raise ListenwellError(f"{person_id} has no snooze in force{' for ' + reason if reason else ''}")
-    click.echo(f"lifted {len(lifted)} snooze{'s' if len(lifted) != 1 else ''} for {person_id}: "
-               + ", ".join(r["reason"] for r in lifted))
+    echo(f"lifted {len(lifted)} snooze{'s' if len(lifted) != 1 else ''} for {person_id}: "
+         + ", ".join(r["reason"] for r in lifted))
 
 
 @click.group("touches", invoke_without_command=True)
@@ -309,10 +312,10 @@ def touches(ctx: click.Context, name: str | None, limit: int, as_json: bool) -> 
         print_json(rows)
         return
     if not rows:
-        click.echo("no touches logged yet; `listenwell touch NAME --kind call` logs one")
+        echo("no touches logged yet; `listenwell touch NAME --kind call` logs one")
     for t in rows:
-        click.echo(f"{t['touch_id']}  {t['at']:%Y-%m-%d}  {t['kind']:<5} {t['person']}"
-                   f"{': ' + t['note'] if t['note'] else ''}{'  (by ' + t['logged_by'] + ')' if t['logged_by'] else ''}")
+        echo(f"{t['touch_id']}  {t['at']:%Y-%m-%d}  {t['kind']:<5} {line(t['person'])}"
+             f"{': ' + line(t['note']) if t['note'] else ''}{'  (by ' + line(t['logged_by']) + ')' if t['logged_by'] else ''}")
 
 
 @touches.command("edit")
@@ -341,8 +344,8 @@ def touches_edit(state: State, touch_id: str, kind: str | None, note: str | None
     if as_json:
         print_json(result)
         return
-    click.echo(f"{touch_id}: a {result['kind']} with {result['person']} on {result['at']:%Y-%m-%d}"
-               f"{': ' + result['note'] if result['note'] else ''}")
+    echo(f"{touch_id}: a {result['kind']} with {line(result['person'])} on {result['at']:%Y-%m-%d}"
+         f"{': ' + line(result['note']) if result['note'] else ''}")
 
 
 @touches.command("delete")
@@ -365,4 +368,4 @@ def touches_delete(state: State, touch_id: str, by: str | None, as_json: bool) -
     if as_json:
         print_json(result)
         return
-    click.echo(f"deleted {touch_id} (a {result['kind']} with {result['person']} on {result['at']:%Y-%m-%d})")
+    echo(f"deleted {touch_id} (a {result['kind']} with {line(result['person'])} on {result['at']:%Y-%m-%d})")

@@ -4,9 +4,15 @@ from __future__ import annotations
 import click
 
 from engagement.queue import QueueError, approve, assign, dismiss, edit, get_suggestion, list_queue, restore, send
-from listenwell.cli_common import ListenwellError, State, pass_state, print_json, who
+from listenwell.terminal import terminal_safe
+from listenwell.cli_common import ListenwellError, State, echo, pass_state, print_json, who
 
-STATUS_CHOICES = ["pending", "approved", "sending", "sent", "dismissed", "answered", "all"]
+def line(value) -> str:
+    """One line of untrusted text for the terminal (no controls, no escape sequences, no line breaks)."""
+    return terminal_safe(value, one_line=True)
+
+
+STATUS_CHOICES = ["pending", "approved", "sending", "unknown", "sent", "dismissed", "answered", "all"]
 
 
 @click.group()
@@ -23,30 +29,30 @@ def _show(item: dict, as_json: bool) -> None:
     if as_json:
         print_json(item)
         return
-    click.echo(f"{item['suggestion_id']}  [{item['status']}]  priority {item['priority']:.0f}  "
-               f"{item['person']} · {item['platform']} · {item['intent']}")
-    click.echo(f"  why:   {item['reason']}")
-    click.echo(f"  post:  {item['post_text']}")
-    click.echo(f"  reply: {item['text']}")
+    echo(f"{item['suggestion_id']}  [{item['status']}]  priority {item['priority']:.0f}  "
+         f"{line(item['person'])} · {item['platform']} · {item['intent']}")
+    echo(f"  why:   {line(item['reason'])}")
+    echo(f"  post:  {line(item['post_text'])}")
+    echo(f"  reply: {line(item['text'])}")
     if "length" in item:
-        click.echo(f"         {item['length']}/{item['limit']} characters"
-                   + (" (as X counts: a link is 23)" if item["platform"] == "x" else ""))
+        echo(f"         {item['length']}/{item['limit']} characters"
+             + (" (as X counts: a link is 23)" if item["platform"] == "x" else ""))
     if item.get("sources"):
-        click.echo(f"  from:  {', '.join(item['sources'])}")
+        echo(f"  from:  {line(', '.join(item['sources']))}")
     others = [c for c in item.get("candidates") or [] if c.get("text") != item["text"]]
     for i, c in enumerate(others, 2):
-        click.echo(f"  {i}.    {c['text']}")
-        click.echo(f"         ({c['style']}: {c['reason']})")
+        echo(f"  {i}.    {line(c['text'])}")
+        echo(f"         ({c['style']}: {line(c['reason'])})")
     if item.get("url"):
-        click.echo(f"  {item['url']}")
+        echo(f"  {line(item['url'])}")
     if item.get("assigned_to"):
-        click.echo(f"  assigned to {item['assigned_to']}")
+        echo(f"  assigned to {line(item['assigned_to'])}")
     if item.get("decided_by"):
-        click.echo(f"  decided by {item['decided_by']} at {item['decided_at']:%Y-%m-%d %H:%M}")
+        echo(f"  decided by {line(item['decided_by'])} at {item['decided_at']:%Y-%m-%d %H:%M}")
     for h in item.get("history") or []:
-        click.echo(f"  {h['at']:%Y-%m-%d %H:%M}  {h['actor']}: {h['action'].removeprefix('queue.')}")
+        echo(f"  {h['at']:%Y-%m-%d %H:%M}  {line(h['actor'])}: {h['action'].removeprefix('queue.')}")
     if item.get("last_error"):
-        click.echo(f"  last error: {item['last_error']}")
+        echo(f"  last error: {item['last_error']}")
 
 
 @queue.command("list")
@@ -71,20 +77,20 @@ def queue_list(state: State, status: str, limit: int, mine: bool, assigned: str 
         print_json(items)
         return
     if not items:
-        click.echo(f"no {status} suggestions")
+        echo(f"no {status} suggestions")
     for item in items:
         key = " ★" if item["key_client"] else ""
-        owner = f" → {item['assigned_to']}" if item.get("assigned_to") else ""
-        click.echo(f"[{item['priority']:>5.1f}] {item['id']}  {item['person']}{key} · {item['platform']} · "
-                   f"{item['intent']}{owner}")
-        click.echo(f"        why: {item['reason']}")
-        click.echo(f"        reply: {item['reply']}")
+        owner = f" → {line(item['assigned_to'])}" if item.get("assigned_to") else ""
+        echo(f"[{item['priority']:>5.1f}] {item['id']}  {line(item['person'])}{key} · {item['platform']} · "
+             f"{item['intent']}{owner}")
+        echo(f"        why: {line(item['reason'])}")
+        echo(f"        reply: {line(item['reply'])}")
         extra = len(item.get("candidates") or []) - 1
         if extra > 0:
-            click.echo(f"        ({extra} more candidate{'s' if extra > 1 else ''}: "
-                       f"listenwell queue show {item['id']})")
+            echo(f"        ({extra} more candidate{'s' if extra > 1 else ''}: "
+                 f"listenwell queue show {item['id']})")
         if item["url"]:
-            click.echo(f"        {item['url']}")
+            echo(f"        {line(item['url'])}")
 
 
 @queue.command("show")
@@ -192,9 +198,49 @@ def queue_send(state: State, suggestion_id: str, as_json: bool) -> None:
         if as_json:
             print_json(result)
             return
-        click.echo(f"dry run (sending.enabled is false in config): would reply on {result['platform']} to "
+        echo(f"dry run (sending.enabled is false in config): would reply on {result['platform']} to "
                    f"{result['url']}:\n  {result['text']}")
         return
+    _show(result, as_json)
+
+
+@queue.command("reconcile")
+@click.argument("suggestion_id")
+@click.option("--mark", type=click.Choice(["sent", "ready"]),
+              help="Skip the lookup: you checked the platform yourself (sent needs --sent-id).")
+@click.option("--sent-id", metavar="ID", help="With --mark sent: the id of the reply on the platform.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def queue_reconcile(state: State, suggestion_id: str, mark: str | None, sent_id: str | None, as_json: bool) -> None:
+    """Settle a reply interrupted while it was being sent (status unknown): look it up on the platform and
+    mark it sent, or ready to send again. Nothing is posted here.
+
+    \b
+    Example:
+      listenwell queue reconcile rs-3f9a1c2b7d
+      listenwell queue reconcile rs-3f9a1c2b7d --mark sent --sent-id 1861234567890123456
+    """
+    from collectors.base import SourceError
+    from delivery.senders import sender_for
+    from engagement.reconcile import reconcile
+
+    config = state.config
+    with state.db() as db:
+        try:
+            item = get_suggestion(db, suggestion_id)
+            finder = None
+            if mark is None:
+                try:
+                    finder = sender_for(config, item["platform"])
+                except (QueueError, SourceError):
+                    finder = None
+            result = reconcile(db, suggestion_id, finder=finder, by=who(), now=config.now(), mark=mark,
+                               sent_id=sent_id)
+        except QueueError as exc:
+            raise ListenwellError(str(exc)) from None
+    if not as_json:
+        echo("found on the platform: marked sent" if result["status"] == "sent"
+             else "not on the platform: ready to send again (`listenwell queue send` posts it)")
     _show(result, as_json)
 
 

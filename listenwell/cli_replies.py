@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from listenwell.cli_common import ListenwellError, State, pass_state, print_json
+from listenwell.cli_common import ListenwellError, State, echo, pass_state, print_json
 from listenwell.config import find_config_path
 
 
@@ -28,7 +28,7 @@ def _knowledge(state: State, override: str | None):
     except KnowledgeError as exc:
         raise ListenwellError(str(exc)) from None
     for warning in kb.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        echo(f"warning: {warning}", err=True)
     return kb
 
 
@@ -83,15 +83,15 @@ def replies_suggest(state: State, file: str, knowledge_dir: str | None, backend:
     for post, _data in posts:
         draft = engine.suggest(post)
         if as_json:
-            click.echo(json.dumps(draft.to_dict(post.id), ensure_ascii=False))
+            echo(json.dumps(draft.to_dict(post.id), ensure_ascii=False))
             continue
-        click.echo(f"{post.id} · {post.platform} · {draft.mode}")
-        click.echo(f"  why:   {draft.reason}")
-        click.echo(f"  reply: {draft.reply if draft.reply is not None else '(no public reply)'}")
+        echo(f"{post.id} · {post.platform} · {draft.mode}")
+        echo(f"  why:   {draft.reason}")
+        echo(f"  reply: {draft.reply if draft.reply is not None else '(no public reply)'}")
         for i, c in enumerate(draft.candidates[1:], 2):
-            click.echo(f"  {i}.    {c.text}")
+            echo(f"  {i}.    {c.text}")
         if draft.sources:
-            click.echo(f"  from:  {', '.join(draft.sources)}")
+            echo(f"  from:  {', '.join(draft.sources)}")
 
 
 @replies.command("eval")
@@ -119,15 +119,15 @@ def replies_eval(state: State, file: str, knowledge_dir: str | None, backend: st
             report = {k: v for k, v in report.items() if k != "failures"} | {"failed": len(report["failures"])}
         print_json(report)
         return
-    click.echo(f"pass rate {report['pass_rate']:.3f} ({report['passed']}/{report['posts']} posts)")
-    click.echo(f"facts carried {report['facts_carried']}/{report['facts_expected']}; tone violations "
+    echo(f"pass rate {report['pass_rate']:.3f} ({report['passed']}/{report['posts']} posts)")
+    echo(f"facts carried {report['facts_carried']}/{report['facts_expected']}; tone violations "
                f"{report['tone_violations']}; invented URLs {report['invented_urls']}; invented numbers "
                f"{report['invented_numbers']}; over-length {report['over_length']}")
     for kind, k in sorted(report["by_kind"].items()):
-        click.echo(f"  {kind:<14} {k['passed']:>3}/{k['posts']:<3} {k['pass_rate']:.3f}")
+        echo(f"  {kind:<14} {k['passed']:>3}/{k['posts']:<3} {k['pass_rate']:.3f}")
     if failures:
         for f in report["failures"]:
-            click.echo(f"\n{f['id']} [{f['kind']}] {'; '.join(f['problems'])}\n  {f['reply']}")
+            echo(f"\n{f['id']} [{f['kind']}] {'; '.join(f['problems'])}\n  {f['reply']}")
 
 
 @click.group()
@@ -157,8 +157,8 @@ def knowledge_list(state: State, knowledge_dir: str | None, as_json: bool) -> No
         return
     for e in kb.entries:
         kind = f"rule: {e.rule}" if e.is_rule else e.kind
-        click.echo(f"{e.id}  [{kind}]  {e.title}" + (f"  <{e.link}>" if e.link else ""))
-    click.echo(f"{len(kb.answers)} entries, {len(kb.entries) - len(kb.answers)} house rules"
+        echo(f"{e.id}  [{kind}]  {e.title}" + (f"  <{e.link}>" if e.link else ""))
+    echo(f"{len(kb.answers)} entries, {len(kb.entries) - len(kb.answers)} house rules"
                + (f", {len(kb.warnings)} skipped" if kb.warnings else ""), err=True)
 
 
@@ -190,8 +190,8 @@ def knowledge_search(state: State, query: str, knowledge_dir: str | None, limit:
         print_json(rows)
         return
     if not rows:
-        click.echo("nothing in the knowledge base matches")
+        echo("nothing in the knowledge base matches")
     for r in rows:
         mark = "answers" if r["answers"] else "       "
-        click.echo(f"{r['score']:>7.2f}  covers {r['coverage']:.2f}  confidence {r['confidence']:.2f}  {mark}  "
-                   f"{r['id']}  {r['title']}")
+        echo(f"{r['score']:>7.2f}  covers {r['coverage']:.2f}  confidence {r['confidence']:.2f}  {mark}  "
+             f"{r['id']}  {r['title']}")

@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from listenwell.cli_common import ListenwellError, State, pass_state, print_json, who
+from listenwell.cli_common import ListenwellError, State, echo, line, pass_state, print_json, who
 from listenwell.team import ROLES
 
 
@@ -54,7 +54,7 @@ def users_add(state: State, name: str, role: str, display_name: str | None, pass
     if as_json:
         print_json(user)
         return
-    click.echo(f"added {user['name']} ({user['role']}); they log in to `listenwell serve` with that name")
+    echo(f"added {user['name']} ({user['role']}); they log in to `listenwell serve` with that name")
 
 
 @users.command("list")
@@ -75,11 +75,11 @@ def users_list(state: State, as_json: bool) -> None:
         print_json(rows)
         return
     if not rows:
-        click.echo("no users yet: the web app uses the shared password; add one with `listenwell users add NAME`")
+        echo("no users yet: the web app uses the shared password; add one with `listenwell users add NAME`")
     for u in rows:
         last = f"last action {u['last_action_at']:%Y-%m-%d %H:%M}" if u["last_action_at"] else "no action yet"
         gone = f", disabled {u['disabled_at']:%Y-%m-%d}" if u["disabled_at"] else ""
-        click.echo(f"{u['name']:<16} {u['role']:<7} {last}{gone}")
+        echo(f"{u['name']:<16} {u['role']:<7} {last}{gone}")
 
 
 @users.command("role")
@@ -100,7 +100,7 @@ def users_role(state: State, name: str, role: str) -> None:
             user = set_role(db, name, role, state.config.now(), who())
         except TeamError as exc:
             raise ListenwellError(str(exc)) from None
-    click.echo(f"{user['name']} is now {user['role']}")
+    echo(f"{user['name']} is now {user['role']}")
 
 
 @users.command("passwd")
@@ -122,7 +122,7 @@ def users_passwd(state: State, name: str, password_stdin: bool) -> None:
             set_password(db, name, password, state.config.now(), who())
         except TeamError as exc:
             raise ListenwellError(str(exc)) from None
-    click.echo(f"password changed for {name.strip().lower()}")
+    echo(f"password changed for {name.strip().lower()}")
 
 
 @users.command("remove")
@@ -142,7 +142,7 @@ def users_remove(state: State, name: str) -> None:
             remove_user(db, name, state.config.now(), who())
         except TeamError as exc:
             raise ListenwellError(str(exc)) from None
-    click.echo(f"{name.strip().lower()} can no longer log in")
+    echo(f"{name.strip().lower()} can no longer log in")
 
 
 @click.group("tokens")
@@ -179,9 +179,9 @@ def tokens_create(state: State, name: str, as_json: bool) -> None:
     if as_json:
         print_json(token)
         return
-    click.echo(f"token {token['name']!r} ({token['token_id']}), shown only this once:\n\n    {token['token']}\n\n"
-               f"Send it as 'Authorization: Bearer <token>' to /api/v1/…, or subscribe a calendar to "
-               f"/calendar.ics?token=<token>.")
+    echo(f"token {token['name']!r} ({token['token_id']}), shown only this once:\n\n    {token['token']}\n\n"
+         f"Send it as 'Authorization: Bearer <token>' to /api/v1/…, or subscribe a calendar to "
+         f"/calendar.ics?token=<token>.")
 
 
 @tokens.command("list")
@@ -202,12 +202,12 @@ def tokens_list(state: State, as_json: bool) -> None:
         print_json(rows)
         return
     if not rows:
-        click.echo("no tokens yet; `listenwell tokens create NAME` makes one")
+        echo("no tokens yet; `listenwell tokens create NAME` makes one")
     for t in rows:
         used = f"last used {t['last_used_at']:%Y-%m-%d %H:%M}" if t["last_used_at"] else "never used"
         state_ = f"revoked {t['revoked_at']:%Y-%m-%d}" if t["revoked_at"] else "live"
-        click.echo(f"{t['token_id']}  {t['name']:<24} {state_:<18} {used}  (by {t['created_by']} "
-                   f"{t['created_at']:%Y-%m-%d})")
+        echo(f"{t['token_id']}  {line(t['name']):<24} {state_:<18} {used}  (by {line(t['created_by'])} "
+             f"{t['created_at']:%Y-%m-%d})")
 
 
 @tokens.command("revoke")
@@ -227,7 +227,7 @@ def tokens_revoke(state: State, token: str) -> None:
             result = revoke_token(db, token, state.config.now(), who())
         except TeamError as exc:
             raise ListenwellError(str(exc)) from None
-    click.echo(f"revoked {result['name']!r} ({result['token_id']})")
+    echo(f"revoked {line(result['name'])!r} ({result['token_id']})")
 
 
 @click.command("log")
@@ -253,11 +253,11 @@ def log(state: State, target: str | None, actor: str | None, action: str | None,
         print_json(rows)
         return
     if not rows:
-        click.echo("nothing recorded yet")
+        echo("nothing recorded yet")
     for r in rows:
-        details = ", ".join(f"{k}={v}" for k, v in r["details"].items() if k not in ("text", "previous_text"))
-        click.echo(f"{r['at']:%Y-%m-%d %H:%M}  {r['actor']:<12} {r['action']:<26} {r['target']}"
-                   f"{'  ' + details if details else ''}")
+        details = ", ".join(f"{k}={line(v)}" for k, v in r["details"].items() if k not in ("text", "previous_text"))
+        echo(f"{r['at']:%Y-%m-%d %H:%M}  {line(r['actor']):<12} {r['action']:<26} {line(r['target'])}"
+             f"{'  ' + details if details else ''}")
 
 
 COMMANDS = (users, tokens, log)

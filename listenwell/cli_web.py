@@ -5,7 +5,7 @@ import signal
 
 import click
 
-from listenwell.cli_common import ListenwellError, State, pass_state
+from listenwell.cli_common import ListenwellError, State, echo, pass_state
 
 
 class _InProcessScheduler:
@@ -93,7 +93,7 @@ def serve(state: State, host: str, port: int, no_scheduler: bool, hash_password:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
         if len(password) < 10:
             raise ListenwellError("use at least 10 characters")
-        click.echo(make_hash(password))
+        echo(make_hash(password))
         return
 
     import uvicorn
@@ -107,24 +107,26 @@ def serve(state: State, host: str, port: int, no_scheduler: bool, hash_password:
     except AuthSetupError as exc:
         raise ListenwellError(f"web login: {exc}") from None
     if secrets.new_token:
-        click.echo(f"\nlistenwell web: ${config.web.password_hash_env} is not set, so this login token was generated.\n"
+        echo(f"\nlistenwell web: ${config.web.password_hash_env} is not set, so this login token was generated.\n"
                    f"It is shown only this once (its hash is kept in {secrets.source}):\n\n"
                    f"    {secrets.new_token}\n", err=True)
     elif secrets.source.startswith("env:"):
-        click.echo(f"listenwell web: logging in with the password whose hash is in ${config.web.password_hash_env}",
+        echo(f"listenwell web: logging in with the password whose hash is in ${config.web.password_hash_env}",
                    err=True)
     else:
-        click.echo(f"listenwell web: log in with the token printed at first start (delete {secrets.source} "
+        echo(f"listenwell web: log in with the token printed at first start (delete {secrets.source} "
                    f"to generate a new one)", err=True)
     if not is_loopback(host):
-        click.echo(f"listenwell web: listening on {host}: put HTTPS in front; session cookies are marked Secure.",
+        echo(f"listenwell web: listening on {host}: put HTTPS in front; session cookies are marked Secure.",
                    err=True)
 
-    scheduler = None if no_scheduler else _start_scheduler(config, lambda m: click.echo(m, err=True))
+    scheduler = None if no_scheduler else _start_scheduler(config, lambda m: echo(m, err=True))
     # a scheduler in this process writes through its own connections: the pages then open the database
     # in the same (read-write) mode, since DuckDB refuses mixed modes within one process
-    app = create_app(config, secrets, reads_read_only=scheduler is None)
-    click.echo(f"listenwell web: http://{host if ':' not in host else f'[{host}]'}:{port}/", err=True)
+    # the address it binds is a name it answers to (besides web.trusted_hosts), unless it is every address
+    extra_hosts = [] if host in ("0.0.0.0", "::", "") else [host]
+    app = create_app(config, secrets, reads_read_only=scheduler is None, extra_hosts=extra_hosts)
+    echo(f"listenwell web: http://{host if ':' not in host else f'[{host}]'}:{port}/", err=True)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info", server_header=False,
                                            proxy_headers=False, access_log=True))
     # uvicorn shuts down gracefully on SIGINT/SIGTERM and then re-raises the signal; these handlers
@@ -135,7 +137,7 @@ def serve(state: State, host: str, port: int, no_scheduler: bool, hash_password:
     finally:
         try:
             if scheduler is not None:
-                click.echo("listenwell web: stopping the scheduler (the current job finishes first)", err=True)
+                echo("listenwell web: stopping the scheduler (the current job finishes first)", err=True)
                 scheduler.stop()
         finally:
             for sig, handler in previous.items():

@@ -6,13 +6,15 @@ variable that holds each one (``*_env`` keys).
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
-from datetime import datetime, time, timezone
+from datetime import date, datetime, time, timezone
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlparse
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from urllib.parse import urlparse, urlsplit
+from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import (
@@ -29,6 +31,18 @@ CONFIG_ENV = "LISTENWELL_CONFIG"
 DEFAULT_CONFIG = "config.yaml"
 PlatformName = Literal["x", "reddit", "blog"]
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+MAX_CONFIG_BYTES = 1024 * 1024
+
+# bounds shared by every number of the same kind: anything inside runs (dates stay far from year 9999)
+DAYS_MAX = 3650
+HOURS_MAX = 24 * DAYS_MAX
+EARLIEST = datetime(1990, 1, 1, tzinfo=timezone.utc)  # reference_time and `digest --date` stay in these years
+LATEST = datetime(2200, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
+SYSTEM_DIRS = (Path("/dev"), Path("/proc"), Path("/sys"))
+# characters no URL, address or name in the config may hold: controls, spaces inside URLs, bidi overrides
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_BIDI = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff]")
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 
 class ConfigError(Exception):
@@ -36,10 +50,52 @@ class ConfigError(Exception):
 
 
 def _http_url(value: str) -> str:
-    parsed = urlparse(value)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+    """An http(s) URL, checked by a parser: a real host name (IDNA) or IP address, a port 1-65535, and
+    no spaces, control characters or invisible direction marks anywhere."""
+    if _CONTROL.search(value) or _BIDI.search(value) or any(ch.isspace() for ch in value):
+        raise ValueError("a URL may not contain spaces, control characters or invisible direction marks")
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        raise ValueError("expected an http:// or https:// URL with a port between 1 and 65535") from None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError("expected an http:// or https:// URL")
+    if port == 0:
+        raise ValueError("the port must be between 1 and 65535")
+    host = parts.hostname or ""
+    if not _valid_host(host):
+        raise ValueError("expected an http:// or https:// URL with a real host name")
     return value
+
+
+def _valid_host(host: str) -> bool:
+    if not host:
+        return False
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    try:
+        import idna
+
+        ascii_host = idna.encode(host.rstrip("."), uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError, ValueError):
+        return False
+    return len(ascii_host) <= 253 and all(_LABEL.match(label) for label in ascii_host.split("."))
+
+
+def _email(value: str) -> str:
+    """A real email address (syntax only: no DNS), as email-validator reads it."""
+    from email_validator import EmailNotValidError, validate_email
+
+    if _CONTROL.search(value) or _BIDI.search(value):
+        raise ValueError("an email address may not contain control characters or invisible direction marks")
+    try:
+        return validate_email(value.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(f"expected an email address such as ops@example.com ({exc})") from None
 
 
 def _env_name(value: str) -> str:
@@ -51,7 +107,7 @@ def _env_name(value: str) -> str:
 def _timezone(value: str) -> str:
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except Exception:  # not found, a folder such as 'Europe', a path, a NUL byte …
         raise ValueError("expected an IANA timezone name such as 'Europe/Lisbon' or 'UTC'") from None
     return value
 
@@ -59,10 +115,11 @@ def _timezone(value: str) -> str:
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
 EnvName = Annotated[str, AfterValidator(_env_name)]
 TimezoneName = Annotated[str, AfterValidator(_timezone)]
+Email = Annotated[str, AfterValidator(_email)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Handles(Strict):
@@ -80,13 +137,13 @@ class Handles(Strict):
 
 
 class Me(Strict):
-    name: str
+    name: str = Field(min_length=1, max_length=200)
     handles: Handles = Handles()
     blog_urls: list[HttpUrl] = []
 
 
 class KeyClient(Strict):
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200)
     tier: int = Field(ge=1, le=5, description="1 = most important")
     handles: Handles = Handles()
     notes: str = ""
@@ -108,7 +165,7 @@ class Topic(Strict):
 class SourceBase(Strict):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", description="lowercase id")
     enabled: bool = True
-    every_minutes: int = Field(default=60, ge=1)
+    every_minutes: int = Field(default=60, ge=1, le=60 * 24 * 30)
     timeout_seconds: float = Field(default=20.0, gt=0, le=600)
 
 
@@ -118,8 +175,19 @@ class FeedSource(SourceBase):
     path: str | None = None
     comments: bool = True
     comments_url: HttpUrl | None = None
-    comments_max_age_days: int = Field(default=45, ge=0)
-    max_comment_feeds: int = Field(default=50, ge=0)
+    comments_max_age_days: int = Field(default=45, ge=0, le=DAYS_MAX)
+    max_comment_feeds: int = Field(default=50, ge=0, le=1000)
+    redirect_hosts: list[str] = Field(
+        default=[], description="other host names the feed may redirect to (by default only its own host and port)",
+    )
+
+    @field_validator("redirect_hosts")
+    @classmethod
+    def _hosts(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not _valid_host(value.strip().lower()):
+                raise ValueError(f"expected host names such as feeds.example.com (got {value!r})")
+        return [v.strip().lower() for v in values]
 
     @model_validator(mode="after")
     def _one_location(self) -> "FeedSource":
@@ -149,7 +217,7 @@ class XSource(SourceBase):
         default=False,
         description="also read who follows our account, on a slower schedule (followers_every_hours)",
     )
-    max_pages_per_run: int = Field(default=5, ge=1, description="pages (of up to 100 tweets) per stream per run")
+    max_pages_per_run: int = Field(default=5, ge=1, le=1000, description="pages (of up to 100 tweets) per stream per run")
     account: str | None = Field(
         default=None,
         description="our X username whose mentions and posts are read; default: the first of me.handles.x",
@@ -160,7 +228,7 @@ class XSource(SourceBase):
     )
     max_retries: int = Field(default=3, ge=0, le=10, description="retries after a 5xx answer or a timeout")
     followers_every_hours: float = Field(
-        default=24.0, gt=0, description="with 'followers', re-read the full follower list at most this often",
+        default=24.0, gt=0, le=HOURS_MAX, description="with 'followers', re-read the full follower list at most this often",
     )
 
 
@@ -176,7 +244,7 @@ class RedditSource(SourceBase):
     inbox: bool = True
     client_activity: bool = True
     own_comments: bool = True
-    max_items_per_run: int = Field(default=500, ge=1)
+    max_items_per_run: int = Field(default=500, ge=1, le=100_000)
     max_wait_seconds: float = Field(
         default=60.0, ge=0, le=600,
         description="when Reddit's rate-limit window is used up and resets later than this, stop and retry then",
@@ -216,12 +284,24 @@ class Smtp(Strict):
     password_env: EnvName | None = None
     sender: str = Field(description="the From address: listening@example.com or 'Listenwell <listening@example.com>'")
 
+    @field_validator("host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        if not _valid_host(value.strip()):
+            raise ValueError("expected a mail server's host name such as smtp.example.com")
+        return value.strip()
+
     @field_validator("sender")
     @classmethod
     def _address(cls, value: str) -> str:
-        if not re.fullmatch(r"(?:[^<>@\r\n]*<)?[^@\s<>]+@[^@\s<>]+>?", value.strip()):
+        value = value.strip()
+        if _CONTROL.search(value) or _BIDI.search(value):
+            raise ValueError("the sender may not contain control characters or invisible direction marks")
+        name, address = parseaddr(value)
+        if not address or (name and not value.endswith(">")):
             raise ValueError("expected an email address such as listening@example.com")
-        return value.strip()
+        _email(address)
+        return value
 
     @model_validator(mode="after")
     def _no_cleartext_password(self) -> "Smtp":
@@ -233,7 +313,7 @@ class Smtp(Strict):
 
 class Digest(Strict):
     out_dir: str = "out/digests"
-    recipients: list[str] = []
+    recipients: list[Email] = []
     top_n: int = Field(default=10, ge=1, le=100)
     smtp: Smtp | None = None
 
@@ -271,8 +351,8 @@ class Alerts(Strict):
 
         enabled: bool = True
         baseline_days: int = Field(default=14, ge=3, le=365)
-        z: float = Field(default=3.0, gt=0, description="how many standard deviations above the baseline")
-        min_count: int = Field(default=5, ge=1, description="fewer posts (or negative posts) today never spike")
+        z: float = Field(default=3.0, gt=0, le=100, description="how many standard deviations above the baseline")
+        min_count: int = Field(default=5, ge=1, le=1_000_000, description="fewer posts (or negative posts) today never spike")
 
     key_client_negative: bool = True
     key_client_question: bool = True
@@ -281,34 +361,26 @@ class Alerts(Strict):
     key_client_about_us: bool = Field(default=True, description="a key client names us without tagging us")
     key_client_competitor: bool = Field(default=True, description="a key client names a competitor")
     unanswered_question: bool = True
-    unanswered_question_hours: int = Field(default=24, ge=1, description="a question to us with no reply this long")
+    unanswered_question_hours: int = Field(default=24, ge=1, le=HOURS_MAX, description="a question to us with no reply this long")
     # Deprecated and ignored: "negative" now means the sentiment model's label, defined once in nlp/polarity.py.
     # Still accepted so that existing config files load.
     negative_threshold: float | None = Field(default=None, ge=-1, le=0,
                                              description="deprecated, ignored (see nlp/polarity.py)")
     spike: Spike = Spike()
     channels: list[Literal["console", "email", "webhook"]] = Field(default=["console"], min_length=1)
-    email_recipients: list[str] = []
+    email_recipients: list[Email] = []
     smtp: Smtp | None = Field(default=None, description="default: digest.smtp")
     webhook_url_env: EnvName | None = None
     webhook_format: Literal["slack", "json"] = "slack"
     quiet_hours: QuietHours | None = None
-    max_per_hour: int = Field(default=20, ge=1)
+    max_per_hour: int = Field(default=20, ge=1, le=100_000)
     max_attempts: int = Field(default=10, ge=1, le=100, description="a channel that failed this often stays failed")
-    max_age_hours: int = Field(default=72, ge=1, description="older posts never alert (a first backfill stays quiet)")
+    max_age_hours: int = Field(default=72, ge=1, le=HOURS_MAX, description="older posts never alert (a first backfill stays quiet)")
 
     @field_validator("channels")
     @classmethod
     def _unique_channels(cls, values: list[str]) -> list[str]:
         return list(dict.fromkeys(values))
-
-    @field_validator("email_recipients")
-    @classmethod
-    def _addresses(cls, values: list[str]) -> list[str]:
-        for value in values:
-            if not re.fullmatch(r"[^@\s<>,]+@[^@\s<>,]+", value.strip()):
-                raise ValueError(f"expected email addresses such as ops@example.com (got {value!r})")
-        return [v.strip() for v in values]
 
     @model_validator(mode="after")
     def _channels_configured(self) -> "Alerts":
@@ -320,10 +392,17 @@ class Alerts(Strict):
 
 
 class Engagement(Strict):
-    reply_window_days: int = Field(default=14, ge=1, description="suggest replies to posts this recent")
-    unanswered_hours: int = Field(default=24, ge=1, description="a question to us is overdue after this")
-    quiet_days: list[int] = Field(default=[30, 60, 90], min_length=1)
-    moment_window_days: int = Field(default=21, ge=1, description="moments this recent go on the reach-out list")
+    reply_window_days: int = Field(default=14, ge=1, le=DAYS_MAX, description="suggest replies to posts this recent")
+    unanswered_hours: int = Field(default=24, ge=1, le=HOURS_MAX, description="a question to us is overdue after this")
+    quiet_days: list[Annotated[int, Field(ge=1, le=DAYS_MAX)]] = Field(default=[30, 60, 90], min_length=1,
+                                                                      max_length=20)
+    moment_window_days: int = Field(default=21, ge=1, le=DAYS_MAX,
+                                    description="moments this recent go on the reach-out list")
+
+    @field_validator("quiet_days")
+    @classmethod
+    def _ascending(cls, values: list[int]) -> list[int]:
+        return sorted(set(values))
 
 
 class ReplyLLM(Strict):
@@ -479,13 +558,22 @@ class Sending(Strict):
     enabled: bool = Field(default=False, description="false = `queue send` only shows what it would post")
 
 
-_MEMORY_SIZE = re.compile(r"^[1-9][0-9]*(\.[0-9]+)? ?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
+_MEMORY_SIZE = re.compile(r"^([0-9]{1,12})(\.[0-9]{1,6})? ?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
+_UNITS = {"KB": 1000, "MB": 1000 ** 2, "GB": 1000 ** 3, "TB": 1000 ** 4,
+          "KiB": 1024, "MiB": 1024 ** 2, "GiB": 1024 ** 3, "TiB": 1024 ** 4}
+MEMORY_MIN = 256 * 1024 ** 2
+MEMORY_MAX = 64 * 1024 ** 4
 
 
 def _memory_size(value: str) -> str:
-    if not _MEMORY_SIZE.match(value):
+    """A size DuckDB can use, normalised to whole KiB (DuckDB reads '1.5GB' as 1 GB and '0.5GB' as 0)."""
+    match = _MEMORY_SIZE.match(value.strip()) if isinstance(value, str) else None
+    if not match:
         raise ValueError("must be a size such as 768MB, 1.5GB or 2GiB")
-    return value
+    size = float(match[1] + (match[2] or "")) * _UNITS[match[3]]
+    if not MEMORY_MIN <= size <= MEMORY_MAX:
+        raise ValueError("must be between 256MiB and 64TiB")
+    return f"{int(size // 1024)}KiB"
 
 
 class Storage(Strict):
@@ -503,6 +591,22 @@ class Web(Strict):
                     "when it is unset, `serve` generates a login token at first start and prints it once",
     )
     session_hours: int = Field(default=12, ge=1, le=24 * 30, description="a login lasts this long")
+    trusted_hosts: list[str] = Field(
+        default=["127.0.0.1", "localhost", "::1"],
+        description="host names the web app answers to (the Host header); anything else gets 400. Add the name "
+                    "you reach it by behind a proxy, e.g. listen.example.com or *.example.com",
+    )
+
+    @field_validator("trusted_hosts")
+    @classmethod
+    def _hosts(cls, values: list[str]) -> list[str]:
+        out = []
+        for value in values:
+            host = value.strip().lower().strip("[]")
+            if host != "*" and not _valid_host(host.removeprefix("*.")):
+                raise ValueError(f"expected host names such as listen.example.com or *.example.com (got {value!r})")
+            out.append(host)
+        return out
 
 
 class Config(Strict):
@@ -533,15 +637,9 @@ class Config(Strict):
     def _aware(cls, value: datetime | None) -> datetime | None:
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=timezone.utc)
+        if value is not None and not EARLIEST <= value <= LATEST:
+            raise ValueError(f"expected a time between {EARLIEST.year} and {LATEST.year}")
         return value
-
-    @model_validator(mode="after")
-    def _unique_names(self) -> "Config":
-        names = [s.name for s in self.sources]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"source names must be unique; repeated: {', '.join(dupes)}")
-        return self
 
     @model_validator(mode="after")
     def _names_belong_to_one_owner(self) -> "Config":
@@ -600,23 +698,75 @@ def find_config_path(explicit: str | os.PathLike | None = None) -> Path:
     return Path(DEFAULT_CONFIG)
 
 
-def load_config(path: str | os.PathLike | None = None) -> Config:
-    config_path = find_config_path(path)
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML where a key given twice in one mapping is an error, not 'the last one wins'."""
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    first: dict[Any, int] = {}
+    for key_node, _value in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            seen = key in first
+        except TypeError:  # an unhashable key (a list as a key): the schema rejects it later
+            continue
+        if seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"the key {key!r} is given twice in one section (first on line {first[key]}); remove one",
+                key_node.start_mark)
+        first[key] = key_node.start_mark.line + 1
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _line_col(text: str, index: int) -> str:
+    line = text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    return f" line {line}, column {column}"
+
+
+def _read_yaml(config_path: Path) -> Any:
     try:
-        text = config_path.read_text(encoding="utf-8")
+        if config_path.is_dir():
+            raise ConfigError(f"{config_path}: is a folder, not a config file; pass --config PATH")
+        with open(config_path, "rb") as fh:
+            raw = fh.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
-        raise ConfigError(
-            f"{config_path}: file not found; pass --config PATH or set {CONFIG_ENV}"
-        ) from None
+        raise ConfigError(f"{config_path}: file not found; pass --config PATH or set {CONFIG_ENV}") from None
     except OSError as exc:
-        raise ConfigError(f"{config_path}: cannot read ({exc.strerror})") from None
+        raise ConfigError(f"{config_path}: cannot read ({exc.strerror or exc})") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{config_path}: larger than {MAX_CONFIG_BYTES // 1024} KB; is this the right file?")
     try:
-        data = yaml.safe_load(text)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        where = _line_col(raw.decode("utf-8", "replace"), len(raw[: exc.start].decode("utf-8", "replace")))
+        raise ConfigError(f"{config_path}:{where}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file "
+                          "as UTF-8") from None
+    bad = re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text)
+    if bad:
+        raise ConfigError(f"{config_path}:{_line_col(text, bad.start())}: a control character "
+                          f"(U+{ord(bad.group()):04X}) is not allowed in the config; remove it")
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
+        if not mark and getattr(exc, "position", None) is not None:
+            where = _line_col(text, exc.position)
+        problem = getattr(exc, "problem", None) or getattr(exc, "reason", None) or "invalid YAML"
         raise ConfigError(f"{config_path}:{where}: {problem}") from None
+    except RecursionError:
+        raise ConfigError(f"{config_path}: nested too deeply to read") from None
+
+
+def load_config(path: str | os.PathLike | None = None) -> Config:
+    config_path = find_config_path(path)
+    data = _read_yaml(config_path)
     if not isinstance(data, dict):
         raise ConfigError(f"{config_path}: expected a mapping of settings at the top level")
     data.pop("base_dir", None)
@@ -624,7 +774,93 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
         config = Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(format_validation_error(config_path, exc, data)) from None
-    return config.model_copy(update={"base_dir": config_path.resolve().parent})
+    except (RecursionError, ValueError, TypeError, OverflowError) as exc:
+        raise ConfigError(f"{config_path}: invalid configuration: {type(exc).__name__}: {exc}") from None
+    config = config.model_copy(update={"base_dir": config_path.resolve().parent})
+    problem = _cross_check(config)
+    if problem:
+        raise ConfigError(f"{config_path}: invalid configuration: {problem}")
+    return config
+
+
+def _cross_check(config: Config) -> str | None:
+    """What one key cannot tell alone: names unique across the file, and paths that can be written."""
+    first: dict[str, int] = {}
+    for i, source in enumerate(config.sources):
+        if source.name in first:
+            return (f"sources[{i}].name: {source.name!r} is already the name of sources[{first[source.name]}]; "
+                    "source names must be unique")
+        first[source.name] = i
+    from storage.writes import key_client_person_id
+
+    ids: dict[str, int] = {}
+    for i, client in enumerate(config.key_clients):
+        pid = key_client_person_id(client.name)
+        if pid in ids:
+            other = config.key_clients[ids[pid]].name
+            return (f"key_clients[{i}].name: {client.name!r} and key_clients[{ids[pid]}].name {other!r} both become "
+                    f"{pid}; key clients' names must differ by more than case, spaces and punctuation")
+        ids[pid] = i
+    problem = check_file_path(config, config.storage.path, "a database file")
+    if problem:
+        return f"storage.path: {problem}"
+    problem = check_output_dir(config.resolve(config.digest.out_dir) if config.digest.out_dir.strip() else None)
+    if problem:
+        return f"digest.out_dir: {problem}"
+    return None
+
+
+def _system_path(path: Path) -> bool:
+    resolved = Path(os.path.abspath(path))
+    return any(resolved == d or d in resolved.parents for d in SYSTEM_DIRS)
+
+
+def _nearest_existing(path: Path) -> Path:
+    probe = Path(os.path.abspath(path))
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    return probe
+
+
+def check_file_path(config: Config, value: str, what: str) -> str | None:
+    """Why ``value`` (relative to the config) cannot be ``what``, or None."""
+    if not value or not value.strip():
+        return f"must name {what}, such as data/listenwell.duckdb (got an empty path)"
+    path = config.resolve(value)
+    if _system_path(path):
+        return f"{path} is a system path (/dev, /proc, /sys), not {what}"
+    if path.exists() and not path.is_file():
+        kind = "a folder" if path.is_dir() else "a device or special file"
+        return f"{path} is {kind}, not {what}"
+    parent = _nearest_existing(path.parent)
+    if not parent.is_dir():
+        return f"{parent} is a file, so {path} cannot be created"
+    if not path.exists() and not os.access(parent, os.W_OK | os.X_OK):
+        return f"cannot create {path}: {parent} is not writable"
+    return None
+
+
+def check_output_dir(path: Path | None) -> str | None:
+    """Why ``path`` cannot be a folder to write files into, or None."""
+    if path is None:
+        return "must name a folder such as out/digests (got an empty path)"
+    if _system_path(path):
+        return f"{path} is a system path (/dev, /proc, /sys), not a folder to write into"
+    if path.exists() and not path.is_dir():
+        return f"{path} exists and is not a folder"
+    existing = _nearest_existing(path)
+    if not existing.is_dir():
+        return f"{existing} is a file, so {path} cannot be created"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"{existing} is not writable"
+    return None
+
+
+def check_day(day: date) -> str | None:
+    """Why a day cannot be digested, or None: dates stay within the years every date sum can reach."""
+    if not EARLIEST.date() <= day <= LATEST.date():
+        return f"expected a date between {EARLIEST.date()} and {LATEST.date()} (got {day.isoformat()})"
+    return None
 
 
 def _key_path(loc: tuple[Any, ...], data: Any) -> str:
@@ -684,4 +920,9 @@ def read_secret(env_name: str | None, what: str) -> str | None:
     """Secrets come only from the environment; the error names the variable, never a value."""
     if not env_name:
         return None
-    return os.environ.get(env_name) or None
+    value = os.environ.get(env_name) or None
+    if value and not any(public in what.lower() for public in ("username", "client id")):
+        from collectors.redact import register
+
+        register(value)  # every later message in this process masks it
+    return value

@@ -16,6 +16,7 @@ import hmac
 import re
 import secrets
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -87,6 +88,7 @@ def add_user(db: Database, name: str, role: str, password: str, now: datetime, b
                            disabled_at = NULL""",
                     [name, (display_name or name).strip()[:80], role, _hasher.hash(password), now])
         record(con, by, "users.add", name, now, role=role)
+    _sessions_changed(db, name, end=True)  # a re-added name starts with no session of its earlier self
     return get_user(db, name)
 
 
@@ -98,6 +100,7 @@ def set_role(db: Database, name: str, role: str, now: datetime, by: str) -> dict
     with db.transaction() as con:
         con.execute("UPDATE users SET role = ? WHERE name = ?", [role, user["name"]])
         record(con, by, "users.role", user["name"], now, **{"from": user["role"], "to": role})
+    _sessions_changed(db, user["name"], end=False)  # the new role applies to their next request
     return get_user(db, user["name"])
 
 
@@ -107,6 +110,7 @@ def set_password(db: Database, name: str, password: str, now: datetime, by: str)
     with db.transaction() as con:
         con.execute("UPDATE users SET password_hash = ? WHERE name = ?", [_hasher.hash(password), user["name"]])
         record(con, by, "users.passwd", user["name"], now)
+    _sessions_changed(db, user["name"], end=True)  # a new password ends every session of theirs
 
 
 def remove_user(db: Database, name: str, now: datetime, by: str) -> dict[str, Any]:
@@ -118,7 +122,19 @@ def remove_user(db: Database, name: str, now: datetime, by: str) -> dict[str, An
         con.execute("UPDATE reply_suggestions SET assigned_to = NULL WHERE assigned_to = ? "
                     "AND status IN ('pending', 'approved')", [user["name"]])
         record(con, by, "users.remove", user["name"], now)
+    _sessions_changed(db, user["name"], end=True)
     return get_user(db, user["name"])
+
+
+def _sessions_changed(db: Database, name: str, end: bool) -> None:
+    """Tell the web app's session store (next to the database) that ``name`` changed: servers drop their
+    cached users, and with ``end`` the user's sessions end. Should this miss (another folder), the web
+    app still refuses a session whose user is gone or whose password fingerprint is old."""
+    if not db.path or str(db.path) == ":memory:":
+        return
+    from listenwell.web.sessions import user_changed
+
+    user_changed(Path(db.path), name, end_sessions=end)
 
 
 def _active(db: Database, name: str) -> dict[str, Any]:
@@ -135,8 +151,25 @@ def _keep_an_admin(db: Database, user: dict, new_role: str | None) -> None:
             raise TeamError(f"{user['name']} is the last admin; make someone else admin first")
 
 
+def password_fingerprint(password_hash: str) -> str:
+    """Names the password a web session logged in with (not the hash itself): a new password, a new
+    fingerprint, and the user's older sessions are refused (listenwell/web/users.py)."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+def login_state(db: Database, name: str) -> dict[str, Any] | None:
+    """An active user with their current password's fingerprint, as the web app checks each session."""
+    row = db.con.execute("SELECT password_hash FROM users WHERE name = ? AND disabled_at IS NULL",
+                         [(name or "").strip().lower()]).fetchone()
+    user = get_user(db, name) if row else None
+    if user is None:
+        return None
+    return {**user, "pw_fingerprint": password_fingerprint(row[0])}
+
+
 def verify_login(db: Database, name: str, password: str) -> dict[str, Any] | None:
-    """The user when the name and password match an active user; None otherwise (same work either way)."""
+    """The user (with ``pw_fingerprint``, of the hash just verified) when the name and password match an
+    active user; None otherwise (same work either way)."""
     row = db.con.execute("SELECT password_hash FROM users WHERE name = ? AND disabled_at IS NULL",
                          [(name or "").strip().lower()]).fetchone()
     stored = row[0] if row else _DUMMY_HASH
@@ -144,7 +177,8 @@ def verify_login(db: Database, name: str, password: str) -> dict[str, Any] | Non
         ok = _hasher.verify(stored, password or "") and row is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
-    return get_user(db, name) if ok else None
+    user = get_user(db, name) if ok else None
+    return {**user, "pw_fingerprint": password_fingerprint(stored)} if user else None
 
 
 # --- API tokens ------------------------------------------------------------------------------------

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import re
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import duckdb
 
@@ -49,6 +50,27 @@ class Database:
         self.read_only = read_only
 
     # --- opening ------------------------------------------------------------------------------
+
+    @classmethod
+    def open_waiting(cls, path: str | Path, *, read_only: bool = False, memory_limit: str | None = DEFAULT_MEMORY_LIMIT,
+                     wait_seconds: float = 30.0, on_wait: Callable[[str], None] = lambda _m: None) -> "Database":
+        """``open``, waiting up to ``wait_seconds`` while another process writes (DuckDB lets no reader in
+        beside a writer, even read-only: measured with DuckDB 1.x). ``on_wait`` hears once that it waits."""
+        deadline = time.monotonic() + max(wait_seconds, 0.0)
+        pause = 0.1
+        told = False
+        while True:
+            try:
+                return cls.open(path, read_only=read_only, memory_limit=memory_limit)
+            except DatabaseLocked as exc:
+                if time.monotonic() + pause > deadline:
+                    raise DatabaseLocked(f"{exc} (waited {wait_seconds:g} s; use --wait to wait longer)") from None
+                if not told:
+                    on_wait(f"{exc.args[0].split(':', 1)[0]} is being written by another listenwell process; "
+                            f"waiting up to {wait_seconds:g} s…")
+                    told = True
+                time.sleep(pause)
+                pause = min(pause * 1.5, 1.0)
 
     @classmethod
     def open(cls, path: str | Path, *, read_only: bool = False,

@@ -266,6 +266,16 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    # issue 16: hardening
+    (
+        "0016_1_queue_sending_owner",
+        """
+        -- who is sending a reply right now (host:pid:process start), so an item left in 'sending' by a
+        -- process that died becomes 'unknown' (maybe posted) and is reconciled with the platform
+        ALTER TABLE reply_suggestions ADD COLUMN sending_owner VARCHAR;
+        ALTER TABLE reply_suggestions ADD COLUMN sending_started_at TIMESTAMPTZ;
+        """,
+    ),
     # issue 17: understanding posts
     (
         "0017_1_tag_evidence",

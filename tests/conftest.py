@@ -28,6 +28,15 @@ def minimal_config(**extra: Any) -> dict[str, Any]:
     return data
 
 
+@pytest.fixture(autouse=True)
+def _fresh_secret_registry():
+    """Secrets registered for redaction by one test (from its environment) do not mask another's messages."""
+    from collectors import redact
+
+    yield
+    redact.forget_all()
+
+
 @pytest.fixture
 def repo() -> Path:
     return REPO

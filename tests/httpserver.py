@@ -31,6 +31,7 @@ class RecordedRequest:
     method: str
     path: str  # path with query, as sent
     headers: dict[str, str]  # header names lowercased
+    body: bytes = b""  # a POST's body
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -60,12 +61,18 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:  # noqa: N802
         self._serve(send_body=False)
 
+    def do_POST(self) -> None:  # noqa: N802 - the body is read (and kept as ``body``) and the route answers
+        length = int(self.headers.get("Content-Length") or 0)
+        self.body = self.rfile.read(min(length, 1 << 20)) if length else b""
+        self._serve(send_body=True)
+
     def _serve(self, *, send_body: bool) -> None:
         owner = self.server.owner
         req = RecordedRequest(
             method=self.command,
             path=self.path,
             headers={k.lower(): v for k, v in self.headers.items()},
+            body=getattr(self, "body", b""),
         )
         with owner._lock:
             owner.requests.append(req)

@@ -285,7 +285,7 @@ def test_digest_shows_emerging_terms_with_hostile_text_escaped(world: World):
     assert outage["today"] == 6 and outage["example"]["handle"] == "evil"
     html, text = render(context)
     section = html[html.index('id="emerging"'):html.index('id="notable"')]
-    assert "<strong>outage</strong> · 6 posts today" in section
+    assert "<strong><bdi>outage</bdi></strong> · 6 posts today" in section  # user text isolated (bidi)
     assert "&lt;script&gt;alert" in section and "<script>" not in html and "<img src=x" not in html
     assert "javascript:" not in section
     assert "EMERGING TODAY" in text and "- outage: 6 posts today by 6 people, 14-day average 0.0 a day" in text

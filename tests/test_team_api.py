@@ -201,7 +201,7 @@ def test_a_viewer_cannot_change_anything(server: Server, team_site: dict):
     log_before = rows(config, "SELECT count(*) FROM audit_log")
     viewer = login(server.base, *BEN)
     page = viewer.get("/queue")
-    assert page.status_code == 200 and "ben · viewer" in page.text
+    assert page.status_code == 200 and "<bdi>ben</bdi> · viewer" in page.text  # the name is user text: isolated
     assert f'action="/queue/{sid}/approve"' not in page.text  # no buttons for a viewer
     csrf = csrf_of(viewer)
     for action, data in (("approve", {}), ("dismiss", {}), ("edit", {"text": "hijacked"}), ("assign", {"to": "ben"})):
@@ -227,13 +227,13 @@ def test_an_editor_acts_and_every_action_records_who(server: Server, team_site: 
     # assign to myself, then the "mine" filter shows it
     assert editor.post(f"/queue/{sid}/assign", data={"csrf": csrf, "to": "me"}).status_code == 303
     mine = editor.get("/queue", params={"mine": "1"}).text
-    assert f'id="{sid}"' in mine and "assigned to cy" in mine
+    assert f'id="{sid}"' in mine and "assigned to <bdi>cy</bdi>" in mine  # a name: user text, isolated
     assert editor.post(f"/queue/{sid}/dismiss", data={"csrf": csrf}).status_code == 303
     assert rows(config, "SELECT status, decided_by FROM reply_suggestions WHERE suggestion_id = ?", [sid]) == \
         [("dismissed", "cy")]
     # undo: restore from the dismissed tab
     dismissed = editor.get("/queue", params={"status": "dismissed"}).text
-    assert f'action="/queue/{sid}/restore"' in dismissed and "dismissed by cy" in dismissed
+    assert f'action="/queue/{sid}/restore"' in dismissed and "dismissed by <bdi>cy</bdi>" in dismissed
     assert editor.post(f"/queue/{sid}/restore", data={"csrf": csrf}).status_code == 303
     assert editor.post(f"/queue/{sid}/approve", data={"csrf": csrf}).status_code == 303
     assert rows(config, "SELECT status, decided_by, assigned_to FROM reply_suggestions WHERE suggestion_id = ?",
@@ -299,8 +299,7 @@ def test_a_removed_user_is_logged_out(server: Server, team_site: dict):
     dee = login(server.base, "dee", "dee's long password")
     assert dee.get("/queue").status_code == 200
     assert cli(config, "users", "remove", "dee").exit_code == 0
-    import time
-    time.sleep(3.5)  # the web app re-reads users every few seconds
+    # at once: the removal ended dee's server-side sessions and told every server to forget cached users
     assert dee.get("/queue").status_code == 303
     login(server.base, "dee", "dee's long password", expect=401)
 
@@ -317,6 +316,129 @@ def test_user_and_token_commands_check_their_input(team_site: dict):
     stored = rows(config, "SELECT secret_hash, password_hash FROM api_tokens, users WHERE users.name = 'ana'")
     assert all(team_site["token"].split("_", 2)[2] not in h for row in stored for h in row)
     assert all(row[1].startswith("$argon2id$") for row in stored)
+
+
+# --- sessions of named users (issue 16's server-side sessions carry the user) ---------------------------
+
+def session_rows(config: Path, user: str | None = None) -> list[tuple]:
+    import sqlite3
+
+    con = sqlite3.connect(config.parent / "data" / "listenwell-web.sqlite3")
+    try:
+        if user is None:
+            return con.execute("SELECT * FROM web_sessions").fetchall()
+        return con.execute("SELECT * FROM web_sessions WHERE user_id = ?", [user]).fetchall()
+    finally:
+        con.close()
+
+
+def test_a_named_login_is_a_server_side_session_that_logout_revokes(server: Server, team_site: dict):
+    config = team_site["config"]
+    before = len(session_rows(config, "cy"))
+    cy = login(server.base, *CY)
+    assert len(session_rows(config, "cy")) == before + 1  # the row names the user
+    cookie = cy.cookies["lw_session"]
+    from listenwell.web.auth import _unb64
+
+    assert list(json.loads(_unb64(cookie.strip('"').split(".")[0]))) == ["s"]  # the cookie holds a token only
+    saved = dict(cy.cookies)
+    assert cy.post("/logout", data={"csrf": csrf_of(cy)}).status_code == 303
+    assert len(session_rows(config, "cy")) == before
+    with httpx.Client(base_url=server.base, cookies=saved, follow_redirects=False, timeout=20) as replay:
+        response = replay.get("/queue")
+        assert response.status_code == 303 and response.headers["location"] == "/login"
+
+
+def test_a_new_password_ends_that_users_sessions_and_no_one_elses(server: Server, team_site: dict):
+    config = team_site["config"]
+    first, second, ana = login(server.base, *CY), login(server.base, *CY), login(server.base, *ANA)
+    assert first.get("/queue").status_code == second.get("/queue").status_code == 200
+    new = "cy's brand new password"
+    assert cli(config, "users", "passwd", "cy", "--password-stdin", stdin=new + "\n").exit_code == 0
+    assert session_rows(config, "cy") == []  # revoked in the store, at once
+    for client in (first, second):
+        assert client.get("/queue").status_code == 303
+    assert ana.get("/queue").status_code == 200  # another user's session is untouched
+    login(server.base, "cy", CY[1], expect=401)
+    assert login(server.base, "cy", new).get("/queue").status_code == 200
+    assert cli(config, "users", "passwd", "cy", "--password-stdin", stdin=CY[1] + "\n").exit_code == 0
+
+
+def test_a_session_from_before_a_password_change_is_refused_even_if_its_row_survived(server: Server,
+                                                                                   team_site: dict):
+    """The row names the password it logged in with: restored from a backup, or missed by a revocation
+    (another folder's store), it still opens nothing once the user's password changed."""
+    import sqlite3
+
+    config = team_site["config"]
+    cy = login(server.base, *CY)
+    (row,) = [r for r in session_rows(config, "cy")]
+    assert cli(config, "users", "passwd", "cy", "--password-stdin", stdin="cy's interim password\n").exit_code == 0
+    con = sqlite3.connect(config.parent / "data" / "listenwell-web.sqlite3")
+    with con:
+        con.execute(f"INSERT INTO web_sessions VALUES ({', '.join('?' * len(row))})", row)
+    con.close()
+    assert cy.get("/queue").status_code == 303
+    assert session_rows(config, "cy") == []  # and the stale row was deleted on sight
+    assert cli(config, "users", "passwd", "cy", "--password-stdin", stdin=CY[1] + "\n").exit_code == 0
+
+
+def test_a_role_change_applies_on_the_next_request(server: Server, team_site: dict):
+    config = team_site["config"]
+    sid = a_pending(config)
+    cy = login(server.base, *CY)
+    csrf = csrf_of(cy)
+    assert f'action="/queue/{sid}/approve"' in cy.get("/queue").text
+    assert cli(config, "users", "role", "cy", "viewer").exit_code == 0
+    try:
+        page = cy.get("/queue")  # no wait: the change told every server to forget its cached users
+        assert page.status_code == 200 and "<bdi>cy</bdi> · viewer" in page.text
+        assert cy.post(f"/queue/{sid}/approve", data={"csrf": csrf}).status_code == 403
+        assert rows(config, "SELECT status FROM reply_suggestions WHERE suggestion_id = ?", [sid]) == [("pending",)]
+    finally:
+        assert cli(config, "users", "role", "cy", "editor").exit_code == 0
+    assert "<bdi>cy</bdi> · editor" in cy.get("/queue").text  # still logged in: a role change ends nothing
+
+
+def test_the_login_throttle_counts_per_user_name(team_site: dict):
+    """Failures spread over many addresses slow down the name they target (any spelling of it), not the
+    other users; each address has its own count as well, both taken before the password is checked."""
+    from starlette.testclient import TestClient
+
+    from listenwell.config import load_config
+    from listenwell.web import create_app
+    from listenwell.web.auth import LoginSecrets, LoginThrottle
+
+    class StoppedClock(LoginThrottle):  # every attempt at the same instant: the waits cannot run out mid-test
+        def attempt(self, address, account="", now=None):
+            return super().attempt(address, account, now=1000.0)
+
+    app = create_app(load_config(team_site["config"]), LoginSecrets(hash_password(PASSWORD), b"k" * 32, "test"))
+    app.state.throttle = StoppedClock()
+
+    def attempt(address: str, name: str, password: str) -> int:
+        with TestClient(app, base_url="http://127.0.0.1", client=(address, 40000), follow_redirects=False) as c:
+            csrf = re.search(r'name="csrf" value="([^"]+)"', c.get("/login").text)[1]
+            return c.post("/login", data={"csrf": csrf, "name": name, "password": password}).status_code
+
+    for i in range(LoginThrottle.ACCOUNT_FREE + 1):  # the free failures, and one that starts the backoff
+        assert attempt(f"10.0.0.{i}", "cy", f"wrong {i}") == 401
+    assert attempt("10.0.1.1", "cy", CY[1]) == 429  # even the right password waits: the name is backing off
+    assert attempt("10.0.1.2", " CY ", CY[1]) == 429  # the same user, spelled otherwise
+    assert attempt("10.0.1.3", "ana", ANA[1]) == 303  # another user is not slowed by cy's guesser
+    for _ in range(LoginThrottle.FREE + 1):
+        assert attempt("10.0.2.1", "nobody", "wrong") == 401
+    assert attempt("10.0.2.1", "ana", ANA[1]) == 429  # and one address's failures slow that address
+
+
+def test_api_tokens_skip_the_login_but_not_the_host_check_or_the_headers(server: Server, team_site: dict):
+    with httpx.Client(base_url=server.base, timeout=20, headers=bearer(team_site["token"])) as client:
+        ok = client.get("/api/v1/stats")
+        assert ok.status_code == 200 and "set-cookie" not in ok.headers  # no session for a token
+        assert ok.headers["x-content-type-options"] == "nosniff" and "content-security-policy" in ok.headers
+        assert ok.headers["cache-control"] == "no-store"
+        for path in ("/api/v1/stats", f"/calendar.ics?token={team_site['token']}"):
+            assert client.get(path, headers={"Host": "evil.example"}).status_code == 400, path
 
 
 # --- in the browser --------------------------------------------------------------------------------

@@ -150,16 +150,24 @@ def test_login_token_generated_once_and_kept_only_as_a_0600_hash(tmp_path: Path,
         load_login_secrets(db_path, "LW_TEST_HASH")
 
 
-def test_session_cookie_is_signed_expires_and_dies_with_the_password():
-    signer = SessionSigner(b"k" * 32, "fp1", hours=1)
+def test_session_cookie_is_signed_expires_and_dies_with_the_password(tmp_path):
+    from listenwell.web.sessions import SessionStore
+
+    store = SessionStore(tmp_path / "sessions.sqlite3")
+    signer = SessionSigner(b"k" * 32, "fp1", hours=1, store=store)
     session = signer.login(now=1000.0)
     cookie = signer.dumps(session)
     assert signer.loads(cookie, now=1001.0).auth
     body, sig = cookie.split(".")
     assert signer.loads(body + "." + sig[:-2] + ("AA" if sig[-2:] != "AA" else "BB"), now=1001.0) is None
-    assert signer.loads(cookie, now=1000.0 + 3601) is None  # expired
-    assert SessionSigner(b"k" * 32, "fp2", hours=1).loads(cookie, now=1001.0) is None  # password changed
-    assert SessionSigner(b"x" * 32, "fp1", hours=1).loads(cookie, now=1001.0) is None  # other key
+    assert SessionSigner(b"k" * 32, "fp2", hours=1, store=store).loads(cookie, now=1001.0) is None  # new password
+    assert SessionSigner(b"x" * 32, "fp1", hours=1, store=store).loads(cookie, now=1001.0) is None  # other key
+    assert signer.loads(signer.dumps(signer.login(now=1000.0)), now=1000.0 + 3601) is None  # expired
+    other = signer.login(now=1000.0)
+    signer.logout(other)  # logging out ends the session on the server: the saved cookie opens nothing
+    assert signer.loads(signer.dumps(other), now=1001.0) is None
+    assert (tmp_path / "sessions.sqlite3").stat().st_mode & 0o077 == 0
+    assert session.token not in (tmp_path / "sessions.sqlite3").read_bytes().decode("latin-1")
     anonymous = signer.loads(signer.dumps(Session()))
     assert anonymous is not None and not anonymous.auth
 

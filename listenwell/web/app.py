@@ -5,6 +5,8 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from delivery.bidi import bdi, isolate
 from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -15,7 +17,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from listenwell.web.auth import LoginSecrets, LoginThrottle, SessionSigner
-from listenwell.web.security import SessionMiddleware, safe_url
+from listenwell.web.security import SessionMiddleware, TrustedHostMiddleware, safe_url
+from listenwell.web.sessions import SESSIONS_FILE, SessionStore
 from listenwell.web.store import Busy, NotReady, Store
 
 HERE = Path(__file__).parent
@@ -34,6 +37,8 @@ def make_env() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True,
                       default_for_string=True), trim_blocks=True, lstrip_blocks=True)
     env.filters["safe_url"] = safe_url
+    env.filters["bdi"] = bdi  # every piece of user text: <bdi>, so an RTL override cannot flip what follows
+    env.filters["isolate"] = isolate  # the same in plain-text places (<title>)
     env.filters["when"] = _when
     env.filters["label"] = lambda v: str(v or "").replace("_", " ")
     from engagement.wording import intent_label
@@ -90,11 +95,13 @@ async def _http_error(request: Request, exc: HTTPException) -> Response:
 
 
 def create_app(config, secrets: LoginSecrets, *, reads_read_only: bool = True,
-               secure_cookie: bool | None = None) -> Starlette:
+               secure_cookie: bool | None = None, extra_hosts: list[str] | tuple[str, ...] = ()) -> Starlette:
+    """``extra_hosts``: names to answer besides ``web.trusted_hosts`` (the address `serve --host` binds)."""
     from listenwell.web import api, pages_brand, pages_misc, pages_people, pages_queue, pages_session, pages_team
     from listenwell.web.users import UserDirectory, UserMiddleware
 
-    signer = SessionSigner(secrets.session_key, secrets.fingerprint, config.web.session_hours)
+    store = SessionStore(config.db_path.parent / SESSIONS_FILE)
+    signer = SessionSigner(secrets.session_key, secrets.fingerprint, config.web.session_hours, store=store)
     routes = [
         Route("/", lambda request: RedirectResponse("/queue", status_code=303)),
         Route("/healthz", lambda request: PlainTextResponse("ok")),
@@ -109,16 +116,20 @@ def create_app(config, secrets: LoginSecrets, *, reads_read_only: bool = True,
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(SessionMiddleware, signer=signer, secure_cookie=secure_cookie),
+        # outermost first: a foreign Host is refused before anything else (the API and calendar too); then the
+        # server-side session (security headers on every response); then the session's named user and role
+        middleware=[Middleware(TrustedHostMiddleware, trusted=[*config.web.trusted_hosts, *extra_hosts]),
+                    Middleware(SessionMiddleware, signer=signer, secure_cookie=secure_cookie),
                     Middleware(UserMiddleware)],  # named users and roles (listenwell/web/users.py)
         exception_handlers={Busy: _busy, NotReady: _not_ready, HTTPException: _http_error},
     )
     app.state.config = config
     app.state.store = Store(config, reads_read_only=reads_read_only)
-    app.state.users = UserDirectory(app.state.store)
+    app.state.users = UserDirectory(app.state.store, sessions=store)
     app.state.templates = make_env()
     app.state.secrets = secrets
     app.state.signer = signer
+    app.state.sessions = store
     app.state.throttle = LoginThrottle()
     return app
 

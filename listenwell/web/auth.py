@@ -3,9 +3,12 @@
 - The password is stored only as a salted scrypt hash: in the environment variable named by
   ``web.password_hash_env``, or, when that is unset, a random login token generated at first start
   whose hash is kept in ``<db folder>/listenwell-web.json`` (mode 0600) and shown once on the console.
-- The same file holds the key that signs session cookies (HMAC-SHA256), so logins survive a restart.
-- A session is a small signed JSON payload: a CSRF token, whether it is logged in, an expiry, and a
-  fingerprint of the password hash (changing the password logs every session out).
+- The same file holds the key that signs session cookies (HMAC-SHA256).
+- A logged-in session lives on the server (``sessions.py``): the cookie holds only its random token,
+  so logging out ends it for good, and a session made with another password is refused. Once named
+  users exist (listenwell/team.py) a session names its user and the fingerprint of *their* password,
+  checked on every request by ``users.UserMiddleware``. An anonymous visitor's cookie holds just a CSRF
+  token (and a flash message, bounded in bytes).
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import os
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -124,28 +128,42 @@ def load_login_secrets(db_path: Path, password_hash_env: str) -> LoginSecrets:
 # --- sessions ------------------------------------------------------------------------------------
 
 COOKIE = "lw_session"
+FLASH_MAX_BYTES = 600  # a flash message in UTF-8: the cookie stays far below the 4 KB browsers keep
+
+
+def bounded_utf8(text: str, limit: int) -> str:
+    """At most ``limit`` bytes of UTF-8, cut on a character boundary, with an ellipsis when cut."""
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    return data[: limit - 3].decode("utf-8", "ignore") + "…"
 
 
 @dataclass
 class Session:
+    """What a request knows of its browser. Logged in: ``token`` names a server-side row (sessions.py);
+    anonymous: the CSRF token (and a flash) live in the signed cookie itself."""
+
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     auth: bool = False
     exp: float = 0.0
     pw: str = ""
     flash: list[str] | None = None  # [kind, text], shown once
     dirty: bool = False
-    user: str = ""  # the named user logged in ("" for the shared password); see listenwell/web/users.py
+    token: str | None = None  # the server-side session's token (logged in only)
+    user_id: str | None = None  # the named user (listenwell/web/users.py); None: the shared password's login
+    new_token: bool = False  # the cookie must be (re)written
 
     def to_payload(self) -> dict[str, Any]:
-        data = {"c": self.csrf, "a": self.auth, "e": int(self.exp), "p": self.pw}
-        if self.user:
-            data["u"] = self.user
+        if self.auth and self.token:
+            return {"s": self.token}
+        data: dict[str, Any] = {"c": self.csrf}
         if self.flash:
             data["f"] = self.flash
         return data
 
     def set_flash(self, kind: str, text: str) -> None:
-        self.flash = [kind, text[:1200]]
+        self.flash = [kind[:20], bounded_utf8(text, FLASH_MAX_BYTES)]
         self.dirty = True
 
     def pop_flash(self) -> list[str] | None:
@@ -156,10 +174,13 @@ class Session:
 
 
 class SessionSigner:
-    def __init__(self, key: bytes, fingerprint: str, hours: int):
+    """Signs cookies (HMAC-SHA256) and keeps logged-in sessions in ``store`` (server-side)."""
+
+    def __init__(self, key: bytes, fingerprint: str, hours: int, store=None):
         self.key = key
         self.fingerprint = fingerprint
         self.seconds = hours * 3600
+        self.store = store
 
     def _sig(self, body: str) -> str:
         return _b64(hmac.new(self.key, body.encode(), hashlib.sha256).digest())
@@ -169,7 +190,7 @@ class SessionSigner:
         return f"{body}.{self._sig(body)}"
 
     def loads(self, value: str | None, now: float | None = None) -> Session | None:
-        """A valid, unexpired session signed with our key for the current password; else None."""
+        """A valid session signed with our key; a logged-in one only while its server-side row lives."""
         if not value or value.count(".") != 1 or len(value) > 4000:
             return None
         body, sig = value.split(".")
@@ -177,49 +198,119 @@ class SessionSigner:
             return None
         try:
             data = json.loads(_unb64(body))
-            session = Session(csrf=str(data["c"]), auth=bool(data["a"]), exp=float(data["e"]), pw=str(data["p"]),
-                              flash=data.get("f"), user=str(data.get("u") or ""))
+            if not isinstance(data, dict):
+                return None
+            if "s" in data:
+                return self._load_stored(str(data["s"]), now)
+            flash = data.get("f")
+            if not (isinstance(flash, list) and len(flash) == 2 and all(isinstance(x, str) for x in flash)):
+                flash = None
+            return Session(csrf=str(data["c"]), flash=flash)
         except (ValueError, KeyError, TypeError):
             return None
-        now = time.time() if now is None else now
-        if session.auth and (session.exp < now or session.pw != self.fingerprint):
-            return None
-        return session
 
-    def login(self, now: float | None = None, user: str = "") -> Session:
-        """A fresh session (new CSRF token: no fixation) that is logged in, as ``user`` when named."""
-        now = time.time() if now is None else now
-        return Session(auth=True, exp=now + self.seconds, pw=self.fingerprint, dirty=True, user=user)
+    def _load_stored(self, token: str, now: float | None) -> Session | None:
+        if self.store is None:
+            return None
+        row = self.store.get(token, now=now)
+        if row is None:
+            return None
+        if row.user_id is None and row.pw_fingerprint != self.fingerprint:
+            self.store.revoke(token)  # the shared password changed: its sessions end
+            return None
+        # a named user's session carries the fingerprint of *their* password: UserMiddleware compares it with
+        # the user's current one, so a new password (or a removed user) ends it even if revocation was missed
+        return Session(csrf=row.csrf, auth=True, exp=row.expires_at, pw=row.pw_fingerprint, flash=row.flash,
+                       token=token, user_id=row.user_id)
+
+    def login(self, now: float | None = None, user_id: str | None = None,
+              fingerprint: str | None = None) -> Session:
+        """A fresh server-side session (a new token and CSRF token: no fixation) that is logged in: as the
+        named user ``user_id`` (``fingerprint``: of their password hash), or with the shared password."""
+        if self.store is None:
+            raise RuntimeError("logins need a session store")
+        if (user_id is None) != (fingerprint is None):
+            raise ValueError("a named user's session needs their password fingerprint, the shared login none")
+        fingerprint = fingerprint or self.fingerprint
+        token, row = self.store.create(fingerprint, self.seconds / 3600, user_id=user_id, now=now)
+        return Session(csrf=row.csrf, auth=True, exp=row.expires_at, pw=fingerprint, dirty=True, token=token,
+                       user_id=user_id, new_token=True)
+
+    def save(self, session: Session) -> None:
+        """Keep a logged-in session's CSRF token and flash on the server."""
+        if session.auth and session.token and self.store is not None:
+            self.store.update(session.token, csrf=session.csrf, flash=session.flash)
+
+    def logout(self, session: Session) -> Session:
+        if session.token and self.store is not None:
+            self.store.revoke(session.token)
+        return Session(dirty=True)
 
 
 # --- login rate limiting -------------------------------------------------------------------------
 
 class LoginThrottle:
-    """In-memory backoff per client address: 3 free failures, then 2, 4, 8 … seconds (up to 5 minutes)
-    before the next attempt is even checked. A success clears the address."""
+    """Backoff per client address and per account, checked and recorded in one step *before* the
+    password is verified, so simultaneous guesses cannot all slip through; and a cap on how many
+    verifications (scrypt, 16 MB each) run at once.
+
+    Per address: 3 free failures, then 2, 4, 8 … seconds (up to 5 minutes) before the next attempt is
+    even checked. Per account: 10 free failures (from any address), then 2, 4 … up to 1 minute. An
+    attempt counts as failed until it succeeds; a success clears its address and account."""
 
     FREE = 3
     MAX_WAIT = 300.0
+    ACCOUNT_FREE = 10
+    ACCOUNT_MAX_WAIT = 60.0
+    CONCURRENT = 2
+    MAX_ENTRIES = 10_000
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._failures: dict[str, tuple[int, float]] = {}  # address -> (failures, not before)
+        self._failures: "OrderedDict[str, tuple[int, float]]" = OrderedDict()  # key -> (failures, not before)
+        self.verifying = threading.BoundedSemaphore(self.CONCURRENT)
 
-    def wait_seconds(self, address: str, now: float | None = None) -> float:
+    @staticmethod
+    def _keys(address: str, account: str | None) -> list[tuple[str, int, float]]:
+        keys = [(f"addr:{address}", LoginThrottle.FREE, LoginThrottle.MAX_WAIT)]
+        if account is not None:
+            keys.append((f"acct:{account}", LoginThrottle.ACCOUNT_FREE, LoginThrottle.ACCOUNT_MAX_WAIT))
+        return keys
+
+    def _wait(self, key: str, now: float) -> float:
+        return max(0.0, self._failures.get(key, (0, 0.0))[1] - now)
+
+    def _record(self, key: str, free: int, cap: float, now: float) -> None:
+        count = self._failures.pop(key, (0, 0.0))[0] + 1
+        wait = 0.0 if count <= free else min(2.0 ** (count - free), cap)
+        self._failures[key] = (count, now + wait)
+        while len(self._failures) > self.MAX_ENTRIES:  # bounded memory under a spray of addresses
+            self._failures.popitem(last=False)
+
+    def attempt(self, address: str, account: str | None = "", now: float | None = None) -> float:
+        """0: go ahead and verify (the attempt is already counted as a failure); else seconds to wait."""
         now = time.monotonic() if now is None else now
         with self._lock:
-            _, not_before = self._failures.get(address, (0, 0.0))
-        return max(0.0, not_before - now)
+            keys = self._keys(address, account)
+            wait = max(self._wait(key, now) for key, _, _ in keys)
+            if wait > 0:
+                return wait
+            for key, free, cap in keys:
+                self._record(key, free, cap, now)
+            return 0.0
 
-    def failed(self, address: str, now: float | None = None) -> None:
+    def wait_seconds(self, address: str, now: float | None = None, account: str | None = None) -> float:
         now = time.monotonic() if now is None else now
         with self._lock:
-            if len(self._failures) > 10_000:  # bounded memory under a spray of addresses
-                self._failures.clear()
-            count = self._failures.get(address, (0, 0.0))[0] + 1
-            wait = 0.0 if count <= self.FREE else min(2.0 ** (count - self.FREE), self.MAX_WAIT)
-            self._failures[address] = (count, now + wait)
+            return max(self._wait(key, now) for key, _, _ in self._keys(address, account))
 
-    def succeeded(self, address: str) -> None:
+    def failed(self, address: str, now: float | None = None, account: str | None = None) -> None:
+        now = time.monotonic() if now is None else now
         with self._lock:
-            self._failures.pop(address, None)
+            for key, free, cap in self._keys(address, account):
+                self._record(key, free, cap, now)
+
+    def succeeded(self, address: str, account: str | None = "") -> None:
+        with self._lock:
+            for key, _, _ in self._keys(address, account):
+                self._failures.pop(key, None)

@@ -16,7 +16,7 @@ from listenwell.web.security import safe_next, verified_form
 from listenwell.web.users import actor, current_user, require
 
 VIEWS = {"open": ("pending", "approved"), "pending": ("pending",), "approved": ("approved",),
-         "sent": ("sent",), "dismissed": ("dismissed",), "all": None}
+         "unknown": ("sending", "unknown"), "sent": ("sent",), "dismissed": ("dismissed",), "all": None}
 
 
 def load_queue(store, view: str, platform: str, intent: str, person: str, mine: str | None = None) -> dict:

@@ -47,8 +47,13 @@ async def token_action(request: Request):
     except TeamError as exc:
         return back(request, "/team", "error", str(exc))
     if action == "create":
-        return back(request, "/team", "ok", f"Token {result['name']!r} made. Copy it now, it is shown only once: "
-                                            f"{result['token']}")
+        # shown in this response only: a flash would keep the secret in the server-side session store
+        # (sessions.py) until it is read, and only the token's hash may be kept anywhere
+        user = current_user(request)
+        data = await run_in_threadpool(_load, request.app.state.store, True)
+        response = render(request, "team.html", title="Team", admin=bool(user and user["role"] == "admin"),
+                          new_token=result, **data)
+        return response
     return back(request, "/team", "ok", f"Revoked {result['name']!r}.")
 
 

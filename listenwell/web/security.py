@@ -27,8 +27,10 @@ HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
-# the JSON API and the calendar feed authenticate with API tokens, not the session (listenwell/web/api.py)
-PUBLIC_PATHS = ("/login", "/static/", "/healthz", "/api/", "/calendar.ics")
+# the JSON API and the calendar feed authenticate with API tokens, not the session (listenwell/web/api.py):
+# no login redirect and no session cookie there; the trusted hosts and the security headers still apply
+TOKEN_PATHS = ("/api/", "/calendar.ics")
+PUBLIC_PATHS = ("/login", "/static/", "/healthz", *TOKEN_PATHS)
 
 
 def is_loopback(host: str | None) -> bool:
@@ -74,7 +76,9 @@ class SessionMiddleware(BaseHTTPMiddleware):
         else:
             response = await call_next(request)
         session = request.state.session
-        if session.dirty:
+        if session.dirty and session.auth:
+            self.signer.save(session)  # csrf and flash stay on the server; the cookie holds the token only
+        if session.dirty and (not session.auth or session.new_token) and not path.startswith(TOKEN_PATHS):
             secure = self.secure_cookie
             if secure is None:
                 secure = request.url.scheme == "https" or not is_loopback(request.url.hostname)
@@ -86,6 +90,42 @@ class SessionMiddleware(BaseHTTPMiddleware):
         if not path.startswith("/static/"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+def host_of(header: str) -> str:
+    """The host name of a Host header, without the port ('[::1]:8321' → '::1')."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1:].split("]", 1)[0]
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+def host_allowed(host: str, trusted: list[str]) -> bool:
+    host = host.rstrip(".")
+    for pattern in trusted:
+        if pattern == "*" or host == pattern or (pattern.startswith("*.") and host.endswith(pattern[1:])):
+            return True
+    return False
+
+
+class TrustedHostMiddleware:
+    """Answers 400 to a request whose Host header is not one of ours: a page served to any name is open
+    to DNS rebinding (a hostile page whose name resolves to 127.0.0.1 reads it as same-origin)."""
+
+    def __init__(self, app, trusted: list[str]):
+        self.app = app
+        self.trusted = [t.lower().strip("[]") for t in trusted]
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] in ("http", "websocket"):
+            headers = dict(scope.get("headers") or [])
+            host = host_of(headers.get(b"host", b"").decode("latin-1"))
+            if not host_allowed(host, self.trusted):
+                response = PlainTextResponse("Invalid host header: add it to web.trusted_hosts in the config "
+                                             "if you reach listenwell by this name.", status_code=400)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def _same_origin(request: Request) -> bool:

@@ -1,9 +1,12 @@
 """Who is using the web app: the named user a session carries (or the shared password's login while no
 user exists), their role, and the checks every action makes.
 
-A session names its user; every request looks the user up (cached for a few seconds), so a user who is
-removed or whose role changes is logged out or restricted at once. While users exist, the shared
-password no longer logs in. Actions record the user's name (queue decisions, touches, merges, undos).
+A session is a server-side row (sessions.py) that names its user and the fingerprint of the password
+they logged in with. Every request looks the user up (cached for a few seconds, and dropped at once
+when any process changes a user: ``SessionStore.users_version``), so a user who is removed, whose
+password changed or whose role changed is logged out or restricted on their next request; their
+session row is revoked too. While users exist, the shared password no longer logs in. Actions record
+the user's name (queue decisions, touches, merges, undos).
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse
 
-from listenwell.team import get_user, has_users, role_allows
+from listenwell.team import has_users, login_state, role_allows
 from listenwell.web.auth import Session
 from listenwell.web.security import PUBLIC_PATHS
 from listenwell.web.store import Busy, NotReady
@@ -27,13 +30,24 @@ SHARED = {"name": "web", "display_name": "shared login", "role": "admin", "share
 class UserDirectory:
     """Users by name and whether any exist, read through the store and kept for ``ttl`` seconds."""
 
-    def __init__(self, store, ttl: float = 3.0):
+    def __init__(self, store, ttl: float = 3.0, sessions=None):
         self.store = store
         self.ttl = ttl
+        self.sessions = sessions  # the SessionStore whose users_version says a user changed somewhere
+        self._version: int | None = None
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[float, Any]] = {}
 
+    def _fresh(self) -> None:
+        if self.sessions is None:
+            return
+        version = self.sessions.users_version()
+        if version != self._version:
+            self.forget()
+            self._version = version
+
     def _cached(self, key: str, load):
+        self._fresh()
         now = time.monotonic()
         with self._lock:
             hit = self._cache.get(key)
@@ -65,13 +79,13 @@ class UserDirectory:
         return self._cached("*", load)
 
     def user(self, name: str) -> dict[str, Any] | None:
+        """An active user with their password's fingerprint (``login_state``); None when gone."""
         def load():
             try:
                 with self.store.open() as db:
-                    user = get_user(db, name)
+                    return login_state(db, name)
             except NotReady:
                 return None
-            return user if user and user["disabled_at"] is None else None
         return self._cached(f"u:{name}", load)
 
 
@@ -94,8 +108,9 @@ def require(request: Request, role: str) -> dict[str, Any]:
 
 
 class UserMiddleware:
-    """Runs inside the session middleware: puts the session's user on ``request.state.user``, and logs out
-    a session whose user is gone (or a shared-password session once named users exist)."""
+    """Runs inside the session middleware: puts the session's user on ``request.state.user``, and ends
+    (revokes) a session whose user is gone or has a new password, or a shared-password session once named
+    users exist. The API and the calendar feed (PUBLIC_PATHS) authenticate with tokens instead."""
 
     def __init__(self, app):
         self.app = app
@@ -111,8 +126,10 @@ class UserMiddleware:
 
             directory: UserDirectory = request.app.state.users
             try:
-                if session.user:
-                    user = await run_in_threadpool(directory.user, session.user)
+                if session.user_id:
+                    user = await run_in_threadpool(directory.user, session.user_id)
+                    if user is not None and user["pw_fingerprint"] != session.pw:
+                        user = None  # logged in with a password that has since changed
                 else:
                     user = None if await run_in_threadpool(directory.any_users) else SHARED
             except Busy as exc:  # the database is locked and we know nothing yet: the usual busy page
@@ -120,8 +137,8 @@ class UserMiddleware:
 
                 await (await _busy(request, exc))(scope, receive, send)
                 return
-            if user is None:  # removed, disabled, or the shared password after users were added
-                request.state.session = Session(dirty=True)
+            if user is None:  # removed, disabled, new password, or the shared password after users were added
+                request.state.session = await run_in_threadpool(request.app.state.signer.logout, session)
                 if scope["method"] in ("GET", "HEAD"):
                     response = RedirectResponse("/login", status_code=303)
                 else:

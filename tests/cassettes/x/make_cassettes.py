@@ -279,6 +279,20 @@ CASSETTES: dict[str, list[tuple[dict, dict]]] = {
          answer(201, {"data": {"id": tid(20, 17), "text": "Sorry Sofia, fixed now.",
                                "edit_history_tweet_ids": [tid(20, 17)]}})),
     ],
+    # `queue reconcile`: our timeline since the post we answered, with (and without) the interrupted reply
+    "reconcile_found": [
+        (get("/2/users/me"), ok({"data": USERS[US]})),
+        (get(f"/2/users/{US}/tweets", max_results="100", since_id=M3["id"],
+             tweet__fields="referenced_tweets,text,created_at"),
+         ok(page([tweet(tid(20, 17), US, "Sorry Sofia, fixed now.", reply_to=M3["id"], reply_user="2001"),
+                  tweet(tid(20, 16), US, "Unrelated news from us")]))),
+    ],
+    "reconcile_missing": [
+        (get("/2/users/me"), ok({"data": USERS[US]})),
+        (get(f"/2/users/{US}/tweets", max_results="100", since_id=M3["id"],
+             tweet__fields="referenced_tweets,text,created_at"),
+         ok(page([tweet(tid(20, 16), US, "Unrelated news from us")]))),
+    ],
 }
 
 
