@@ -58,7 +58,7 @@ class Server:
             [sys.executable, "-c", SERVE, "--config", str(config), "serve", "--port", str(self.port),
              *([] if scheduler else ["--no-scheduler"])],
             cwd=config.parent, env=env, stdout=subprocess.DEVNULL, stderr=self.log.open("wb"))
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60  # a loaded CI machine starts a server with its scheduler slowly
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"serve exited: {self.log.read_text()[-2000:]}")
