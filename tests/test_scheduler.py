@@ -410,7 +410,8 @@ def test_a_hung_source_times_out_holds_no_database_and_is_not_restarted_while_st
     jobs = SchedulerJobs(config, echo=lambda m: None, budget=lambda source: 0.5)
     t = time.monotonic()
     outcome = jobs.collect("slow")
-    assert time.monotonic() - t < 5
+    # the budget is 0.5 s and the hang 30 s: 15 s tells them apart even on a machine loaded many times over
+    assert time.monotonic() - t < 15
     assert outcome.status == "partial" and "timed out" in outcome.error
     assert outcome.counts["timed_out"] is True and outcome.counts["new_posts"] == 1
     # the other sources go on, and the database is free between jobs
@@ -566,10 +567,10 @@ def test_sigterm_finishes_the_current_job_and_exits_cleanly(bundled_config):
         assert started.wait(30), "".join(lines)
         status = sched_mod.read_status(config.db_path)
         assert status and status["pid"] == proc.pid and {j["id"] for j in status["jobs"]} >= {"digest"}
-        t = time.monotonic()
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=15) == 0, "".join(lines)
-        assert time.monotonic() - t < 10
+        # it finishes the job in hand (a collect of the bundled samples), not the queue behind it: that the
+        # queue did not run is checked below; the wait only has to outlast one job on a loaded machine
+        assert proc.wait(timeout=60) == 0, "".join(lines)
     finally:
         if proc.poll() is None:
             proc.kill()

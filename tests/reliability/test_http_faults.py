@@ -37,7 +37,8 @@ def test_a_slow_server_is_cut_at_the_deadline(faults, short_deadlines, path):
     posts, error, took = fetch(faults.url(path))
     assert posts == [] and error is not None
     assert "gave up" in str(error) or "timed out" in str(error), str(error)
-    assert took < 4.0, f"{path}: gave up after {took:.1f} s, the deadline was 2 s"
+    # the deadline is 2 s and the slowest fault lasts minutes: 8 s leaves room for a loaded machine
+    assert took < 8.0, f"{path}: gave up after {took:.1f} s, the deadline was 2 s"
 
 
 def test_a_trickle_is_cut_by_the_source_deadline_too(faults):
