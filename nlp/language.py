@@ -95,6 +95,12 @@ def _identifier():
     return identifier
 
 
+def preload() -> None:
+    """Load the identifier's model now (about 1.5 s: it is decompressed and checked) rather than in the middle
+    of the first batch that needs it. The pipeline does this when it is built, with the other models."""
+    _identifier()
+
+
 def identify(text: str) -> tuple[str, float]:
     """py3langid's (language, normalised probability) among :data:`LANGUAGES`."""
     lang, prob = _identifier().classify(text)
