@@ -4,10 +4,11 @@
     .venv/bin/python bench/tagging.py --corpus semeval     # the real SemEval tweets in ../shared, if present
 
 Measured in one run on the same texts: blank tokenization in one process; the full pipeline (language,
-sentiment, topics, intents, moments) in one process with ``nlp.pipe``, and with two worker processes
+sentiment, topics, intents, moments) in one process (``jobs.tag._tag_rows``), and with two worker processes
 (the tag job's pool, which is what ``run --once`` uses), with 50 brand and competitor names configured
-(issue 18: the brand matcher runs in the tag stage); and each component's cost per post.
-Prints a Markdown table; the ratio is pipeline posts/s ÷ blank posts/s.
+(issue 18: the brand matcher runs in the tag stage); and each component's cost per post. The three run
+``--rounds`` times, interleaved, each in a fresh process; the medians are compared and the load average is
+printed. Prints a Markdown table; the ratio is pipeline posts/s ÷ blank posts/s.
 """
 from __future__ import annotations
 
@@ -68,15 +69,61 @@ def semeval_texts(data: Path) -> list[tuple[str, str | None, bool]]:
 
 
 def component_costs(nlp, rows) -> dict[str, float]:
+    from jobs.tag import _fewer_gc_passes
     from nlp.pipeline import make_doc
 
     docs = [make_doc(nlp, text, lang, addressed) for text, lang, addressed in rows]
     costs = {}
-    for name, proc in nlp.pipeline:
-        t = time.perf_counter()
-        docs = list(proc.pipe(docs, batch_size=1000)) if hasattr(proc, "pipe") else [proc(d) for d in docs]
-        costs[name] = (time.perf_counter() - t) / len(rows) * 1e6
+    with _fewer_gc_passes():  # as the tag job runs them (the default collector would be billed to whoever ran)
+        for name, proc in nlp.pipeline:
+            t = time.perf_counter()
+            docs = list(proc.pipe(docs, batch_size=1000)) if hasattr(proc, "pipe") else [proc(d) for d in docs]
+            costs[name] = (time.perf_counter() - t) / len(rows) * 1e6
     return costs
+
+
+def _measure(kind: str, args) -> float:
+    """Seconds for one variant, in this (fresh) process: loaded, warmed on the first posts, then timed."""
+    import spacy
+
+    from jobs.tag import _tag_rows, _Taggers
+    from listenwell.config import Config
+    from nlp.brands import BrandMatcher
+    from nlp.pipeline import build_pipeline
+
+    rows = _rows(args)
+    texts = [text for text, _lang, _addressed in rows]
+    if kind == "blank":
+        blank = spacy.blank("en")
+        for _ in blank.pipe(texts[:2000]):  # the vocabulary warms up, as in a long-running tagger
+            pass
+        t = time.perf_counter()
+        for _ in blank.pipe(texts, batch_size=1000):
+            pass
+        return time.perf_counter() - t
+    config = Config.model_validate({"me": {"name": "Bench", "handles": {"x": ["fernhillhq"]}}, "topics": TOPICS,
+                                    "brand": BRAND, "competitors": COMPETITORS})
+    if kind == "one":
+        brands = BrandMatcher.from_config(config)
+        nlp = build_pipeline(TOPICS)
+        _tag_rows(nlp, rows[:2000], brands)
+        t = time.perf_counter()
+        for start in range(0, len(rows), 20_000):
+            _tag_rows(nlp, rows[start:start + 20_000], brands)
+        return time.perf_counter() - t
+    taggers = _Taggers(config, None, 2)
+    try:
+        taggers.tag(rows[:4000])  # workers started and models loaded, as after the first batch of a run
+        t = time.perf_counter()
+        for start in range(0, len(rows), 20_000):
+            taggers.tag(rows[start:start + 20_000])
+        return time.perf_counter() - t
+    finally:
+        taggers.close()
+
+
+def _rows(args) -> list[tuple[str, str | None, bool]]:
+    return semeval_texts(args.semeval) if args.corpus == "semeval" else generated_texts(args.posts, args.cache)
 
 
 def main() -> None:
@@ -85,62 +132,63 @@ def main() -> None:
     parser.add_argument("--corpus", choices=("generated", "semeval"), default="generated")
     parser.add_argument("--semeval", type=Path, default=ROOT.parent / "shared" / "data" / "sentiment")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/listenwell-bench"))
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="interleaved rounds; each variant runs in a fresh process every round")
+    parser.add_argument("--measure", choices=("blank", "one", "two"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.measure:
+        print(json.dumps({"seconds": _measure(args.measure, args)}))
+        return
+
+    import statistics
+    import subprocess
 
     import spacy
 
-    from jobs.tag import _tag_rows, _Taggers
     from listenwell.config import Config
     from nlp.brands import BrandMatcher
     from nlp.pipeline import build_pipeline
 
-    rows = semeval_texts(args.semeval) if args.corpus == "semeval" else generated_texts(args.posts, args.cache)
+    rows = _rows(args)  # generated once here, so the measuring processes only read the cache
     texts = [text for text, _lang, _addressed in rows]
     n = len(rows)
-
-    blank = spacy.blank("en")
-    for _ in blank.pipe(texts[:2000]):  # the vocabulary warms up, as in a long-running tagger
-        pass
-    t = time.perf_counter()
-    for _ in blank.pipe(texts, batch_size=1000):
-        pass
-    blank_s = time.perf_counter() - t
+    # Every variant runs in a fresh process each round (spaCy's token cache, the sentiment model's chunk and
+    # character caches start cold for both), and the variants alternate within a round, so the machine's
+    # load falls on all of them alike.
+    variants = ("blank", "one", "two")
+    runs: dict[str, list[float]] = {v: [] for v in variants}
+    loads = [os.getloadavg()[0]]
+    for r in range(args.rounds):
+        order = variants[r % 3:] + variants[:r % 3]
+        for kind in order:
+            out = subprocess.run([sys.executable, __file__, "--measure", kind, "--posts", str(args.posts),
+                                  "--corpus", args.corpus, "--semeval", str(args.semeval), "--cache", str(args.cache)],
+                                 check=True, capture_output=True, text=True).stdout
+            runs[kind].append(json.loads(out.strip().splitlines()[-1])["seconds"])
+            loads.append(os.getloadavg()[0])
 
     config = Config.model_validate({"me": {"name": "Bench", "handles": {"x": ["fernhillhq"]}}, "topics": TOPICS,
                                     "brand": BRAND, "competitors": COMPETITORS})
     brands = BrandMatcher.from_config(config)
     names = len(BRAND["names"]) + sum(1 + len(c["aliases"]) for c in COMPETITORS)
-    nlp = build_pipeline(TOPICS)
-    _tag_rows(nlp, rows[:2000], brands)
-    t = time.perf_counter()
-    for start in range(0, n, 20_000):
-        _tag_rows(nlp, rows[start:start + 20_000], brands)
-    one_s = time.perf_counter() - t
     t = time.perf_counter()
     about = sum(m.about_us or bool(m.competitors) for m in brands.match_many((text, None, None) for text in texts))
     brand_s = time.perf_counter() - t
-
-    taggers = _Taggers(config, None, 2)
-    try:
-        taggers.tag(rows[:4000])  # workers started and models loaded, as after the first batch of a run
-        t = time.perf_counter()
-        for start in range(0, n, 20_000):
-            taggers.tag(rows[start:start + 20_000])
-        two_s = time.perf_counter() - t
-    finally:
-        taggers.close()
-
-    costs = component_costs(nlp, rows[:20_000])
+    costs = component_costs(build_pipeline(TOPICS), rows[:20_000])
+    med = {k: statistics.median(v) for k, v in runs.items()}
     print(f"{n:,} posts ({args.corpus}, mean {sum(map(len, texts)) / n:.0f} characters); machine: "
-          f"{os.cpu_count()} cores, Python {platform.python_version()}, spaCy {spacy.__version__}\n")
-    print("| run | posts/s | ratio to blank spaCy |")
-    print("| --- | ---: | ---: |")
-    print(f"| bare `spacy.blank(\"en\")` tokenization, 1 process | {n / blank_s:,.0f} | 1.00 |")
-    print(f"| full pipeline, 1 process | {n / one_s:,.0f} | {blank_s / one_s:.2f} |")
-    print(f"| full pipeline, 2 worker processes | {n / two_s:,.0f} | {blank_s / two_s:.2f} |")
+          f"{os.cpu_count()} cores, Python {platform.python_version()}, spaCy {spacy.__version__}; "
+          f"{args.rounds} interleaved rounds, medians; load average (1 min) during the runs "
+          f"{min(loads):.1f}–{max(loads):.1f}\n")
+    print("| run | posts/s | ratio to blank spaCy | ratio per round |")
+    print("| --- | ---: | ---: | --- |")
+    for key, label in (("blank", "bare `spacy.blank(\"en\")` tokenization, 1 process"),
+                       ("one", "full pipeline, 1 process"), ("two", "full pipeline, 2 worker processes")):
+        per_round = " ".join(f"{b / s:.2f}" for b, s in zip(runs["blank"], runs[key]))
+        print(f"| {label} | {n / med[key]:,.0f} | {med['blank'] / med[key]:.2f} | {per_round} |")
     print("\nPer post, one process (µs): " + ", ".join(f"{k.replace('listenwell_', '')} {v:.1f}"
                                                        for k, v in costs.items())
-          + f"; brands ({names} names) {brand_s / n * 1e6:.1f}; tokenization {blank_s / n * 1e6:.1f}")
+          + f"; brands ({names} names) {brand_s / n * 1e6:.1f}")
     print(f"{about:,} posts name us or a competitor")
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 
 from listenwell.cli_common import echo, print_json, print_json_line
+from listenwell.config import CONFIG_ENV
 from listenwell.terminal import terminal_safe
 
 nlp_group = click.Group(
@@ -174,12 +176,16 @@ def eval_moments_cmd(file: Path | None, as_json: bool, show_errors: str | None, 
 
     Prints one line per post; with --json, one JSON object per line:
     {"lang", "sentiment", "label", "intents": [...], "evidence": {intent: span},
-    "moments": [{"type", "confidence", "evidence"}]}. Posts that are not English are
-    not scored by the English models; posts whose language cannot be told are "und".
+    "moments": [{"type", "confidence", "evidence"}], "to_us", "about_us", "competitors": [...]}.
+    Posts that are not English are not scored by the English models; posts whose language
+    cannot be told are "und". to_us, about_us and competitors (their configured names) follow
+    the brand, competitors and handles of the config (--config, else ./config.yaml if there is
+    one; with neither, nothing is about anyone and only --addressed makes a post to us).
 
     \b
     Example:
       listenwell nlp tag my-posts.txt --addressed --json
+      listenwell --config config.yaml nlp tag my-posts.txt --json
       echo "@fernhillhq the export failed again, third time this week" | listenwell nlp tag - --addressed
     """,
 )
@@ -187,7 +193,16 @@ def eval_moments_cmd(file: Path | None, as_json: bool, show_errors: str | None, 
 @click.option("--addressed", is_flag=True, help="Read every post as addressed to us (mentions or replies to us).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def tag_cmd(file: Path, addressed: bool, as_json: bool):
-    from nlp.tag_record import records
+    from nlp.brands import BrandMatcher, brand_fields
+    from nlp.tag_record import FIELDS, records
+
+    config = _config_if_any()  # before reading the posts: a bad config exits 2 and nothing is tagged
+    matcher = BrandMatcher.from_config(config) if config is not None else BrandMatcher(None, [], {})
+
+    def brand_field(doc) -> dict:
+        from nlp.pipeline import text_of
+
+        return brand_fields(text_of(doc), matcher=matcher, addressed=addressed)
 
     stream = click.get_text_stream("stdin") if str(file) == "-" else None
     try:
@@ -199,11 +214,25 @@ def tag_cmd(file: Path, addressed: bool, as_json: bool):
     except OSError as e:
         echo(f"Error: cannot read {file}: {e.strerror or e}", err=True)
         raise SystemExit(2)
-    for record in records(lines, addressed_to_us=addressed):
+    for record in records(lines, addressed_to_us=addressed, fields=[*FIELDS, brand_field]):
         if as_json:
             print_json_line(record)
         else:
             echo(_tag_line(record))
+
+
+def _config_if_any():
+    """The config given with --config (or $LISTENWELL_CONFIG), else ./config.yaml if it exists, else None:
+    reading text needs no config, but the brand fields follow one when there is one. An invalid config is
+    an error (exit 2 naming the key), as for every command."""
+    from listenwell.cli_common import State
+    from listenwell.config import find_config_path
+
+    state = click.get_current_context().find_object(State) or State(None)
+    explicit = state.config_path or os.environ.get(CONFIG_ENV)
+    if not explicit and not find_config_path(None).is_file():
+        return None
+    return state.config
 
 
 def _tag_line(record: dict) -> str:
@@ -216,6 +245,10 @@ def _tag_line(record: dict) -> str:
         parts.append(f"{name}: “{record['evidence'].get(name, '')}”")
     for m in record.get("moments", []):
         parts.append(f"moment {m['type']} {m['confidence']:.2f}: “{m['evidence']}”")
+    if "to_us" in record:
+        parts.append(f"to us: {'yes' if record['to_us'] else 'no'}")
+        parts.append(f"about us: {'yes' if record['about_us'] else 'no'}")
+        parts.append(f"competitors: {', '.join(record['competitors']) or '-'}")
     # post text on a terminal: control characters (escape sequences included) are not passed through
     return "".join(ch if ch.isprintable() else " " for ch in " · ".join(parts))
 

@@ -16,6 +16,7 @@ from spacy.tokens import Doc
 
 from nlp.intents import evidence_of, read_intents
 from nlp.language import UNDETERMINED, detect_language
+from nlp.language import preload as preload_language_identifier
 from nlp.moments import detect_moments
 
 PIPELINE_VERSION = "listenwell-nlp/2"
@@ -214,6 +215,7 @@ def moments_component(doc: Doc) -> Doc:
 def build_pipeline(topics: dict[str, Any] | None = None, sentiment_model: str | None = None) -> Language:
     nlp = spacy.blank("en")
     nlp.add_pipe("listenwell_language")
+    preload_language_identifier()  # models load when the pipeline is built, not inside the first batch
     nlp.add_pipe("listenwell_sentiment", config={"model_path": sentiment_model})
     nlp.add_pipe("listenwell_topics", config={"topics": _plain_topics(topics or {})})
     nlp.add_pipe("listenwell_intents")

@@ -248,3 +248,72 @@ def test_dev_set_scores_and_the_eval_command(repo: Path):
     bad = repo / "tests" / "data" / "brand" / "dev_config.yaml"
     missing = CliRunner().invoke(main, ["--config", str(bad), "nlp", "eval-brand", str(bad)])
     assert missing.exit_code == 2 and "'text' column" in missing.output
+
+
+# --- listenwell nlp tag ------------------------------------------------------------------------------------
+
+TAG_LINES = [
+    "Honestly considering switching away from #Fernhill, evaluating Looker",   # hashtag + competitor
+    "fernhill's exports were late again",                                      # possessive
+    "Walked through Fernhill Park this morning",                               # false friend (an exclusion)
+    "pics of the park, follow fernhillfan99 and @fernhillfan for more",        # handle-like, not the name
+    "@fernhillhq does Pulse Boards export to PDF? Metabase does",              # our handle, a product, a rival
+    "the weather is nice",
+]
+
+
+def _tag_json(args: list[str], lines: list[str], tmp_path: Path) -> list[dict]:
+    import json
+
+    posts = tmp_path / "posts.txt"
+    posts.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, [*args, "nlp", "tag", str(posts), "--json"])
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_nlp_tag_prints_to_us_about_us_and_competitors_from_the_config(tmp_path: Path):
+    path = write_config(tmp_path, minimal_config(brand=US, competitors=RIVALS))
+    records = _tag_json(["--config", str(path)], TAG_LINES, tmp_path)
+    got = [(r["to_us"], r["about_us"], r["competitors"]) for r in records]
+    assert got == [(False, True, ["Looker"]),
+                   (False, True, []),
+                   (False, False, []),
+                   (False, False, []),
+                   (True, True, ["Metabase"]),
+                   (False, False, [])]
+    assert records[0]["intents"] == ["churn_risk"] and records[0]["lang"] == "en"  # the rest of the record stays
+
+
+def test_nlp_tag_brand_fields_in_plain_output_and_with_addressed(tmp_path: Path):
+    path = write_config(tmp_path, minimal_config(brand=US, competitors=RIVALS))
+    posts = tmp_path / "posts.txt"
+    posts.write_text("Fernhill or Looker Studio?\nthe weather is nice\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["--config", str(path), "nlp", "tag", str(posts), "--addressed"])
+    assert result.exit_code == 0, result.output
+    first, second = result.stdout.splitlines()
+    assert "to us: yes · about us: yes · competitors: Looker" in first
+    assert "to us: yes · about us: no · competitors: -" in second
+
+
+def test_nlp_tag_without_a_brand_names_no_one(tmp_path: Path, monkeypatch):
+    # a config without brand: or competitors:
+    path = write_config(tmp_path, minimal_config())
+    records = _tag_json(["--config", str(path)], TAG_LINES, tmp_path)
+    assert [(r["about_us"], r["competitors"]) for r in records] == [(False, [])] * len(TAG_LINES)
+    assert [r["to_us"] for r in records] == [False, False, False, False, True, False]  # its handles still count
+    # no config at all (no --config, none in the working directory): nothing is to or about anyone
+    empty = tmp_path / "elsewhere"
+    empty.mkdir()
+    monkeypatch.chdir(empty)
+    monkeypatch.delenv("LISTENWELL_CONFIG", raising=False)
+    records = _tag_json([], TAG_LINES, tmp_path)
+    assert [(r["to_us"], r["about_us"], r["competitors"]) for r in records] == [(False, False, [])] * len(TAG_LINES)
+
+
+def test_nlp_tag_with_an_invalid_config_exits_2_naming_the_key(tmp_path: Path):
+    path = write_config(tmp_path, minimal_config(brand={"names": ["Fernhill", "fernhill"]}))
+    posts = tmp_path / "posts.txt"
+    posts.write_text("Fernhill\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["--config", str(path), "nlp", "tag", str(posts), "--json"])
+    assert result.exit_code == 2 and "brand.names" in result.output and "{" not in result.stdout
