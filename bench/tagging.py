@@ -79,6 +79,21 @@ def component_costs(nlp, rows) -> dict[str, float]:
     return costs
 
 
+def rows_table(rows):
+    """(text, lang hint, addressed to us) rows as the posts batch ``nlp.tag_table.tag_table`` reads."""
+    import pyarrow as pa
+
+    return pa.table({"post_uid": [f"bench:{i}" for i in range(len(rows))], "text": [r[0] for r in rows],
+                     "lang": [r[1] for r in rows], "addressed_to_us": [bool(r[2]) for r in rows],
+                     "from_us": [False] * len(rows)})
+
+
+def tag_rows(rows, config, nlp=None):
+    from nlp.tag_table import tag_table
+
+    return tag_table(rows_table(rows), config, nlp=nlp)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--posts", type=int, default=100_000)
@@ -89,7 +104,7 @@ def main() -> None:
 
     import spacy
 
-    from jobs.tag import _tag_rows, _Taggers
+    from jobs.tag import _Taggers
     from listenwell.config import Config
     from nlp.brands import BrandMatcher
     from nlp.pipeline import build_pipeline
@@ -111,10 +126,10 @@ def main() -> None:
     brands = BrandMatcher.from_config(config)
     names = len(BRAND["names"]) + sum(1 + len(c["aliases"]) for c in COMPETITORS)
     nlp = build_pipeline(TOPICS)
-    _tag_rows(nlp, rows[:2000], brands)
+    tag_rows(rows[:2000], config, nlp)
     t = time.perf_counter()
     for start in range(0, n, 20_000):
-        _tag_rows(nlp, rows[start:start + 20_000], brands)
+        tag_rows(rows[start:start + 20_000], config, nlp)
     one_s = time.perf_counter() - t
     t = time.perf_counter()
     about = sum(m.about_us or bool(m.competitors) for m in brands.match_many((text, None, None) for text in texts))
@@ -122,10 +137,10 @@ def main() -> None:
 
     taggers = _Taggers(config, None, 2)
     try:
-        taggers.tag(rows[:4000])  # workers started and models loaded, as after the first batch of a run
+        taggers.tag(rows_table(rows[:4000]))  # workers started and models loaded, as after the first batch of a run
         t = time.perf_counter()
         for start in range(0, n, 20_000):
-            taggers.tag(rows[start:start + 20_000])
+            taggers.tag(rows_table(rows[start:start + 20_000]))
         two_s = time.perf_counter() - t
     finally:
         taggers.close()
