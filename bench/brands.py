@@ -3,7 +3,7 @@
     .venv/bin/python bench/brands.py                 # 20,000 generated posts, 5 interleaved rounds
 
 Each round runs, on the same posts and in this one process: bare ``spacy.blank("en")`` tokenization, the
-tag stage's work without brands (``jobs.tag._tag_rows``), and the same with 50 brand and competitor names
+tag stage's work without brands (``nlp.tag_table.tag_table`` with no brand configured), and the same with 50 brand and competitor names
 configured (bench/tagging.py's set), each with fresh tokenizers warmed on the first 2,000 posts. The rounds
 interleave, so load from other processes falls on all three alike; the medians are printed, with each run's ratio to blank spaCy and the matcher's share of the stage.
 bench/tagging.py gives the absolute figures, with the two-process pool.
@@ -29,8 +29,7 @@ def main() -> None:
 
     import spacy
 
-    from bench.tagging import BRAND, COMPETITORS, TOPICS, generated_texts
-    from jobs.tag import _tag_rows
+    from bench.tagging import BRAND, COMPETITORS, TOPICS, generated_texts, tag_rows
     from listenwell.config import Config
     from nlp.brands import BrandMatcher
     from nlp.pipeline import build_pipeline
@@ -39,6 +38,7 @@ def main() -> None:
     texts = [r[0] for r in rows]
     config = Config.model_validate({"me": {"name": "Bench", "handles": {"x": ["fernhillhq"]}}, "topics": TOPICS,
                                     "brand": BRAND, "competitors": COMPETITORS})
+    plain = Config.model_validate({"me": {"name": "Bench", "handles": {"x": ["fernhillhq"]}}, "topics": TOPICS})
     brands = BrandMatcher.from_config(config)
     names = len(BRAND["names"]) + sum(1 + len(c["aliases"]) for c in COMPETITORS)
     runs: dict[str, list[float]] = {"blank": [], "stage": [], "stage+brands": [], "matcher": []}
@@ -48,17 +48,17 @@ def main() -> None:
         blank, nlp, nlp2 = spacy.blank("en"), build_pipeline(TOPICS), build_pipeline(TOPICS)
         for _doc in blank.pipe(texts[:2000]):
             pass
-        _tag_rows(nlp, rows[:2000])
-        _tag_rows(nlp2, rows[:2000], brands)
+        tag_rows(rows[:2000], plain, nlp)
+        tag_rows(rows[:2000], config, nlp2)
         t = time.perf_counter()
         for _doc in blank.pipe(texts, batch_size=1000):
             pass
         runs["blank"].append(time.perf_counter() - t)
         t = time.perf_counter()
-        _tag_rows(nlp, rows)
+        tag_rows(rows, plain, nlp)
         runs["stage"].append(time.perf_counter() - t)
         t = time.perf_counter()
-        _tag_rows(nlp2, rows, brands)
+        tag_rows(rows, config, nlp2)
         runs["stage+brands"].append(time.perf_counter() - t)
         t = time.perf_counter()
         brands.match_many((text, None, None) for text in texts)

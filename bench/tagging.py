@@ -4,7 +4,7 @@
     .venv/bin/python bench/tagging.py --corpus semeval     # the real SemEval tweets in ../shared, if present
 
 Measured in one run on the same texts: blank tokenization in one process; the full pipeline (language,
-sentiment, topics, intents, moments) in one process (``jobs.tag._tag_rows``), and with two worker processes
+sentiment, topics, intents, moments) in one process (``nlp.tag_table.tag_table``), and with two worker processes
 (the tag job's pool, which is what ``run --once`` uses), with 50 brand and competitor names configured
 (issue 18: the brand matcher runs in the tag stage); and each component's cost per post. The three run
 ``--rounds`` times, interleaved, each in a fresh process; the medians are compared and the load average is
@@ -82,13 +82,27 @@ def component_costs(nlp, rows) -> dict[str, float]:
     return costs
 
 
+def rows_table(rows):
+    """(text, lang hint, addressed to us) rows as the posts batch ``nlp.tag_table.tag_table`` reads."""
+    import pyarrow as pa
+
+    return pa.table({"post_uid": [f"bench:{i}" for i in range(len(rows))], "text": [r[0] for r in rows],
+                     "lang": [r[1] for r in rows], "addressed_to_us": [bool(r[2]) for r in rows],
+                     "from_us": [False] * len(rows)})
+
+
+def tag_rows(rows, config, nlp=None):
+    from nlp.tag_table import tag_table
+
+    return tag_table(rows_table(rows), config, nlp=nlp)
+
+
 def _measure(kind: str, args) -> float:
     """Seconds for one variant, in this (fresh) process: loaded, warmed on the first posts, then timed."""
     import spacy
 
-    from jobs.tag import _tag_rows, _Taggers
+    from jobs.tag import _Taggers
     from listenwell.config import Config
-    from nlp.brands import BrandMatcher
     from nlp.pipeline import build_pipeline
 
     rows = _rows(args)
@@ -104,19 +118,18 @@ def _measure(kind: str, args) -> float:
     config = Config.model_validate({"me": {"name": "Bench", "handles": {"x": ["fernhillhq"]}}, "topics": TOPICS,
                                     "brand": BRAND, "competitors": COMPETITORS})
     if kind == "one":
-        brands = BrandMatcher.from_config(config)
         nlp = build_pipeline(TOPICS)
-        _tag_rows(nlp, rows[:2000], brands)
+        tag_rows(rows[:2000], config, nlp)
         t = time.perf_counter()
         for start in range(0, len(rows), 20_000):
-            _tag_rows(nlp, rows[start:start + 20_000], brands)
+            tag_rows(rows[start:start + 20_000], config, nlp)
         return time.perf_counter() - t
     taggers = _Taggers(config, None, 2)
     try:
-        taggers.tag(rows[:4000])  # workers started and models loaded, as after the first batch of a run
+        taggers.tag(rows_table(rows[:4000]))  # workers started and models loaded, as after the first batch of a run
         t = time.perf_counter()
         for start in range(0, len(rows), 20_000):
-            taggers.tag(rows[start:start + 20_000])
+            taggers.tag(rows_table(rows[start:start + 20_000]))
         return time.perf_counter() - t
     finally:
         taggers.close()

@@ -1,38 +1,15 @@
 """The tag job: run the NLP pipeline over posts not tagged yet, in batches, cursor by insertion order."""
 from __future__ import annotations
 
-import gc
-import json
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
 import pyarrow as pa
 
-from nlp.pipeline import (EVIDENCE, INTENTS, LANG, MOMENTS, PIPELINE_VERSION, SENTIMENT, SENTIMENT_LABEL, TOPICS,
-                          build_pipeline, make_doc)
-from nlp.brands import NO_MATCH, BrandMatcher, matcher_spec
+from nlp.pipeline import PIPELINE_VERSION
+from nlp.tag_table import TAGS_SCHEMA, TagSettings, tag_table, with_batch_threads  # noqa: F401 (TAGS_SCHEMA: one home)
 from storage.db import Database
-
-TAGS_SCHEMA = pa.schema(
-    [
-        ("post_uid", pa.string()),
-        ("seq", pa.int64()),
-        ("lang", pa.string()),
-        ("sentiment_score", pa.float64()),
-        ("sentiment_label", pa.string()),
-        ("topics", pa.list_(pa.string())),
-        ("intents", pa.list_(pa.string())),
-        ("moments", pa.string()),
-        ("addressed_to_us", pa.bool_()),
-        ("from_us", pa.bool_()),
-        ("about_us", pa.bool_()),
-        ("competitors", pa.list_(pa.string())),
-        ("thread_about_us", pa.bool_()),
-        ("evidence", pa.string()),
-    ]
-)
 
 # posts that address us ("to us"): they mention one of our handles, answer a post of ours, or are a
 # comment on our blog (anywhere in its threads: under one of our posts, or at one of me.blog_urls)
@@ -64,7 +41,7 @@ LEFT JOIN ref_tags rt ON rt.seq = root.seq
 ORDER BY p.seq
 """
 
-# a thread is about us when its root post is about us, addressed to us or ours (``_thread_about_us``); a
+# a thread is about us when its root post is about us, addressed to us or ours (``nlp.tag_table``); a
 # reply can arrive before its root, so when a root arrives its stored replies are set too
 LATE_ROOTS = """
 UPDATE tags SET thread_about_us = true
@@ -73,21 +50,6 @@ WHERE p.seq = tags.seq AND tags.seq <= $lo AND NOT tags.thread_about_us
   AND p.conversation_uid IN (SELECT post_uid FROM tags WHERE seq > $lo AND seq <= $hi
                              AND (about_us OR addressed_to_us OR from_us))
 """
-
-
-def _thread_about_us(batch: list[tuple], own: dict[str, bool]) -> list[bool]:
-    """Per row of SELECT_BATCH: its root's flag when the root is stored and tagged, else the root's in this
-    batch, else (a root post, or a root never seen) its own, or False."""
-    out = []
-    for row in batch:
-        uid, root_uid, stored = row[1], row[8], row[9]
-        if root_uid is None or root_uid == uid:
-            out.append(own[uid])
-        elif stored is not None:
-            out.append(bool(stored))
-        else:
-            out.append(own.get(root_uid, False))
-    return out
 
 
 @dataclass
@@ -109,81 +71,34 @@ def set_stage_cursor(con, stage: str, seq: int, now: datetime) -> None:
     )
 
 
-_WORKER_NLP = None
-_WORKER_BRANDS = None
-_NONE: list = []
-
-
-def _init_worker(topics: dict, brands: dict | None = None) -> None:
-    global _WORKER_NLP, _WORKER_BRANDS
-    _WORKER_NLP = build_pipeline(topics)
-    _WORKER_BRANDS = BrandMatcher(**brands) if brands else None
-
-
-def _tag_rows(nlp, rows: list[tuple], brands: BrandMatcher | None = None) -> list[tuple]:
-    """(text, declared lang, addressed to us[, author, subreddit]) → plain values; what a worker returns
-    to the parent. Intents see only whether the post is addressed to us: a post that merely names us is
-    read like any other (widening it let "Built in Fernhill, but the ideas work anywhere" read as a
-    complaint, through the weak cues meant for posts written to us)."""
-    found = [brands.match(row[0], *row[3:5]) for row in rows] if brands is not None else [NO_MATCH] * len(rows)
-    docs = (make_doc(nlp, row[0], row[1], row[2]) for row in rows)
-    out = []
-    with _fewer_gc_passes():
-        for doc, match in zip(nlp.pipe(docs, batch_size=1000), found):
-            data = doc.user_data
-            moments = data.get(MOMENTS)
-            evidence = data.get(EVIDENCE)
-            out.append((data.get(LANG), data.get(SENTIMENT), data.get(SENTIMENT_LABEL), data.get(TOPICS, _NONE),
-                        data.get(INTENTS, _NONE), json.dumps(moments, ensure_ascii=False) if moments else "[]",
-                        json.dumps(evidence, ensure_ascii=False) if evidence else "{}",
-                        match.about_us, list(match.competitors)))
-    return out
-
-
-@contextmanager
-def _fewer_gc_passes():
-    """Every Doc allocates many small containers, so the default threshold (700) runs the cyclic
-    collector every few posts, a fifth of tagging time for nothing. Memory stays bounded: it still runs."""
-    before = gc.get_threshold()
-    gc.set_threshold(100_000, 50, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-
-
-def _tag_in_worker(rows: list[tuple]) -> list[tuple]:
-    return _tag_rows(_WORKER_NLP, rows, _WORKER_BRANDS)
+def _tag_slice(table: pa.Table, settings: TagSettings) -> pa.Table:
+    return tag_table(table, settings)
 
 
 class _Taggers:
-    """In this process, or in a pool built once per run whose workers each load the models once.
-    (spaCy's own n_process starts fresh workers on every call, which costs more than it saves here.)"""
+    """``tag_table`` in this process, or in a pool built once per run whose workers each build the pipeline
+    once (``tagger_for`` caches it per process). spaCy's own n_process starts fresh workers on every call,
+    which costs more than it saves here."""
 
     def __init__(self, config, nlp, n_process: int):
         self.pool = None
         self.nlp = nlp
-        spec = matcher_spec(config)
-        self.brands = BrandMatcher(**spec) if n_process <= 1 else None
+        self.settings = TagSettings.from_config(config)
         if n_process > 1:
             import multiprocessing
 
             # forkserver: workers start from a clean process, not a fork of one holding DuckDB's threads
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["nlp.pipeline"])
-            from nlp.pipeline import _plain_topics
-
-            self.pool = ctx.Pool(n_process, initializer=_init_worker,
-                                 initargs=(_plain_topics(config.topics), spec))
+            ctx.set_forkserver_preload(["nlp.tag_table"])
+            self.pool = ctx.Pool(n_process)
             self.chunk = 2_000
-        elif self.nlp is None:
-            self.nlp = build_pipeline(config.topics)  # loading the models is the slow part: only when needed
 
-    def tag(self, rows: list[tuple]) -> list[tuple]:
+    def tag(self, table: pa.Table) -> pa.Table:
         if self.pool is None:
-            return _tag_rows(self.nlp, rows, self.brands)
-        chunks = [rows[i:i + self.chunk] for i in range(0, len(rows), self.chunk)]
-        return [r for part in self.pool.map(_tag_in_worker, chunks, chunksize=1) for r in part]
+            return tag_table(table, self.settings, nlp=self.nlp)
+        slices = [(table.slice(i, self.chunk), self.settings) for i in range(0, table.num_rows, self.chunk)]
+        # each slice saw only its own roots: the batch's threads are read again over the whole batch
+        return with_batch_threads(table, pa.concat_tables(self.pool.starmap(_tag_slice, slices, chunksize=1)))
 
     def close(self) -> None:
         if self.pool is not None:
@@ -214,34 +129,14 @@ def tag_new_posts(
     try:
         while cursor < high:
             upper = min(cursor + batch_size, high)
-            batch = db.con.execute(SELECT_BATCH, {"handles": our_handles, "blog_urls": blog_urls, "lo": cursor,
-                                                  "hi": upper}).fetchall()
-            if batch:
-                tagged = taggers.tag([(text, lang, bool(addressed), author, subreddit)
-                                      for _s, _u, text, lang, _o, addressed, author, subreddit, *_root in batch])
-                own = {row[1]: bool(row[4] or row[5] or out[7]) for row, out in zip(batch, tagged)}
-                cols: dict[str, list] = {name: [] for name in TAGS_SCHEMA.names}
-                cols["thread_about_us"] = _thread_about_us(batch, own)
-                for (seq, uid, _text, _lang, from_us, addressed, *_context), \
-                        (lang, score, label, topics, intents, moments, evidence, about_us, competitors) \
-                        in zip(batch, tagged):
-                    cols["post_uid"].append(uid)
-                    cols["seq"].append(seq)
-                    cols["lang"].append(lang)
-                    cols["sentiment_score"].append(score)
-                    cols["sentiment_label"].append(label)
-                    cols["topics"].append(topics)
-                    cols["intents"].append(intents)
-                    cols["moments"].append(moments)
-                    cols["addressed_to_us"].append(bool(addressed))
-                    cols["from_us"].append(bool(from_us))
-                    cols["about_us"].append(about_us)
-                    cols["competitors"].append(competitors)
-                    cols["evidence"].append(evidence)
-                table = pa.table(cols, schema=TAGS_SCHEMA)
+            with db.con.cursor() as reader:  # its own result: the connection may hold a half-read one
+                batch = reader.sql(SELECT_BATCH, params={"handles": our_handles, "blog_urls": blog_urls, "lo": cursor,
+                                                         "hi": upper}).to_arrow_table()
+            if batch.num_rows:
+                table = taggers.tag(batch).append_column("seq", batch.column("seq"))
             now = config.now()
             with db.transaction() as con:
-                if batch:
+                if batch.num_rows:
                     con.register("incoming_tags", table)
                     try:
                         con.execute(
@@ -263,7 +158,7 @@ def tag_new_posts(
                 from storage.terms import count_new_terms
 
                 count_new_terms(con, upper, tz=config.schedule.timezone, now=now)
-            total += len(batch)
+            total += batch.num_rows
             cursor = upper
             progress(f"tag: {total} posts tagged")
     finally:

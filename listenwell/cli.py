@@ -253,6 +253,7 @@ def _register_commands() -> None:
     for command in TEAM_COMMANDS:
         main.add_command(command)
     nlp_group.add_command(eval_brand)
+    main.add_command(__import__("listenwell.cli_backfill", fromlist=["backfill"]).backfill)  # issue 23
 
 
 _register_commands()
