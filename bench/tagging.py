@@ -69,7 +69,7 @@ def semeval_texts(data: Path) -> list[tuple[str, str | None, bool]]:
 
 
 def component_costs(nlp, rows) -> dict[str, float]:
-    from jobs.tag import _fewer_gc_passes
+    from nlp.tag_table import _fewer_gc_passes
     from nlp.pipeline import make_doc
 
     docs = [make_doc(nlp, text, lang, addressed) for text, lang, addressed in rows]
