@@ -6,7 +6,7 @@ code and compares every field of every post.
 
 The posts: ``--posts`` generated posts (bench/generate.py, as in bench/tagging.py, with their addressed flags)
 and every SemEval tweet in ``../shared/data/sentiment`` twice, once read as addressed to us (the complaint model
-and the weak cues run) and once not. Each version runs ``jobs.tag._tag_rows`` (what the tag job's workers run)
+and the weak cues run) and once not. Each version runs what the tag job's workers run (``nlp.tag_table.tag_table``, or ``jobs.tag._tag_rows`` before it)
 with bench/tagging.py's 50 brand and competitor names and topics, in its own process: the other version's code is
 taken from ``git archive REV`` into a temporary directory and put first on ``sys.path``. The comparison is exact
 (sentiment scores as floats, moments and evidence as the JSON the job stores). Exits 1 on any difference and
@@ -43,9 +43,7 @@ def dump(code: Path, out: Path, n: int, cache: Path, semeval: Path) -> None:
     """Tag the posts with the code in ``code`` (this process imports it first) and pickle the rows to ``out``."""
     sys.path.insert(0, str(code))
     from bench.tagging import BRAND, COMPETITORS, TOPICS  # the other version's bench set, the same names
-    from jobs.tag import _tag_rows
     from listenwell.config import Config
-    from nlp.brands import BrandMatcher
     from nlp.pipeline import build_pipeline
 
     import nlp.pipeline
@@ -53,13 +51,39 @@ def dump(code: Path, out: Path, n: int, cache: Path, semeval: Path) -> None:
     rows = posts(n, cache, semeval)
     config = Config.model_validate({"me": {"name": "Bench", "handles": {"x": ["fernhillhq"]}}, "topics": TOPICS,
                                     "brand": BRAND, "competitors": COMPETITORS})
-    brands = BrandMatcher.from_config(config)
     pipeline = build_pipeline(TOPICS)
+    tag_batch = _batch_tagger(config, pipeline)
     tagged = []
     for start in range(0, len(rows), 20_000):
-        tagged.extend(_tag_rows(pipeline, rows[start:start + 20_000], brands))
+        tagged.extend(tag_batch(rows[start:start + 20_000]))
     with out.open("wb") as fh:
         pickle.dump({"texts": [r[0] for r in rows], "tags": tagged}, fh)
+
+
+def _batch_tagger(config, pipeline):
+    """What the tag job's workers run, in either version: ``nlp.tag_table.tag_table`` (issue 23 on) or the
+    older ``jobs.tag._tag_rows``; both give rows of FIELDS."""
+    try:
+        from nlp.tag_table import tag_table
+    except ImportError:
+        from jobs.tag import _tag_rows
+        from nlp.brands import BrandMatcher
+
+        brands = BrandMatcher.from_config(config)
+        return lambda rows: _tag_rows(pipeline, rows, brands)
+    import pyarrow as pa
+
+    columns = ("lang", "sentiment_score", "sentiment_label", "topics", "intents", "moments", "evidence",
+               "about_us", "competitors")
+
+    def tag_batch(rows):
+        table = pa.table({"post_uid": [f"bench:{i}" for i in range(len(rows))], "text": [r[0] for r in rows],
+                          "lang": [r[1] for r in rows], "addressed_to_us": [bool(r[2]) for r in rows],
+                          "from_us": [False] * len(rows)})
+        tags = tag_table(table, config, nlp=pipeline).to_pydict()
+        return list(zip(*(tags[c] for c in columns)))
+
+    return tag_batch
 
 
 def _run_dump(code: Path, out: Path, args) -> None:
