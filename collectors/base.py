@@ -17,7 +17,9 @@ from typing import Any, Iterable, Iterator, Protocol, Union
 
 import pyarrow as pa
 
-PLATFORMS = ("x", "reddit", "blog")
+from collectors import platforms as _platforms  # noqa: E402
+
+PLATFORMS = _platforms.names()  # every platform module in collectors/platforms/
 POST_KINDS = ("post", "comment", "mention", "reply")
 
 

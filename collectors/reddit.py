@@ -74,6 +74,7 @@ from prawcore.exceptions import (
 from prawcore.sessions import RetryStrategy
 
 from collectors import http_policy
+from collectors.secrets import source_secrets
 from collectors.base import Checkpoint, CredentialsError, Item, Post, RateLimited, SeenIds, SourceError, utcnow
 from collectors.reddit_shapes import BASE_URL, thing_to_post
 
@@ -367,16 +368,17 @@ class RedditCollector:
         self._limits = _Limits()
 
     @classmethod
-    def from_config(cls, source, config) -> "RedditCollector":
-        from listenwell.config import read_secret
+    def from_config(cls, source, config, secrets=None) -> "RedditCollector":
+        """``secrets``: the values of the variables the source names, read by the caller (default: read now)."""
+        secrets = source_secrets(source) if secrets is None else secrets
 
         clients = [h for kc in config.key_clients for h in kc.handles.reddit] if source.client_activity else []
         return cls(
             source.name,
-            client_id=read_secret(source.client_id_env, "Reddit client id"),
-            client_secret=read_secret(source.client_secret_env, "Reddit client secret"),
-            username=read_secret(source.username_env, "Reddit username"),
-            password=read_secret(source.password_env, "Reddit password"),
+            client_id=secrets.get("client_id"),
+            client_secret=secrets.get("client_secret"),
+            username=secrets.get("username"),
+            password=secrets.get("password"),
             user_agent=source.user_agent,
             subreddits=source.subreddits,
             queries=source.queries,
@@ -718,14 +720,14 @@ class RedditReplySender:
         self._reddit: praw.Reddit | None = None
 
     @classmethod
-    def from_config(cls, source, config) -> "RedditReplySender":
-        from listenwell.config import read_secret
+    def from_config(cls, source, config, secrets=None) -> "RedditReplySender":
+        secrets = source_secrets(source) if secrets is None else secrets
 
         return cls(
-            client_id=read_secret(source.client_id_env, "Reddit client id"),
-            client_secret=read_secret(source.client_secret_env, "Reddit client secret"),
-            username=read_secret(source.username_env, "Reddit username"),
-            password=read_secret(source.password_env, "Reddit password"),
+            client_id=secrets.get("client_id"),
+            client_secret=secrets.get("client_secret"),
+            username=secrets.get("username"),
+            password=secrets.get("password"),
             user_agent=source.user_agent,
             oauth_url=getattr(source, "oauth_url", None),
             reddit_url=getattr(source, "reddit_url", None),

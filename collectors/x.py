@@ -50,6 +50,7 @@ from collectors import http_policy, redact
 from collectors.base import (
     Checkpoint, CredentialsError, FollowersPage, Identity, Item, RateLimited, SeenIds, SourceError, utcnow,
 )
+from collectors.secrets import source_secrets
 from collectors.x_shapes import tweets_from_page, user_to_identity
 
 STATE_VERSION = 1
@@ -275,9 +276,13 @@ class XCollector:
     # -- construction from config.yaml -------------------------------------------------------
 
     @classmethod
-    def from_config(cls, source: Any, config: Any, **overrides: Any) -> "XCollector":
-        """``source`` is a ``listenwell.config.XSource``; ``config`` the whole ``Config``."""
-        token = os.environ.get(source.bearer_token_env) or None
+    def from_config(cls, source: Any, config: Any, secrets: Mapping[str, str | None] | None = None,
+                    **overrides: Any) -> "XCollector":
+        """``source`` is a ``collectors.platforms.x.XSource``; ``config`` the whole ``Config``; ``secrets`` the
+        values of the variables the source names (``collectors.secrets.source_secrets``), read by the caller."""
+        if secrets is None:
+            secrets = source_secrets(source)
+        token = secrets.get("bearer_token")
         redact.register(token)
         if not token:
             raise CredentialsError(
@@ -600,16 +605,20 @@ class XReplySender:
         ]
 
     @classmethod
-    def from_config(cls, source: Any, config: Any = None, **overrides: Any) -> "XReplySender":
+    def from_config(cls, source: Any, config: Any = None, secrets: Mapping[str, str | None] | None = None,
+                    **overrides: Any) -> "XReplySender":
+        if secrets is None:
+            secrets = source_secrets(source)
         names = [getattr(source, f) for f in cls.CREDENTIAL_FIELDS]
-        missing = [n for n in names if not os.environ.get(n)]
+        values = [secrets.get(f.removesuffix("_env")) for f in cls.CREDENTIAL_FIELDS]
+        missing = [n for n, v in zip(names, values) if not v]
         if missing:
             raise CredentialsError(
                 "sending on X needs OAuth 1.0a user credentials; set the environment variable"
                 f"{'s' if len(missing) > 1 else ''} {', '.join(missing)} (Developer Portal → your app → Keys and "
                 "tokens; the access token must be generated with Read and Write permission)"
             )
-        key, secret, token, token_secret = (os.environ[n] for n in names)
+        key, secret, token, token_secret = values
         client = overrides.pop("client", None) or make_client(
             source.timeout_seconds, consumer_key=key, consumer_secret=secret,
             access_token=token, access_token_secret=token_secret,

@@ -263,7 +263,8 @@ class ReplyTooLong(QueueError):
         self.length = platforms.length(text, platform)
         self.limit = platforms.limit(platform)
         self.over = self.length - self.limit
-        counts = " as X counts it (a link counts 23)" if platform == "x" else ""
+        rule = platforms.describe(platform)
+        counts = f" as {platform} counts them ({rule})" if rule != "characters" else ""
         super().__init__(f"the reply is {self.length} characters{counts}; {platform} allows {self.limit}: "
                          f"{self.over} too many. Nothing was saved.")
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import click
 
-from collectors.cursors import cursor_summary
+from collectors.cursors import summary_for
 from listenwell.cli_common import ListenwellError, ListenwellGroup, State, echo, pass_state, print_json
 from listenwell.config import CONFIG_ENV
 from listenwell.terminal import terminal_safe
@@ -167,7 +167,7 @@ def sources(state: State, as_json: bool) -> None:
             echo(f"    next allowed at {s['next_allowed_at']:%Y-%m-%d %H:%M}")
         if s["note"]:
             echo(f"    note: {terminal_safe(s['note'], one_line=True)}")
-        lines = [terminal_safe(line, one_line=True) for line in cursor_summary(s["cursor"])]
+        lines = [terminal_safe(line, one_line=True) for line in summary_for(s["type"], s["cursor"])]
         echo(f"    cursor: {lines[0]}" if len(lines) == 1 else "    cursor:" + "".join(f"\n      {line}" for line in lines))
 
 

@@ -15,6 +15,7 @@ from typing import Any, Iterable, Sequence
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from collectors import platforms
 from collectors.base import AUTHORS_SCHEMA, POSTS_SCHEMA, FollowersPage, Identity, Post, PostsBatch
 from storage.db import Database
 
@@ -383,12 +384,12 @@ def sync_key_clients(db: Database, key_clients: Iterable[Any], me: Any, now: dat
 def config_claims(key_clients: Iterable[Any], me: Any) -> list[tuple[str, str, str]]:
     """(platform, lowercase handle, person id) for our own handles and every key client's."""
     claims: list[tuple[str, str, str]] = []
-    for platform in ("x", "reddit", "blog"):
+    for platform in platforms.names():
         for handle in me.handles.for_platform(platform):
             claims.append((platform, handle.lower(), OUR_PERSON_ID))
     for client in key_clients:
         pid = key_client_person_id(client.name)
-        for platform in ("x", "reddit", "blog"):
+        for platform in platforms.names():
             for handle in client.handles.for_platform(platform):
                 claims.append((platform, handle.lower(), pid))
     return claims
