@@ -46,7 +46,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 import requests
 import tweepy
 
-from collectors import http_policy, redact
+from collectors import http, http_policy, redact
 from collectors.base import (
     Checkpoint, CredentialsError, FollowersPage, Identity, Item, RateLimited, SeenIds, SourceError, utcnow,
 )
@@ -145,26 +145,16 @@ class _Http:
     max_rate_waits: int = 2
 
     def call(self, what: str, fn: Callable[..., Any], **params: Any) -> dict[str, Any]:
-        attempt = 0
-        rate_waits = 0
-        while True:
+        """``fn(**params)``'s v2 page, through the shared retry layer (collectors/http.py): 5xx and timeouts
+        backed off with jitter ``max_retries`` times, a 429 waited for when its reset is near."""
+
+        def attempt() -> dict[str, Any]:
             try:
                 body = fn(**params)
             except tweepy.TooManyRequests as exc:
-                now = self.clock()
-                reset_at = _reset_at(exc, datetime.fromtimestamp(now, timezone.utc))
-                reset = reset_at is not None
-                retry_at = reset_at or datetime.fromtimestamp(now, timezone.utc) + DEFAULT_RETRY_AFTER
-                wait = retry_at.timestamp() - now + 1
-                if reset and wait <= self.max_wait_seconds and rate_waits < self.max_rate_waits:
-                    rate_waits += 1
-                    self.sleep(max(wait, 0.0))
-                    continue
-                raise _StreamStop(
-                    RateLimited(f"X rate limit for {what} (HTTP 429); resets {retry_at:%Y-%m-%d %H:%M:%S} UTC",
-                                retry_at=retry_at),
-                    429,
-                ) from None
+                now = datetime.fromtimestamp(self.clock(), timezone.utc)
+                reset_at = _reset_at(exc, now)
+                raise http.Retry("HTTP 429", retry_at=reset_at, rate_limited=True) from None
             except tweepy.Unauthorized as exc:
                 raise CredentialsError(
                     f"X rejected the bearer token for {what} (HTTP 401{_api_detail(exc)}): put the app's Bearer Token "
@@ -180,9 +170,9 @@ class _Http:
                     403,
                 ) from None
             except tweepy.TwitterServerError as exc:
-                failure = f"HTTP {_status(exc)}{_api_detail(exc)}"
+                raise http.Retry(f"HTTP {_status(exc)}{_api_detail(exc)}") from None
             except (requests.Timeout, requests.ConnectionError) as exc:
-                failure = f"{type(exc).__name__} (no answer)"
+                raise http.Retry(f"{type(exc).__name__} (no answer)") from None
             except tweepy.HTTPException as exc:  # 400, 404, other 4xx: retrying will not help
                 raise _StreamStop(
                     SourceError(f"X answered HTTP {_status(exc)} for {what}{_api_detail(exc)}; check the source's settings"),
@@ -192,20 +182,28 @@ class _Http:
                 raise _StreamStop(SourceError(
                     f"malformed JSON from X for {what} ({exc}); nothing from that page was stored, it is retried next run"
                 )) from None
-            else:
-                if not isinstance(body, dict) or not isinstance(body.get("data", []), (list, dict)) \
-                        or not isinstance(body.get("includes", {}), dict) or not isinstance(body.get("meta", {}), dict):
-                    raise _StreamStop(SourceError(
-                        f"malformed response from X for {what} (not a v2 page); nothing from it was stored, "
-                        "it is retried next run"
-                    ))
-                return body
-            attempt += 1
-            if attempt > self.max_retries:
+            if not isinstance(body, dict) or not isinstance(body.get("data", []), (list, dict)) \
+                    or not isinstance(body.get("includes", {}), dict) or not isinstance(body.get("meta", {}), dict):
                 raise _StreamStop(SourceError(
-                    f"X failed for {what} after {attempt} attempts ({failure}); will try again next run"
+                    f"malformed response from X for {what} (not a v2 page); nothing from it was stored, "
+                    "it is retried next run"
                 ))
-            self.sleep(min(self.backoff ** (attempt - 1), 60.0))
+            return body
+
+        def give_up(retry: http.Retry, attempts: int) -> BaseException:
+            if retry.rate_limited:
+                now = datetime.fromtimestamp(self.clock(), timezone.utc)
+                retry_at = retry.retry_at or now + DEFAULT_RETRY_AFTER
+                return _StreamStop(
+                    RateLimited(f"X rate limit for {what} (HTTP 429); resets {retry_at:%Y-%m-%d %H:%M:%S} UTC",
+                                retry_at=retry_at), 429)
+            return _StreamStop(SourceError(
+                f"X failed for {what} after {attempts} attempts ({retry.failure}); will try again next run"))
+
+        return http.with_retries(attempt, give_up=give_up, max_retries=self.max_retries,
+                                 max_wait_seconds=self.max_wait_seconds, max_rate_waits=self.max_rate_waits,
+                                 backoff=http.Backoff(initial=1.0, base=self.backoff, maximum=60.0),
+                                 sleep=self.sleep, clock=self.clock)
 
 
 # --- followers ---------------------------------------------------------------------------------
