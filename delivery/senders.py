@@ -5,6 +5,7 @@ from __future__ import annotations
 from collectors import platforms
 from collectors.secrets import source_secrets
 from engagement.queue import QueueError
+from storage.usage import settings_for
 
 
 def sender_for(config, platform: str):
@@ -19,6 +20,8 @@ def sender_for(config, platform: str):
     if source is None:
         raise QueueError(f"no enabled {platform} source in the config to send with")
     try:
-        return found.sender(source, config, source_secrets(source))
+        sender = found.sender(source, config, source_secrets(source))
     except ImportError:
         raise QueueError(f"sending on {platform} is not available in this build") from None
+    sender.pricing = settings_for(config, platform)  # queue.send counts the write and keeps within the budget
+    return sender

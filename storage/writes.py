@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Iterable, Sequence
 
 import pyarrow as pa
@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 from collectors import platforms
 from collectors.base import AUTHORS_SCHEMA, POSTS_SCHEMA, FollowersPage, Identity, Post, PostsBatch
 from storage.db import Database
+from storage.usage import record_usage
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -288,8 +289,9 @@ def store_batch(
     our_handles: dict[str, set[str]],
     now: datetime,
     followers: Sequence[FollowersPage] = (),
+    usage: dict[str, int] | None = None,
 ) -> BatchResult:
-    """Posts, authors, follower flags and the source's new state, all or nothing."""
+    """Posts, authors, follower flags, the reads that fetched them and the source's new state, all or nothing."""
     incoming, authors = _as_tables(posts) if posts else (None, None)
     if incoming is not None and not incoming.num_rows:
         incoming = None
@@ -301,6 +303,10 @@ def store_batch(
             posts_new = _insert_posts(con, incoming)
         if followers:
             _mark_followers(con, followers, our_handles)
+        if usage:
+            found = platforms.source_type(source_type)
+            record_usage(con, source=source, platform=found[0].name if found else source_type,
+                         day=now.astimezone(timezone.utc).date(), reads=usage)
         con.execute(
             """
             INSERT INTO source_state (source, source_type, state, last_run_at, last_note, posts_stored, last_new)

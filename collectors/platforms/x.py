@@ -14,6 +14,7 @@ alone: the same numbers.
 from __future__ import annotations
 
 import unicodedata
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -24,6 +25,7 @@ from collectors.platforms import Platform, Secrets, SourceType
 from listenwell.config_types import HOURS_MAX, EnvName, SourceBase, Strict
 
 X_LIMIT = 280
+PAGE_RESERVE = 200  # what one page may bill: 100 posts and up to 100 it includes
 
 
 class XSource(SourceBase):
@@ -64,6 +66,30 @@ class XSettings(Strict):
     monthly_budget: float | None = Field(
         default=None, ge=0, le=1_000_000,
         description="US dollars a calendar month (UTC) may cost; X streams stop before a read would pass it")
+
+    def cost(self, reads: int, writes: int) -> float:
+        return reads * self.price_per_read + writes * self.price_per_write
+
+    def reads_left(self, reads: int, writes: int) -> int | None:
+        """Posts that may still be read this month without passing the budget; None without a budget."""
+        if self.monthly_budget is None:
+            return None
+        if self.price_per_read == 0:
+            return 10**12
+        return max(int((self.monthly_budget - self.cost(reads, writes)) / self.price_per_read + 1e-9), 0)
+
+    def may_write(self, reads: int, writes: int) -> bool:
+        return self.monthly_budget is None or self.cost(reads, writes + 1) <= self.monthly_budget + 1e-9
+
+    def budget_note(self, reads: int, writes: int, *, now: datetime, reserve: int = PAGE_RESERVE) -> str | None:
+        """The note X's streams show once the budget stops them (``reserve``: reads the next page may take)."""
+        left = self.reads_left(reads, writes)
+        if left is None or left > reserve:
+            return None
+        first = (now.astimezone(timezone.utc).replace(day=1) + timedelta(days=32)).replace(day=1)
+        return (f"X monthly budget: ${self.cost(reads, writes):.2f} of ${self.monthly_budget:.2f} spent "
+                f"({reads} posts read, {writes} written); X streams stopped until {first:%Y-%m-%d} "
+                "(raise x.monthly_budget to read more)")
 
     @model_validator(mode="after")
     def _priced(self) -> "XSettings":
