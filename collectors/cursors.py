@@ -25,6 +25,7 @@ class StreamCursor:
     backlog: bool = False  # a walk down to ``value`` is in progress (pages left)
     retry_at: str | None = None  # ISO time: rate limited until then
     page: str | None = None  # where the backlog walk continues (an API's page cursor)
+    pending: str | int | float | None = None  # the newest item of the walk in progress: ``value`` once it ends
 
     def to_state(self) -> dict[str, Any]:
         state = asdict(self)
@@ -37,7 +38,7 @@ class StreamCursor:
         seen = state.get("seen")
         return cls(stream=stream, value=state.get("value"), seen=list(seen) if isinstance(seen, list) else [],
                    lag_seconds=state.get("lag_seconds"), backlog=bool(state.get("backlog")),
-                   retry_at=state.get("retry_at"), page=state.get("page"))
+                   retry_at=state.get("retry_at"), page=state.get("page"), pending=state.get("pending"))
 
     def describe(self) -> str:
         where = "start" if self.value is None else str(self.value)

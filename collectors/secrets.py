@@ -27,3 +27,4 @@ def source_secrets(source: Any) -> dict[str, str | None]:
     fields = source.model_dump() if hasattr(source, "model_dump") else dict(source)
     return {key.removesuffix("_env"): read_secret(env, key.removesuffix("_env").replace("_", " "))
             for key, env in fields.items() if key.endswith("_env")}
+
