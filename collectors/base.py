@@ -17,7 +17,9 @@ from typing import Any, Iterable, Iterator, Protocol, Union
 
 import pyarrow as pa
 
-PLATFORMS = ("x", "reddit", "blog")
+from collectors import platforms as _platforms  # noqa: E402
+
+PLATFORMS = _platforms.names()  # every platform module in collectors/platforms/
 POST_KINDS = ("post", "comment", "mention", "reply")
 
 
@@ -131,9 +133,14 @@ class Checkpoint:
 
     state: dict[str, Any]
     note: str | None = None  # a warning worth showing on the source (e.g. a malformed feed that still parsed)
+    usage: dict[str, int] | None = None  # posts read per stream since the previous checkpoint (what X bills)
 
 
 Item = Union[Post, PostsBatch, FollowersPage, Checkpoint]
+
+# In the state handed to ``fetch`` of a platform that prices usage (X): {"reads": n, "writes": n} this month so
+# far, put there by the runner; the collector never stores it back.
+MONTH_USAGE_KEY = "usage_this_month"
 
 
 class Collector(Protocol):

@@ -394,6 +394,7 @@ class PolicySession(requests.Session):
         self.policy = policy
         self.max_bytes = max_bytes
         self.refused: list[str] = []
+        self.last_headers: dict[str, str] = {}  # the last answer's headers: rate-limit windows, Retry-After
         mount_watched(self)
 
     def request(self, method, url, **kwargs):  # type: ignore[override]
@@ -407,6 +408,7 @@ class PolicySession(requests.Session):
                 if watch.fired or deadline.expired:
                     raise DeadlineExceeded(f"no complete answer from {_short(url, 80)} by the deadline") from None
                 raise
+            self.last_headers = dict(resp.headers)
             if stream:
                 return resp
             try:

@@ -46,7 +46,6 @@ twice) and returns its fullname.
 """
 from __future__ import annotations
 
-import random
 import re
 import time
 from dataclasses import dataclass, field
@@ -73,7 +72,8 @@ from prawcore.exceptions import (
 )
 from prawcore.sessions import RetryStrategy
 
-from collectors import http_policy
+from collectors import http, http_policy
+from collectors.secrets import source_secrets
 from collectors.base import Checkpoint, CredentialsError, Item, Post, RateLimited, SeenIds, SourceError, utcnow
 from collectors.reddit_shapes import BASE_URL, thing_to_post
 
@@ -86,7 +86,7 @@ LOOKBACK_SECONDS = 120  # re-examine this much before the cursor (late or same-s
 SEEN_CAP = 500
 CHECKPOINT_EVERY = 100
 MAX_RETRIES = 2  # 5xx / transport errors: 3 attempts in all
-BACKOFF_SECONDS = (2.0, 6.0)
+BACKOFF = http.Backoff(initial=2.0, base=3.0, maximum=60.0, jitter=1.0)  # 2 s, 6 s, plus jitter
 MAX_NOTE_CHARS = 1500
 TOKEN_PATH = "/api/v1/access_token"
 _FULLNAME = re.compile(r"^t[13]_[a-z0-9]{1,16}$")
@@ -367,16 +367,17 @@ class RedditCollector:
         self._limits = _Limits()
 
     @classmethod
-    def from_config(cls, source, config) -> "RedditCollector":
-        from listenwell.config import read_secret
+    def from_config(cls, source, config, secrets=None) -> "RedditCollector":
+        """``secrets``: the values of the variables the source names, read by the caller (default: read now)."""
+        secrets = source_secrets(source) if secrets is None else secrets
 
         clients = [h for kc in config.key_clients for h in kc.handles.reddit] if source.client_activity else []
         return cls(
             source.name,
-            client_id=read_secret(source.client_id_env, "Reddit client id"),
-            client_secret=read_secret(source.client_secret_env, "Reddit client secret"),
-            username=read_secret(source.username_env, "Reddit username"),
-            password=read_secret(source.password_env, "Reddit password"),
+            client_id=secrets.get("client_id"),
+            client_secret=secrets.get("client_secret"),
+            username=secrets.get("username"),
+            password=secrets.get("password"),
             user_agent=source.user_agent,
             subreddits=source.subreddits,
             queries=source.queries,
@@ -541,67 +542,70 @@ class RedditCollector:
         return data
 
     def _request(self, reddit: praw.Reddit, stream: Stream, params: dict[str, str]) -> Any:
-        attempt = 0
+        """One GET through the shared retry layer (collectors/http.py): 5xx and transport errors are retried
+        ``MAX_RETRIES`` times with backoff and jitter; a dropped token is fetched again once."""
         token_retried = False
-        while True:
-            self._wait_budget()
-            try:
-                reddit.read_only = not stream.needs_user
-                return reddit.request(method="GET", path=stream.path, params=params)
-            except TooManyRequests as exc:
-                raise RateLimited(f"Reddit answered 429 on {stream.key}",
-                                  retry_at=_retry_at(exc.response, self.now())) from None
-            except (InvalidToken, KeyError) as exc:
-                # prawcore raises KeyError(401) for a 401 without a WWW-Authenticate header
-                if isinstance(exc, KeyError) and exc.args != (401,):
-                    raise
-                if token_retried:
-                    raise CredentialsError(
-                        "Reddit rejected the access token twice; check "
-                        + _env_list(self.env_names["client_id"], self.env_names["client_secret"])) from None
-                token_retried = True  # prawcore dropped the token; the next request fetches a new one
-                continue
-            except InsufficientScope:
-                raise _StreamFailed("not allowed for this app (insufficient OAuth scope)", transient=False) from None
-            except Forbidden:
-                what = {"subreddit": "private or quarantined subreddit?", "user": "suspended account?",
-                        "inbox": "is the account allowed to read its inbox?"}.get(stream.kind, "")
-                raise _StreamFailed(f"forbidden (403{'; ' + what if what else ''}), skipped",
-                                    transient=False) from None
-            except (NotFound, Redirect, UnavailableForLegalReasons) as exc:
-                what = {"subreddit": "banned or unknown subreddit?", "user": "deleted account?"}.get(stream.kind, "")
-                code = _status(exc) or "redirect"
-                raise _StreamFailed(f"not found ({code}{'; ' + what if what else ''}), skipped",
-                                    transient=False) from None
-            except OAuthException as exc:
-                raise CredentialsError(
-                    f"Reddit refused to log in ({exc.error}); check "
-                    + _env_list(self.env_names["username"], self.env_names["password"])
-                    + " (the account must own or develop the script app)") from None
-            except (ServerError, RequestException, BadJSON) as exc:
-                if attempt >= MAX_RETRIES:
-                    what = f"HTTP {_status(exc)}" if isinstance(exc, ResponseException) else type(exc).__name__
-                    raise _StreamFailed(f"{what} after {attempt + 1} attempts", transient=True) from None
-                delay = BACKOFF_SECONDS[min(attempt, len(BACKOFF_SECONDS) - 1)] + random.random()
-                self.sleep(delay)
-                attempt += 1
-                continue
-            except ResponseException as exc:  # the token endpoint and anything unforeseen
-                status = _status(exc)
-                if _is_token_response(exc) and status in (400, 401, 403):
-                    raise CredentialsError(
-                        f"Reddit rejected the app credentials (HTTP {status}); check "
-                        + _env_list(self.env_names["client_id"], self.env_names["client_secret"])) from None
-                if status == 429:
-                    raise RateLimited("Reddit answered 429 to the token request",
+
+        def attempt() -> Any:
+            nonlocal token_retried
+            while True:
+                self._wait_budget()
+                try:
+                    reddit.read_only = not stream.needs_user
+                    return reddit.request(method="GET", path=stream.path, params=params)
+                except TooManyRequests as exc:
+                    raise RateLimited(f"Reddit answered 429 on {stream.key}",
                                       retry_at=_retry_at(exc.response, self.now())) from None
-                if status is not None and status >= 500 and attempt < MAX_RETRIES:
-                    self.sleep(BACKOFF_SECONDS[min(attempt, len(BACKOFF_SECONDS) - 1)] + random.random())
-                    attempt += 1
+                except (InvalidToken, KeyError) as exc:
+                    # prawcore raises KeyError(401) for a 401 without a WWW-Authenticate header
+                    if isinstance(exc, KeyError) and exc.args != (401,):
+                        raise
+                    if token_retried:
+                        raise CredentialsError(
+                            "Reddit rejected the access token twice; check "
+                            + _env_list(self.env_names["client_id"], self.env_names["client_secret"])) from None
+                    token_retried = True  # prawcore dropped the token; the next request fetches a new one
                     continue
-                raise _StreamFailed(f"HTTP {status}", transient=status is None or status >= 500) from None
-            except ClientException as exc:
-                raise _StreamFailed(f"praw: {exc}", transient=False) from None
+                except InsufficientScope:
+                    raise _StreamFailed("not allowed for this app (insufficient OAuth scope)", transient=False) from None
+                except Forbidden:
+                    what = {"subreddit": "private or quarantined subreddit?", "user": "suspended account?",
+                            "inbox": "is the account allowed to read its inbox?"}.get(stream.kind, "")
+                    raise _StreamFailed(f"forbidden (403{'; ' + what if what else ''}), skipped",
+                                        transient=False) from None
+                except (NotFound, Redirect, UnavailableForLegalReasons) as exc:
+                    what = {"subreddit": "banned or unknown subreddit?", "user": "deleted account?"}.get(stream.kind, "")
+                    code = _status(exc) or "redirect"
+                    raise _StreamFailed(f"not found ({code}{'; ' + what if what else ''}), skipped",
+                                        transient=False) from None
+                except OAuthException as exc:
+                    raise CredentialsError(
+                        f"Reddit refused to log in ({exc.error}); check "
+                        + _env_list(self.env_names["username"], self.env_names["password"])
+                        + " (the account must own or develop the script app)") from None
+                except (ServerError, RequestException, BadJSON) as exc:
+                    what = f"HTTP {_status(exc)}" if isinstance(exc, ResponseException) else type(exc).__name__
+                    raise http.Retry(what) from None
+                except ResponseException as exc:  # the token endpoint and anything unforeseen
+                    status = _status(exc)
+                    if _is_token_response(exc) and status in (400, 401, 403):
+                        raise CredentialsError(
+                            f"Reddit rejected the app credentials (HTTP {status}); check "
+                            + _env_list(self.env_names["client_id"], self.env_names["client_secret"])) from None
+                    if status == 429:
+                        raise RateLimited("Reddit answered 429 to the token request",
+                                          retry_at=_retry_at(exc.response, self.now())) from None
+                    if status is not None and status >= 500:
+                        raise http.Retry(f"HTTP {status}") from None
+                    raise _StreamFailed(f"HTTP {status}", transient=status is None or status >= 500) from None
+                except ClientException as exc:
+                    raise _StreamFailed(f"praw: {exc}", transient=False) from None
+
+        def give_up(retry: http.Retry, attempts: int) -> BaseException:
+            return _StreamFailed(f"{retry.failure} after {attempts} attempts", transient=True)
+
+        return http.with_retries(attempt, give_up=give_up, max_retries=MAX_RETRIES, backoff=BACKOFF,
+                                 sleep=self.sleep)
 
     def _wait_budget(self) -> None:
         """End the run (RateLimited) rather than let prawcore sleep past ``max_wait_seconds``."""
@@ -718,14 +722,14 @@ class RedditReplySender:
         self._reddit: praw.Reddit | None = None
 
     @classmethod
-    def from_config(cls, source, config) -> "RedditReplySender":
-        from listenwell.config import read_secret
+    def from_config(cls, source, config, secrets=None) -> "RedditReplySender":
+        secrets = source_secrets(source) if secrets is None else secrets
 
         return cls(
-            client_id=read_secret(source.client_id_env, "Reddit client id"),
-            client_secret=read_secret(source.client_secret_env, "Reddit client secret"),
-            username=read_secret(source.username_env, "Reddit username"),
-            password=read_secret(source.password_env, "Reddit password"),
+            client_id=secrets.get("client_id"),
+            client_secret=secrets.get("client_secret"),
+            username=secrets.get("username"),
+            password=secrets.get("password"),
             user_agent=source.user_agent,
             oauth_url=getattr(source, "oauth_url", None),
             reddit_url=getattr(source, "reddit_url", None),

@@ -1,11 +1,13 @@
-"""Build the configured collectors. The only place that knows every collector class."""
+"""Build the configured collectors: local files here, every platform's from its module (collectors/platforms/)."""
 from __future__ import annotations
 
 from glob import glob
 from pathlib import Path
 from typing import Any
 
+from collectors import platforms
 from collectors.base import Collector, SourceError
+from collectors.secrets import source_secrets
 
 
 class NotAvailable:
@@ -30,24 +32,8 @@ def expand_paths(config, patterns: list[str]) -> list[Path]:
 
 
 def build_collector(config, source) -> Collector:
-    our = config.our_handles()
-    if source.type == "feed":
-        from collectors.feeds import FeedCollector
-
-        our_blog_authors = set(config.me.handles.blog) | {config.me.name}
-        return FeedCollector(
-            source.name,
-            url=source.url,
-            path=config.resolve(source.path) if source.path else None,
-            comments=source.comments,
-            comments_url=source.comments_url,
-            redirect_hosts=source.redirect_hosts,
-            comments_max_age_days=source.comments_max_age_days,
-            max_comment_feeds=source.max_comment_feeds,
-            timeout=source.timeout_seconds,
-            our_authors={a.lower() for a in our_blog_authors},
-            now=config.now,
-        )
+    """The collector for ``source``: ``files`` here, every other type from its platform module, given the
+    secrets the source names (read here, once; collectors never read the environment)."""
     if source.type == "files":
         from collectors.files import FilesCollector
 
@@ -55,15 +41,10 @@ def build_collector(config, source) -> Collector:
             source.name,
             expand_paths(config, source.paths),
             format=source.format,
-            our_handles=our,
+            our_handles=config.our_handles(),
             columnar=True,  # the runner stores PostsBatch items as they are
         )
-    if source.type == "x":
-        from collectors.x import XCollector
-
-        return XCollector.from_config(source, config)
-    if source.type == "reddit":
-        from collectors.reddit import RedditCollector
-
-        return RedditCollector.from_config(source, config)
-    raise SourceError(f"unknown source type {source.type!r}")  # unreachable: config validation rejects it
+    found = platforms.source_type(source.type)
+    if found is None:
+        raise SourceError(f"unknown source type {source.type!r}")  # unreachable: config validation rejects it
+    return found[1].build(source, config, source_secrets(source))

@@ -46,10 +46,11 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 import requests
 import tweepy
 
-from collectors import http_policy, redact
+from collectors import http, http_policy, redact
 from collectors.base import (
-    Checkpoint, CredentialsError, FollowersPage, Identity, Item, RateLimited, SeenIds, SourceError, utcnow,
+    MONTH_USAGE_KEY, Checkpoint, CredentialsError, FollowersPage, Identity, Item, RateLimited, SeenIds, SourceError, utcnow,
 )
+from collectors.secrets import source_secrets
 from collectors.x_shapes import tweets_from_page, user_to_identity
 
 STATE_VERSION = 1
@@ -93,6 +94,10 @@ def make_client(timeout: float, **credentials: str | None) -> tweepy.Client:
     client = tweepy.Client(**credentials, return_type=dict, wait_on_rate_limit=False)
     client.session = http_policy.PolicySession(timeout, http_policy.RedirectPolicy([API_URL]))
     return client
+
+
+class _BudgetStop(Exception):
+    """The next request could pass ``x.monthly_budget``: every X stream stops for this run, with a note."""
 
 
 class _StreamStop(Exception):
@@ -144,26 +149,16 @@ class _Http:
     max_rate_waits: int = 2
 
     def call(self, what: str, fn: Callable[..., Any], **params: Any) -> dict[str, Any]:
-        attempt = 0
-        rate_waits = 0
-        while True:
+        """``fn(**params)``'s v2 page, through the shared retry layer (collectors/http.py): 5xx and timeouts
+        backed off with jitter ``max_retries`` times, a 429 waited for when its reset is near."""
+
+        def attempt() -> dict[str, Any]:
             try:
                 body = fn(**params)
             except tweepy.TooManyRequests as exc:
-                now = self.clock()
-                reset_at = _reset_at(exc, datetime.fromtimestamp(now, timezone.utc))
-                reset = reset_at is not None
-                retry_at = reset_at or datetime.fromtimestamp(now, timezone.utc) + DEFAULT_RETRY_AFTER
-                wait = retry_at.timestamp() - now + 1
-                if reset and wait <= self.max_wait_seconds and rate_waits < self.max_rate_waits:
-                    rate_waits += 1
-                    self.sleep(max(wait, 0.0))
-                    continue
-                raise _StreamStop(
-                    RateLimited(f"X rate limit for {what} (HTTP 429); resets {retry_at:%Y-%m-%d %H:%M:%S} UTC",
-                                retry_at=retry_at),
-                    429,
-                ) from None
+                now = datetime.fromtimestamp(self.clock(), timezone.utc)
+                reset_at = _reset_at(exc, now)
+                raise http.Retry("HTTP 429", retry_at=reset_at, rate_limited=True) from None
             except tweepy.Unauthorized as exc:
                 raise CredentialsError(
                     f"X rejected the bearer token for {what} (HTTP 401{_api_detail(exc)}): put the app's Bearer Token "
@@ -179,9 +174,9 @@ class _Http:
                     403,
                 ) from None
             except tweepy.TwitterServerError as exc:
-                failure = f"HTTP {_status(exc)}{_api_detail(exc)}"
+                raise http.Retry(f"HTTP {_status(exc)}{_api_detail(exc)}") from None
             except (requests.Timeout, requests.ConnectionError) as exc:
-                failure = f"{type(exc).__name__} (no answer)"
+                raise http.Retry(f"{type(exc).__name__} (no answer)") from None
             except tweepy.HTTPException as exc:  # 400, 404, other 4xx: retrying will not help
                 raise _StreamStop(
                     SourceError(f"X answered HTTP {_status(exc)} for {what}{_api_detail(exc)}; check the source's settings"),
@@ -191,20 +186,28 @@ class _Http:
                 raise _StreamStop(SourceError(
                     f"malformed JSON from X for {what} ({exc}); nothing from that page was stored, it is retried next run"
                 )) from None
-            else:
-                if not isinstance(body, dict) or not isinstance(body.get("data", []), (list, dict)) \
-                        or not isinstance(body.get("includes", {}), dict) or not isinstance(body.get("meta", {}), dict):
-                    raise _StreamStop(SourceError(
-                        f"malformed response from X for {what} (not a v2 page); nothing from it was stored, "
-                        "it is retried next run"
-                    ))
-                return body
-            attempt += 1
-            if attempt > self.max_retries:
+            if not isinstance(body, dict) or not isinstance(body.get("data", []), (list, dict)) \
+                    or not isinstance(body.get("includes", {}), dict) or not isinstance(body.get("meta", {}), dict):
                 raise _StreamStop(SourceError(
-                    f"X failed for {what} after {attempt} attempts ({failure}); will try again next run"
+                    f"malformed response from X for {what} (not a v2 page); nothing from it was stored, "
+                    "it is retried next run"
                 ))
-            self.sleep(min(self.backoff ** (attempt - 1), 60.0))
+            return body
+
+        def give_up(retry: http.Retry, attempts: int) -> BaseException:
+            if retry.rate_limited:
+                now = datetime.fromtimestamp(self.clock(), timezone.utc)
+                retry_at = retry.retry_at or now + DEFAULT_RETRY_AFTER
+                return _StreamStop(
+                    RateLimited(f"X rate limit for {what} (HTTP 429); resets {retry_at:%Y-%m-%d %H:%M:%S} UTC",
+                                retry_at=retry_at), 429)
+            return _StreamStop(SourceError(
+                f"X failed for {what} after {attempts} attempts ({retry.failure}); will try again next run"))
+
+        return http.with_retries(attempt, give_up=give_up, max_retries=self.max_retries,
+                                 max_wait_seconds=self.max_wait_seconds, max_rate_waits=self.max_rate_waits,
+                                 backoff=http.Backoff(initial=1.0, base=self.backoff, maximum=60.0),
+                                 sleep=self.sleep, clock=self.clock)
 
 
 # --- followers ---------------------------------------------------------------------------------
@@ -248,6 +251,7 @@ class XCollector:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
         page_size: int = PAGE_SIZE,
+        pricing: Any = None,
     ):
         self.name = name
         self.client = client
@@ -266,6 +270,9 @@ class XCollector:
         self.mentions_reach = MENTIONS_REACH
         self.mentions_slack = 50  # "about 800": a walk this close to the reach may have lost older mentions
         self.http = _Http(bearer_token_env, max_wait_seconds, max_retries, sleep, clock)
+        self.pricing = pricing  # x: price_per_read, monthly_budget (collectors/platforms/x.py XSettings)
+        self._month = {"reads": 0, "writes": 0}
+        self._unrecorded: dict[str, int] = {}
         if (mentions or own_posts or followers) and not self.account:
             raise SourceError(
                 f"source {name!r}: set me.handles.x (our X username) or 'account' in config.yaml, "
@@ -275,9 +282,13 @@ class XCollector:
     # -- construction from config.yaml -------------------------------------------------------
 
     @classmethod
-    def from_config(cls, source: Any, config: Any, **overrides: Any) -> "XCollector":
-        """``source`` is a ``listenwell.config.XSource``; ``config`` the whole ``Config``."""
-        token = os.environ.get(source.bearer_token_env) or None
+    def from_config(cls, source: Any, config: Any, secrets: Mapping[str, str | None] | None = None,
+                    **overrides: Any) -> "XCollector":
+        """``source`` is a ``collectors.platforms.x.XSource``; ``config`` the whole ``Config``; ``secrets`` the
+        values of the variables the source names (``collectors.secrets.source_secrets``), read by the caller."""
+        if secrets is None:
+            secrets = source_secrets(source)
+        token = secrets.get("bearer_token")
         redact.register(token)
         if not token:
             raise CredentialsError(
@@ -302,6 +313,7 @@ class XCollector:
             max_retries=source.max_retries,
             bearer_token_env=source.bearer_token_env,
             now=config.now,
+            pricing=getattr(config, "x", None),
         )
         kwargs.update(overrides)
         return cls(source.name, client, **kwargs)
@@ -341,10 +353,16 @@ class XCollector:
         errors: list[SourceError] = []
         limited: list[RateLimited] = []
         notes: list[str] = []
+        month = state.get(MONTH_USAGE_KEY) if isinstance(state.get(MONTH_USAGE_KEY), dict) else {}
+        self._month = {"reads": int(month.get("reads") or 0), "writes": int(month.get("writes") or 0)}
+        self._unrecorded = {}
 
         lookup_note = None
         try:
             lookup_note = self._resolve_users(streams)
+        except _BudgetStop as stop:
+            yield Checkpoint(self._snapshot(), str(stop), self._take_usage())
+            return
         except _StreamStop as stop:
             errors.append(stop.error)
             if isinstance(stop.error, RateLimited):
@@ -370,17 +388,20 @@ class XCollector:
                     yield from self._walk_followers(stream, user_id, notes)
                 else:
                     yield from self._walk(stream, user_id, notes)
+            except _BudgetStop as stop:  # every X stream stops: the budget is the account's
+                notes.append(str(stop))
+                break
             except _StreamStop as stop:
                 if isinstance(stop.error, RateLimited):
                     limited.append(stop.error)
                     if stop.error.retry_at:
                         self._stream_state(stream)["retry_at"] = stop.error.retry_at.isoformat()
-                        yield Checkpoint(self._snapshot())
+                        yield Checkpoint(self._snapshot(), usage=self._take_usage())
                 else:
                     errors.append(stop.error)
 
-        if notes:
-            yield Checkpoint(self._snapshot(), "; ".join(notes))
+        if notes or self._unrecorded:  # reads of a failed page are billed too: recorded with the committed state
+            yield Checkpoint(self._snapshot(), "; ".join(notes) or None, self._take_usage())
         others = [e for e in errors if not isinstance(e, RateLimited)]
         if limited:
             retry_at = min((r.retry_at for r in limited if r.retry_at), default=None)
@@ -401,9 +422,31 @@ class XCollector:
         return self._state["streams"].setdefault(stream.key, {})
 
     def _commit(self, stream: _Stream, working: dict[str, Any], note: str | None = None) -> Checkpoint:
-        """A checkpoint for everything yielded so far, with this stream's working cursor."""
+        """A checkpoint for everything yielded so far, with this stream's working cursor and its reads."""
         self._state["streams"][stream.key] = {k: v for k, v in working.items() if v is not None}
-        return Checkpoint(self._snapshot(), note)
+        return Checkpoint(self._snapshot(), note, self._take_usage())
+
+    # -- what reading costs ---------------------------------------------------------------------
+
+    def _count(self, stream_key: str, page: Mapping[str, Any]) -> None:
+        """X bills every post (or user) a page returns: its data and the posts it includes."""
+        data = page.get("data") or []
+        includes = page.get("includes") if isinstance(page.get("includes"), dict) else {}
+        n = (len(data) if isinstance(data, list) else 1) + len(includes.get("tweets") or [])
+        self._unrecorded[stream_key] = self._unrecorded.get(stream_key, 0) + n
+        self._month["reads"] += n
+
+    def _take_usage(self) -> dict[str, int]:
+        usage, self._unrecorded = self._unrecorded, {}
+        return usage
+
+    def _guard(self, reserve: int) -> None:
+        """Stop before a request whose answer (up to ``reserve`` posts) could pass the monthly budget."""
+        if self.pricing is None or getattr(self.pricing, "monthly_budget", None) is None:
+            return
+        note = self.pricing.budget_note(self._month["reads"], self._month["writes"], now=self.now(), reserve=reserve)
+        if note:
+            raise _BudgetStop(note)
 
     def _resolve_users(self, streams: list[_Stream]) -> str | None:
         """Usernames → ids, once (cached in the state). Returns a note for handles X does not know."""
@@ -412,7 +455,9 @@ class XCollector:
         unknown: list[str] = []
         for i in range(0, len(missing), 100):
             chunk = missing[i:i + 100]
+            self._guard(len(chunk))
             body = self.http.call("user lookup", self.client.get_users, usernames=chunk, user_fields=["id", "username"])
+            self._count("user lookup", body)
             data = body.get("data") or []
             for user in data if isinstance(data, list) else [data]:
                 if isinstance(user, dict) and user.get("username") and user.get("id"):
@@ -458,6 +503,7 @@ class XCollector:
                 params[stream.token_param] = s["next_token"]
             elif resuming and s.get("until_id"):
                 params["until_id"] = s["until_id"]
+            self._guard(2 * self.page_size)  # a page's tweets and the tweets it includes
             try:
                 page = self.http.call(stream.what, fn, **params)
             except _StreamStop as stop:
@@ -466,6 +512,7 @@ class XCollector:
                     continue
                 raise
             pages += 1
+            self._count(stream.key, page)
             data = page.get("data") or []
             if isinstance(data, dict):
                 data = [data]
@@ -530,7 +577,9 @@ class XCollector:
             params: dict[str, Any] = {"id": user_id, "max_results": 1000, "user_fields": USER_FIELDS}
             if s.get("next_token"):
                 params["pagination_token"] = s["next_token"]
+            self._guard(1000)
             page = self.http.call(stream.what, fn, **params)
+            self._count(stream.key, page)
             data = page.get("data") or []
             try:
                 people = [user_to_identity(u) for u in (data if isinstance(data, list) else [data])]
@@ -600,16 +649,20 @@ class XReplySender:
         ]
 
     @classmethod
-    def from_config(cls, source: Any, config: Any = None, **overrides: Any) -> "XReplySender":
+    def from_config(cls, source: Any, config: Any = None, secrets: Mapping[str, str | None] | None = None,
+                    **overrides: Any) -> "XReplySender":
+        if secrets is None:
+            secrets = source_secrets(source)
         names = [getattr(source, f) for f in cls.CREDENTIAL_FIELDS]
-        missing = [n for n in names if not os.environ.get(n)]
+        values = [secrets.get(f.removesuffix("_env")) for f in cls.CREDENTIAL_FIELDS]
+        missing = [n for n, v in zip(names, values) if not v]
         if missing:
             raise CredentialsError(
                 "sending on X needs OAuth 1.0a user credentials; set the environment variable"
                 f"{'s' if len(missing) > 1 else ''} {', '.join(missing)} (Developer Portal → your app → Keys and "
                 "tokens; the access token must be generated with Read and Write permission)"
             )
-        key, secret, token, token_secret = (os.environ[n] for n in names)
+        key, secret, token, token_secret = values
         client = overrides.pop("client", None) or make_client(
             source.timeout_seconds, consumer_key=key, consumer_secret=secret,
             access_token=token, access_token_secret=token_secret,

@@ -182,7 +182,10 @@ def gather(config, db: Database, day: date) -> dict[str, Any]:
         n["excerpt"] = excerpt(n["text"], 200)
     actions = _actions(reach, queue, alerts)
     brand = _brand_sections(config, db, end)
+    from storage.usage import budget_notices  # a platform's budget that stopped its streams (issue 21)
+
     return brand | {
+        "notices": budget_notices(config, db, config.now()),
         "me": config.me.name, "day": day, "generated_at": config.now().astimezone(tz),
         "headline": headline, "chart_svg": chart_svg(series), "series": series,
         "actions": actions, "reach_out": reach, "queue": queue, "alerts": alerts, "alerts_total": alerts_total,

@@ -28,7 +28,8 @@ from engagement.replies import excerpt
 from engagement.wording import intent_wording, moment_wording
 from nlp.polarity import NEGATIVE, is_negative
 
-WHERE = {"x": "on X", "reddit": "on Reddit", "blog": "on a blog"}
+from collectors import platforms as _platforms  # noqa: E402
+WHERE = {p.name: p.where for p in _platforms.all_platforms()}
 NOT_KEY_PRIORITY = 9   # alerts are released in priority order: key-client tier 1..5 first
 SPIKE_PRIORITY = 6
 SPIKE_METRICS = ("volume", "negative_share")

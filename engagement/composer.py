@@ -21,7 +21,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from collectors import platforms as _platforms
 from engagement import answer_gate, platforms
+
+
+def _short_form(platform: str) -> bool:
+    """X-like platforms: the knowledge's short answers, the link bare."""
+    found = _platforms.find(platform)
+    return bool(found and found.short_form)
+
+
+def _threads(platform: str) -> bool:
+    found = _platforms.find(platform)
+    return bool(found and found.threads)
 from engagement.knowledge import Entry, Hit, KnowledgeBase, question_focus, question_sentences, terms
 from engagement.reading import _REAL_COMPLAINT as _GRIEVANCE
 from engagement.reading import CELEBRATED, FOREIGN, Reading, read_post, without_instructions
@@ -132,7 +144,7 @@ def display_name(author_name: str | None, handle: str, platform: str) -> str:
     handle = (handle or "").split("@")[0].strip()
     if not handle:
         return "there"
-    return {"x": "@", "reddit": "u/"}.get(platform, "") + handle.lstrip("@").removeprefix("u/")
+    return platforms.show_handle(platform, handle.lstrip("@").removeprefix("u/"))
 
 
 def _sentences(text: str) -> list[str]:
@@ -243,7 +255,7 @@ class Composer:
     def _fact(self, entry: Entry, platform: str, question: str = "") -> str:
         """The answer to give: on Reddit and blogs the entry's first paragraph; on X its short form, unless the
         question asks about a detail only a sentence of the full answer holds ("per day?")."""
-        if platform != "x":
+        if not _short_form(platform):
             return entry.body.split("\n\n")[0].strip()
         short = entry.short or _sentences(entry.body)[0]
         asked = set(terms(question_focus(question))) if question else set()
@@ -293,11 +305,11 @@ class Composer:
         if second is not None:
             other = second.entry
             also = _upper_first(_cap_after_name(self._fact(other, post.platform, "")))
-            if other.link and other.link not in also and post.platform != "x":
+            if other.link and other.link not in also and not _short_form(post.platform):
                 also += f" {other.link}"
         short = entry.short or _sentences(entry.body)[0]
         link = entry.link if entry.link and entry.link not in fact else None
-        more = (f"More here: {link}" if post.platform != "x" else link) if link else ""
+        more = (f"More here: {link}" if not _short_form(post.platform) else link) if link else ""
         rel = post.relationship
         why = f"answers from '{entry.title}' ({entry.file}:{entry.line})"
         greet = self._greeting(reading, name, post.platform)
@@ -391,7 +403,7 @@ class Composer:
         fact = ""
         if entry is not None and not reading.outage:
             fact = self._fact(entry, post.platform)
-            if entry.link and entry.link not in fact and post.platform != "x":
+            if entry.link and entry.link not in fact and not _short_form(post.platform):
                 fact += f" {entry.link}"
         status = ""
         if reading.outage and status_page:
@@ -495,7 +507,7 @@ class Composer:
         rel = post.relationship
         if feature:
             about = f"We'll pass this on to the people behind {feature}."
-        elif post.thread and post.platform in ("blog", "reddit"):
+        elif post.thread and _threads(post.platform):
             about = "We'll pass this on to the people who wrote it."
         else:
             about = "We'll pass this on to the team."

@@ -1,12 +1,15 @@
 """Interactions derived from posts: who spoke to us, and whom we answered. One SQL statement per batch."""
 from __future__ import annotations
 
+from collectors import platforms
+
 DERIVE_INTERACTIONS = """
 INSERT OR IGNORE INTO interactions
     (interaction_id, person_id, identity_uid, post_uid, direction, kind, occurred_at, note)
 -- inbound: they mention us or answer one of our posts
 SELECT 'in:' || p.post_uid, a.person_id, a.identity_uid, p.post_uid, 'inbound',
-       CASE WHEN coalesce(pa.is_ours, false) THEN (CASE WHEN p.platform = 'x' THEN 'reply' ELSE 'comment' END)
+       CASE WHEN coalesce(pa.is_ours, false) THEN (CASE WHEN list_contains($reply_platforms, p.platform) THEN 'reply'
+                                                 ELSE 'comment' END)
             ELSE 'mention' END,
        p.created_at, NULL
 FROM tags t
@@ -40,4 +43,6 @@ WHERE t.seq > $lo AND t.seq <= $hi AND t.from_us AND NOT i.is_ours
 
 
 def derive_interactions(con, lo: int, hi: int) -> int:
-    return con.execute(DERIVE_INTERACTIONS, {"lo": lo, "hi": hi}).fetchone()[0]
+    # what an answer to our post is called on each platform (a reply on X or Mastodon, a comment on Reddit)
+    replies = [p.name for p in platforms.all_platforms() if p.reply_kind == "reply"]
+    return con.execute(DERIVE_INTERACTIONS, {"lo": lo, "hi": hi, "reply_platforms": replies}).fetchone()[0]

@@ -31,7 +31,9 @@ import Stemmer
 
 KINDS = ("answer", "policy", "how-to", "known-issue")
 RULES = ("sign-off", "private-details", "status-page", "avoid")
-PLATFORMS = ("x", "reddit", "blog")
+from collectors.platforms import names as _platform_names  # noqa: E402
+
+PLATFORMS = _platform_names()
 _KEYS = ("also", "keywords", "link", "short", "kind", "rule", "platforms", "words")
 _KEY_LINE = re.compile(r"^(" + "|".join(_KEYS) + r")\s*:\s*(.*)$", re.I)
 _URL = re.compile(r"https?://[^\s<>()\"']+[^\s<>()\"'.,;:!?]", re.I)

@@ -94,14 +94,16 @@ class LLMDrafter:
                  ) -> list[dict]:
         from engagement.composer import display_name
 
-        limit = platforms.limit(post.platform) if post.platform == "x" else platforms.TARGETS.get(post.platform, 900)
+        from collectors import platforms as registry
+
+        found = registry.find(post.platform)
+        limit = platforms.limit(post.platform) if found and found.short_form else platforms.TARGETS.get(post.platform, 900)
         sign_off = kb.sign_off(post.platform) if kb is not None else None
         system = SYSTEM.format(
             our_name=our_name, name=display_name(post.author_name, post.handle, post.platform),
             mode=MODES.get(draft.mode, "reply helpfully"), avoid=", ".join(kb.avoid_words) if kb else "none",
             limit=limit, count_note=" (a link counts as 23)" if post.platform == "x" else "",
-            platform_note={"x": "Plain text for X, no hashtags.", "reddit": "A Reddit comment: plain and direct.",
-                           "blog": "A blog comment reply: complete sentences."}.get(post.platform, ""),
+            platform_note=found.reply_style if found else "",
             sign_off=f"- End with the sign-off: {sign_off}\n" if sign_off else "")
         rel = post.relationship
         context = {

@@ -1,56 +1,38 @@
-"""How long a reply may be on each platform, and how each platform counts: defined here, once.
-
-X counts a *weighted* length (twitter-text v3, as X's own clients count): most Latin text weighs 1 per character,
-CJK and most emoji weigh 2, and every URL weighs 23 whatever its length. ``twitter-text-parser`` is a port of
-twitter-text that passes the official conformance suite; it is exact but slow (about 2 ms a call, most of it the
-emoji scan), so plain ASCII text without a dot (it cannot hold a URL) is counted directly, and text whose every
-character weighs 1 and cannot start an emoji is counted with twitter-text's URL extractor alone: the same numbers.
-"""
+"""How long a reply may be on each platform, and how each platform counts: asked of the platform modules
+(collectors/platforms/), where each platform declares its limit, its target and its counting rule once."""
 from __future__ import annotations
 
-from functools import lru_cache
+from collectors import platforms as _registry
+from collectors.platforms.x import X_LIMIT  # noqa: F401  (what callers know X's limit by)
 
-import unicodedata
-
-from twitter_text import parse_tweet
-from twitter_text.extract_urls import extract_urls_with_indices
-
-X_LIMIT = 280
-LIMITS = {"x": X_LIMIT, "reddit": 10_000, "blog": 4_000}
-# what a reply should aim for, so it reads like a person and not a manual: Reddit and blog comments have room
-# for the whole answer, X has room for its short form
-TARGETS = {"x": X_LIMIT, "reddit": 900, "blog": 1_200}
+_FALLBACK = "reddit"  # an unknown platform gets a generous, plain character count
 
 
-@lru_cache(maxsize=4096)
-def _x_length(text: str) -> int:
-    if _light(text):
-        # every character weighs 1 and none can start an emoji: only the URLs change the count, so twitter-text's
-        # URL extractor alone gives the same number as the full parse (its emoji scan is most of its time)
-        return len(text) + sum(23 - len(u["url"]) for u in extract_urls_with_indices(text))
-    return parse_tweet(text).weightedLength
+def _platform(platform: str):
+    return _registry.find(platform) or _registry.get(_FALLBACK)
 
 
-def _light(text: str) -> bool:
-    return (all(ord(c) < 0x2000 for c in text) and "\r" not in text and "\u00a9" not in text and "\u00ae" not in text
-            and unicodedata.is_normalized("NFC", text))
+LIMITS = {p.name: p.reply_limit for p in _registry.all_platforms()}
+# what a reply should aim for, so it reads like a person and not a manual
+TARGETS = {p.name: p.reply_target for p in _registry.all_platforms()}
 
 
 def length(text: str, platform: str) -> int:
-    """The length the platform counts (X: twitter-text's weighted length; elsewhere characters)."""
-    if platform == "x":
-        if text.isascii() and "." not in text:
-            return len(text)
-        return _x_length(text)
-    return len(text)
+    """The length the platform counts (X: twitter-text's weighted length; elsewhere as each declares)."""
+    return _platform(platform).length(text)
 
 
 def limit(platform: str) -> int:
-    return LIMITS.get(platform, LIMITS["reddit"])
+    return _platform(platform).reply_limit
+
+
+def target(platform: str) -> int:
+    return _platform(platform).reply_target
 
 
 def fits(text: str, platform: str, target: bool = False) -> bool:
-    return length(text, platform) <= (TARGETS if target else LIMITS).get(platform, LIMITS["reddit"])
+    p = _platform(platform)
+    return p.length(text) <= (p.reply_target if target else p.reply_limit)
 
 
 def over_by(text: str, platform: str) -> int:
@@ -59,4 +41,15 @@ def over_by(text: str, platform: str) -> int:
 
 
 def describe(platform: str) -> str:
-    return {"x": "X counts URLs as 23 and CJK and emoji as 2"}.get(platform, "characters")
+    return _platform(platform).length_note
+
+
+def where(platform: str) -> str:
+    """'on X', 'on a blog': where a post was written, for alerts and digests."""
+    found = _registry.find(platform)
+    return found.where if found else f"on {platform}"
+
+
+def show_handle(platform: str, handle: str) -> str:
+    found = _registry.find(platform)
+    return found.show_handle(handle) if found else handle

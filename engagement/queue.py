@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pyarrow as pa
 
 from typing import Protocol
 
+from collectors import platforms as _platforms
 from engagement import platforms
 from engagement.replies import choose_intent, priority
 from storage.audit import record
 from storage.db import Database
+from storage.usage import month_totals, record_usage
 
 STATUSES = ("pending", "approved", "sending", "unknown", "sent", "dismissed", "answered")
 ANSWERABLE = ["question", "complaint", "praise", "churn_risk", "purchase_intent"]
@@ -263,7 +265,8 @@ class ReplyTooLong(QueueError):
         self.length = platforms.length(text, platform)
         self.limit = platforms.limit(platform)
         self.over = self.length - self.limit
-        counts = " as X counts it (a link counts 23)" if platform == "x" else ""
+        rule = platforms.describe(platform)
+        counts = f" as {platform} counts them ({rule})" if rule != "characters" else ""
         super().__init__(f"the reply is {self.length} characters{counts}; {platform} allows {self.limit}: "
                          f"{self.over} too many. Nothing was saved.")
 
@@ -350,11 +353,19 @@ def send(db: Database, suggestion_id: str, *, sender: ReplySender | None, enable
     if item["status"] != "approved":
         raise QueueError(f"{suggestion_id} is {item['status']}; approve it first (`listenwell queue approve "
                          f"{suggestion_id}`)")
+    platform = _platforms.find(item["platform"])
+    if platform is not None and platform.sender is None:  # read-only platforms: a person replies there
+        raise QueueError(f"replies on {platform.label} are a manual step: {platform.manual_reply or 'reply there'} "
+                         f"({item['url']}), then dismiss the suggestion")
     if not enabled:
         return item | {"dry_run": True}
     if sender is None:
         raise QueueError(f"no sender for {item['platform']}: configure an enabled {item['platform']} source "
                          f"with posting credentials, or reply by hand at {item['url']}")
+    pricing = getattr(sender, "pricing", None)
+    if pricing is not None and not pricing.may_write(*month_totals(db, item["platform"], now)):
+        raise QueueError(f"not sent: this reply would pass the {item['platform']} monthly budget "
+                         f"({pricing.monthly_budget:.2f}); raise it in config or reply by hand at {item['url']}")
     IN_FLIGHT.add(suggestion_id)
     try:
         with db.transaction() as con:
@@ -367,13 +378,14 @@ def send(db: Database, suggestion_id: str, *, sender: ReplySender | None, enable
                 con.execute("UPDATE reply_suggestions SET status = 'approved', last_error = ?, updated_at = ?, "
                             "sending_owner = NULL WHERE suggestion_id = ?", [str(exc)[:500], now, suggestion_id])
             raise QueueError(f"sending {suggestion_id} failed: {exc}") from None
-        return mark_sent(db, item, new_id, by, now)
+        return mark_sent(db, item, new_id, by, now, wrote=True)
     finally:
         IN_FLIGHT.discard(suggestion_id)
 
 
-def mark_sent(db: Database, item: dict, new_id: str, by: str, now: datetime) -> dict:
-    """Record that ``item`` was posted as ``new_id``: the row, the outbound interaction, a learned variant."""
+def mark_sent(db: Database, item: dict, new_id: str, by: str, now: datetime, wrote: bool = False) -> dict:
+    """Record that ``item`` was posted as ``new_id``: the row, the outbound interaction, a learned variant, and
+    (``wrote``: this process posted it) one write in the platform's usage."""
     suggestion_id = item["suggestion_id"]
     sent_uid = f"{item['platform']}:{new_id}"
     with db.transaction() as con:
@@ -390,6 +402,9 @@ def mark_sent(db: Database, item: dict, new_id: str, by: str, now: datetime) -> 
             [f"sent:{sent_uid}", item["person_id"], sent_uid, now, by],
         )
         record(con, by, "queue.send", suggestion_id, now, sent_post_uid=sent_uid, person_id=item["person_id"])
+        if wrote:
+            record_usage(con, source="queue", platform=item["platform"], day=now.astimezone(timezone.utc).date(),
+                         writes={"replies": 1})
         if item["edited_at"] is not None and item["text"] != item["original_text"]:
             template = generalise(item["text"], item["person"])
             if template:

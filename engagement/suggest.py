@@ -13,7 +13,9 @@ from engagement.composer import Candidate, Composer, Draft, PostIn, Relationship
 from engagement.knowledge import KnowledgeBase, KnowledgeError, knowledge_for
 from engagement.reply_checks import check_reply, copied_from_post
 
-PLATFORMS = ("x", "reddit", "blog")
+from collectors.platforms import names as _platform_names  # noqa: E402
+
+PLATFORMS = _platform_names()
 
 
 class SuggestInputError(Exception):

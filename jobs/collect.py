@@ -15,11 +15,13 @@ from datetime import datetime
 from functools import partial
 from typing import Any, Callable
 
-from collectors import http_policy
+from collectors import http_policy, platforms
+from collectors.base import MONTH_USAGE_KEY
 from collectors.base import Checkpoint, Collector, FollowersPage, Post, PostsBatch, RateLimited, SourceError
 from collectors.redact import redact as _redact, register
 from collectors.registry import NotAvailable, build_collector
 from storage.db import Database
+from storage.usage import month_totals
 from storage.writes import finish_source_run, load_source_state, store_batch
 
 log = logging.getLogger("listenwell.collect")
@@ -259,7 +261,7 @@ def run_collector(
     secrets = list(secrets)
     if state is None:
         writer.drain()
-        state = load_source_state(db, collector.name)
+        state = with_month_usage(db, source_type, load_source_state(db, collector.name), now)
 
     first_failure: list[BaseException] = []
 
@@ -278,7 +280,7 @@ def run_collector(
         try:
             stored = store_batch(db, source=collector.name, source_type=source_type, posts=posts,
                                  state=checkpoint.state, note=note, our_handles=our_handles, now=now,
-                                 followers=followers)
+                                 followers=followers, usage=checkpoint.usage)
         except Exception as exc:
             failed(exc)
             return
@@ -295,7 +297,7 @@ def run_collector(
         for item in collector.fetch(dict(state)):
             if isinstance(item, Checkpoint):
                 # the collector reads on while this is stored: it must not change the state it handed over
-                checkpoint = Checkpoint(copy.deepcopy(item.state), item.note)
+                checkpoint = Checkpoint(copy.deepcopy(item.state), item.note, dict(item.usage or {}))
                 writer.submit(partial(store, buffer, buffered, checkpoint, followers))
                 buffer, buffered, followers = [], 0, []
                 if result.error is not None:  # the store before this one failed
@@ -329,6 +331,16 @@ def run_collector(
     return result
 
 
+def with_month_usage(db: Database, source_type: str, state: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A priced platform's collector (X) is handed the month's reads and writes so far, under
+    ``MONTH_USAGE_KEY``, to stop before its budget would be passed; collectors never read storage."""
+    found = platforms.source_type(source_type)
+    if found is None or found[0].settings is None or not hasattr(found[0].settings, "cost"):
+        return state
+    reads, writes = month_totals(db, found[0].name, now)
+    return dict(state) | {MONTH_USAGE_KEY: {"reads": reads, "writes": writes}}
+
+
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, RateLimited):
         return f"rate limited: {exc}"
@@ -358,7 +370,7 @@ def collect_all(
     # read before anything is queued on the writer: the main thread must not use the database after that
     retry_at = {s.name: db.scalar("SELECT next_allowed_at FROM source_state WHERE source = ?", [s.name])
                 for s in sources}
-    states = {s.name: load_source_state(db, s.name) for s in sources}
+    states = {s.name: with_month_usage(db, s.type, load_source_state(db, s.name), now) for s in sources}
     results = []
     writer = Writer()
     try:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import click
 
-from collectors.cursors import cursor_summary
+from collectors.cursors import summary_for
 from listenwell.cli_common import ListenwellError, ListenwellGroup, State, echo, pass_state, print_json
 from listenwell.config import CONFIG_ENV
 from listenwell.terminal import terminal_safe
@@ -140,9 +140,13 @@ def sources(state: State, as_json: bool) -> None:
     Example:
       listenwell sources --json
     """
+    from storage.usage import budget_notices, priced, usage_report
+
     config = state.config
     with state.db(read_only=True) as db:
         rows = {r["source"]: r for r in db.rows("SELECT * FROM source_state")}
+        usage = priced(config, usage_report(db, config.now()))
+        notices = budget_notices(config, db, config.now())
     out = []
     for source in config.sources:
         row = rows.get(source.name, {})
@@ -152,10 +156,13 @@ def sources(state: State, as_json: bool) -> None:
             "last_error_at": row.get("last_error_at"), "next_allowed_at": row.get("next_allowed_at"),
             "note": row.get("last_note"), "posts_stored": row.get("posts_stored", 0),
             "cursor": json.loads(row["state"]) if row.get("state") else {},
+            "usage": usage.get(source.name),
         })
     if as_json:
         print_json(out)
         return
+    for notice in notices:
+        echo(f"! {terminal_safe(notice, one_line=True)}")
     for s in out:
         ok = s["last_success"].strftime("%Y-%m-%d %H:%M") if s["last_success"] else "never"
         echo(f"{s['source']} ({s['type']}{'' if s['enabled'] else ', disabled'}): "
@@ -167,7 +174,14 @@ def sources(state: State, as_json: bool) -> None:
             echo(f"    next allowed at {s['next_allowed_at']:%Y-%m-%d %H:%M}")
         if s["note"]:
             echo(f"    note: {terminal_safe(s['note'], one_line=True)}")
-        lines = [terminal_safe(line, one_line=True) for line in cursor_summary(s["cursor"])]
+        if s["usage"]:
+            u = s["usage"]
+            spend = (f"; estimated spend ${u['spend_month']:.2f}"
+                     + (f" of ${u['monthly_budget']:.2f}" if u.get("monthly_budget") is not None else "")
+                     if "spend_month" in u else "")
+            echo(f"    usage: {u['reads_today']} read and {u['writes_today']} written today, "
+                 f"{u['reads_month']} read and {u['writes_month']} written this month{spend}")
+        lines = [terminal_safe(line, one_line=True) for line in summary_for(s["type"], s["cursor"])]
         echo(f"    cursor: {lines[0]}" if len(lines) == 1 else "    cursor:" + "".join(f"\n      {line}" for line in lines))
 
 
@@ -183,13 +197,17 @@ def stats(state: State, as_json: bool) -> None:
     """
     from listenwell.web.api import stats_data
 
+    from storage.usage import priced, usage_report
+
     with state.db(read_only=True) as db:
         data = stats_data(db)
         voice = _share_of_voice(state.config, db)
         llm = _llm_draft_stats(db)
+        usage = priced(state.config, usage_report(db, state.config.now()))
     by_platform = data.pop("posts_by_platform")
     if as_json:
-        print_json(data | {"posts_by_platform": by_platform, "llm_drafts": llm, "share_of_voice": voice})
+        print_json(data | {"posts_by_platform": by_platform, "llm_drafts": llm, "share_of_voice": voice,
+                           "api_usage": usage})
         return
     for key, value in data.items():
         echo(f"{key:>14}: {value}")
@@ -197,6 +215,9 @@ def stats(state: State, as_json: bool) -> None:
     if voice["total"]:
         echo(f"{'share of voice':>14}: " + ", ".join(
             f"{e['name']} {e['share']:.0%}" for e in voice["entities"]) + f" (last {voice['days']} days)")
+    for source, u in usage.items():
+        spend = f", ${u['spend_month']:.2f} this month" if "spend_month" in u else ""
+        echo(f"{'api usage':>14}: {source} {u['reads_month']} read, {u['writes_month']} written{spend}")
     if llm["drafts"]:
         fell_back = ", ".join(f"{k} {v}" for k, v in llm["fell_back"].items()) or "none"
         echo(f"{'llm drafts':>14}: {llm['drafts']} ({llm['used']} used; fell back: {fell_back}); "

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 
+from engagement import platforms
 from engagement.queue import QueueError, approve, assign, dismiss, edit, get_suggestion, list_queue, restore, send
 from listenwell.terminal import terminal_safe
 from listenwell.cli_common import ListenwellError, State, echo, pass_state, print_json, who
@@ -36,7 +37,8 @@ def _show(item: dict, as_json: bool) -> None:
     echo(f"  reply: {line(item['text'])}")
     if "length" in item:
         echo(f"         {item['length']}/{item['limit']} characters"
-             + (" (as X counts: a link is 23)" if item["platform"] == "x" else ""))
+             + (f" ({platforms.describe(item['platform'])})"
+                if platforms.describe(item["platform"]) != "characters" else ""))
     if item.get("sources"):
         echo(f"  from:  {line(', '.join(item['sources']))}")
     others = [c for c in item.get("candidates") or [] if c.get("text") != item["text"]]

@@ -12,7 +12,7 @@ import re
 from datetime import date, datetime, time, timezone
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 from urllib.parse import urlparse, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -23,117 +23,44 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    create_model,
     field_validator,
     model_validator,
 )
 
 CONFIG_ENV = "LISTENWELL_CONFIG"
 DEFAULT_CONFIG = "config.yaml"
-PlatformName = Literal["x", "reddit", "blog"]
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_CONFIG_BYTES = 1024 * 1024
-
-# bounds shared by every number of the same kind: anything inside runs (dates stay far from year 9999)
-DAYS_MAX = 3650
-HOURS_MAX = 24 * DAYS_MAX
-EARLIEST = datetime(1990, 1, 1, tzinfo=timezone.utc)  # reference_time and `digest --date` stay in these years
-LATEST = datetime(2200, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
-SYSTEM_DIRS = (Path("/dev"), Path("/proc"), Path("/sys"))
-# characters no URL, address or name in the config may hold: controls, spaces inside URLs, bidi overrides
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_BIDI = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff]")
-_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-
+from listenwell.config_types import (  # noqa: F401  (re-exported: the schema's building blocks)
+    _BIDI, _CONTROL, _LABEL, DAYS_MAX, EARLIEST, ENV_NAME, HOURS_MAX, LATEST, SYSTEM_DIRS, Email, EnvName, HttpUrl,
+    SourceBase, Strict, TimezoneName, _email, _env_name, _http_url, _timezone, _valid_host, https_unless_loopback,
+)
 
 class ConfigError(Exception):
     """The configuration is missing or invalid. The message names the key path and what is expected."""
 
 
-def _http_url(value: str) -> str:
-    """An http(s) URL, checked by a parser: a real host name (IDNA) or IP address, a port 1-65535, and
-    no spaces, control characters or invisible direction marks anywhere."""
-    if _CONTROL.search(value) or _BIDI.search(value) or any(ch.isspace() for ch in value):
-        raise ValueError("a URL may not contain spaces, control characters or invisible direction marks")
-    try:
-        parts = urlsplit(value)
-        port = parts.port
-    except ValueError:
-        raise ValueError("expected an http:// or https:// URL with a port between 1 and 65535") from None
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError("expected an http:// or https:// URL")
-    if port == 0:
-        raise ValueError("the port must be between 1 and 65535")
-    host = parts.hostname or ""
-    if not _valid_host(host):
-        raise ValueError("expected an http:// or https:// URL with a real host name")
-    return value
+from collectors import platforms as _platforms  # noqa: E402  (each platform declares its schema there)
 
 
-def _valid_host(host: str) -> bool:
-    if not host:
-        return False
-    try:
-        ipaddress.ip_address(host)
-        return True
-    except ValueError:
-        pass
-    try:
-        import idna
+class _HandlesBase(Strict):
+    """A person's handles, one list per platform (collectors/platforms/): written with or without '@' / 'u/'."""
 
-        ascii_host = idna.encode(host.rstrip("."), uts46=True).decode("ascii")
-    except (idna.IDNAError, UnicodeError, ValueError):
-        return False
-    return len(ascii_host) <= 253 and all(_LABEL.match(label) for label in ascii_host.split("."))
-
-
-def _email(value: str) -> str:
-    """A real email address (syntax only: no DNS), as email-validator reads it."""
-    from email_validator import EmailNotValidError, validate_email
-
-    if _CONTROL.search(value) or _BIDI.search(value):
-        raise ValueError("an email address may not contain control characters or invisible direction marks")
-    try:
-        return validate_email(value.strip(), check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        raise ValueError(f"expected an email address such as ops@example.com ({exc})") from None
-
-
-def _env_name(value: str) -> str:
-    if not ENV_NAME.match(value):
-        raise ValueError("expected the NAME of an environment variable (letters, digits, _), not its value")
-    return value
-
-
-def _timezone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except Exception:  # not found, a folder such as 'Europe', a path, a NUL byte …
-        raise ValueError("expected an IANA timezone name such as 'Europe/Lisbon' or 'UTC'") from None
-    return value
-
-
-HttpUrl = Annotated[str, AfterValidator(_http_url)]
-EnvName = Annotated[str, AfterValidator(_env_name)]
-TimezoneName = Annotated[str, AfterValidator(_timezone)]
-Email = Annotated[str, AfterValidator(_email)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
-class Handles(Strict):
-    x: list[str] = []
-    reddit: list[str] = []
-    blog: list[str] = []
-
-    @field_validator("x", "reddit", "blog")
+    @model_validator(mode="before")
     @classmethod
-    def _strip(cls, values: list[str]) -> list[str]:
-        return [v.strip().lstrip("@").removeprefix("u/") for v in values if v.strip()]
+    def _strip(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {key: [_platforms.get(key).normalize_handle(v) for v in values if isinstance(v, str) and v.strip()]
+                    if key in _platforms.names() and isinstance(values, list) else values
+                    for key, values in data.items()}
+        return data
 
     def for_platform(self, platform: str) -> list[str]:
         return list(getattr(self, platform, []))
+
+
+Handles = create_model("Handles", __base__=_HandlesBase,
+                       **{name: (list[str], []) for name in _platforms.names()})
 
 
 class Me(Strict):
@@ -162,113 +89,20 @@ class Topic(Strict):
         return self
 
 
-class SourceBase(Strict):
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", description="lowercase id")
-    enabled: bool = True
-    every_minutes: int = Field(default=60, ge=1, le=60 * 24 * 30)
-    timeout_seconds: float = Field(default=20.0, gt=0, le=600)
-
-
-class FeedSource(SourceBase):
-    type: Literal["feed"]
-    url: HttpUrl | None = None
-    path: str | None = None
-    comments: bool = True
-    comments_url: HttpUrl | None = None
-    comments_max_age_days: int = Field(default=45, ge=0, le=DAYS_MAX)
-    max_comment_feeds: int = Field(default=50, ge=0, le=1000)
-    redirect_hosts: list[str] = Field(
-        default=[], description="other host names the feed may redirect to (by default only its own host and port)",
-    )
-
-    @field_validator("redirect_hosts")
-    @classmethod
-    def _hosts(cls, values: list[str]) -> list[str]:
-        for value in values:
-            if not _valid_host(value.strip().lower()):
-                raise ValueError(f"expected host names such as feeds.example.com (got {value!r})")
-        return [v.strip().lower() for v in values]
-
-    @model_validator(mode="after")
-    def _one_location(self) -> "FeedSource":
-        if (self.url is None) == (self.path is None):
-            raise ValueError("give exactly one of 'url' (http/https) or 'path' (a local file)")
-        return self
-
-
 class FilesSource(SourceBase):
+    """Exported or recorded posts on disk (X and Reddit API shapes, CSV): the bundled samples."""
+
     type: Literal["files"]
     paths: list[str] = Field(min_length=1, description="files or glob patterns, relative to config.yaml")
     format: Literal["auto", "x", "reddit", "csv"] = "auto"
 
 
-class XSource(SourceBase):
-    type: Literal["x"]
-    bearer_token_env: EnvName = "X_BEARER_TOKEN"
-    consumer_key_env: EnvName = "X_CONSUMER_KEY"
-    consumer_secret_env: EnvName = "X_CONSUMER_SECRET"
-    access_token_env: EnvName = "X_ACCESS_TOKEN"
-    access_token_secret_env: EnvName = "X_ACCESS_TOKEN_SECRET"
-    queries: list[str] = []
-    mentions: bool = True
-    client_timelines: bool = True
-    own_posts: bool = True
-    followers: bool = Field(
-        default=False,
-        description="also read who follows our account, on a slower schedule (followers_every_hours)",
-    )
-    max_pages_per_run: int = Field(default=5, ge=1, le=1000, description="pages (of up to 100 tweets) per stream per run")
-    account: str | None = Field(
-        default=None,
-        description="our X username whose mentions and posts are read; default: the first of me.handles.x",
-    )
-    max_wait_seconds: float = Field(
-        default=60.0, ge=0, le=900,
-        description="on HTTP 429 wait for the rate-limit reset only this long; otherwise stop and retry next run",
-    )
-    max_retries: int = Field(default=3, ge=0, le=10, description="retries after a 5xx answer or a timeout")
-    followers_every_hours: float = Field(
-        default=24.0, gt=0, le=HOURS_MAX, description="with 'followers', re-read the full follower list at most this often",
-    )
+SOURCE_TYPES = ["files", *_platforms.source_types()]
+Source = Annotated[Union[(FilesSource, *(st.schema for _p, st in _platforms.source_types().values()))],
+                   Field(discriminator="type")]
+# the platforms' own models, where callers know them by name
+globals().update({st.schema.__name__: st.schema for _p, st in _platforms.source_types().values()})
 
-
-class RedditSource(SourceBase):
-    type: Literal["reddit"]
-    client_id_env: EnvName = "REDDIT_CLIENT_ID"
-    client_secret_env: EnvName = "REDDIT_CLIENT_SECRET"
-    username_env: EnvName | None = "REDDIT_USERNAME"
-    password_env: EnvName | None = "REDDIT_PASSWORD"
-    user_agent: str = Field(min_length=10, description="a descriptive user agent: 'listenwell:fernhill:0.1 (by u/you)'")
-    subreddits: list[str] = []
-    queries: list[str] = []
-    inbox: bool = True
-    client_activity: bool = True
-    own_comments: bool = True
-    max_items_per_run: int = Field(default=500, ge=1, le=100_000)
-    max_wait_seconds: float = Field(
-        default=60.0, ge=0, le=600,
-        description="when Reddit's rate-limit window is used up and resets later than this, stop and retry then",
-    )
-    oauth_url: HttpUrl | None = Field(
-        default=None,
-        description="API endpoint override (default https://oauth.reddit.com); credentials' tokens are sent here",
-    )
-    reddit_url: HttpUrl | None = Field(
-        default=None,
-        description="token endpoint override (default https://www.reddit.com); client secret and password are sent here",
-    )
-
-    @field_validator("oauth_url", "reddit_url")
-    @classmethod
-    def _https_unless_loopback(cls, value: str | None) -> str | None:
-        if value is not None:
-            parsed = urlparse(value)
-            if parsed.scheme != "https" and parsed.hostname not in ("127.0.0.1", "localhost", "::1"):
-                raise ValueError("credentials are sent here: use https:// (http:// only for 127.0.0.1/localhost)")
-        return value
-
-
-Source = Annotated[FeedSource | FilesSource | XSource | RedditSource, Field(discriminator="type")]
 
 
 class Schedule(Strict):
@@ -609,7 +443,7 @@ class Web(Strict):
         return out
 
 
-class Config(Strict):
+class _ConfigBody(Strict):
     me: Me
     key_clients: list[KeyClient] = []
     topics: dict[str, Topic] = {}
@@ -687,8 +521,14 @@ class Config(Strict):
         return self.reference_time or datetime.now(timezone.utc)
 
     def our_handles(self) -> dict[str, set[str]]:
-        return {p: {h.lower() for h in self.me.handles.for_platform(p)} for p in ("x", "reddit", "blog")}
+        return {p: {h.lower() for h in self.me.handles.for_platform(p)} for p in _platforms.names()}
 
+
+
+# each platform with settings of its own (x: price_per_read, monthly_budget …) adds a top-level section
+Config = create_model("Config", __base__=_ConfigBody, __module__=__name__,
+                      **{p.name: (p.settings, p.settings()) for p in _platforms.all_platforms() if p.settings})
+Config.__doc__ = _ConfigBody.__doc__
 
 def find_config_path(explicit: str | os.PathLike | None = None) -> Path:
     if explicit:
@@ -872,7 +712,7 @@ def _key_path(loc: tuple[Any, ...], data: Any) -> str:
             parts.append(f"[{item}]")
             node = node[item] if isinstance(node, list) and item < len(node) else None
             continue
-        if isinstance(node, dict) and item not in node and item in ("feed", "files", "x", "reddit"):
+        if isinstance(node, dict) and item not in node and item in SOURCE_TYPES:
             continue  # discriminator tag, not a key in the file
         if str(item).startswith("function-") or item in ("tagged-union", "list"):
             continue
@@ -888,9 +728,9 @@ def _explain(error: dict[str, Any]) -> str:
     if kind == "missing":
         return "required key is missing"
     if kind == "union_tag_invalid":
-        return "'type' must be one of feed, files, x, reddit"
+        return f"'type' must be one of {', '.join(sorted(SOURCE_TYPES))}"
     if kind == "union_tag_not_found":
-        return "each source needs a 'type': feed, files, x or reddit"
+        return f"each source needs a 'type': {', '.join(sorted(SOURCE_TYPES))}"
     message = error["msg"]
     return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 
@@ -916,13 +756,4 @@ def format_validation_error(path: Path, exc: ValidationError, data: Any) -> str:
     return head + "\n  " + "\n  ".join(lines)
 
 
-def read_secret(env_name: str | None, what: str) -> str | None:
-    """Secrets come only from the environment; the error names the variable, never a value."""
-    if not env_name:
-        return None
-    value = os.environ.get(env_name) or None
-    if value and not any(public in what.lower() for public in ("username", "client id")):
-        from collectors.redact import register
-
-        register(value)  # every later message in this process masks it
-    return value
+from collectors.secrets import read_secret  # noqa: E402,F401  (moved: secrets are read by the caller)

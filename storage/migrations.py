@@ -426,5 +426,20 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE reach_out_snoozes ADD COLUMN snoozed_by VARCHAR;
         """,
     ),
+    (
+        "0029_1_api_usage",
+        """
+        -- issue 21: what each stream read and each reply wrote, per source and UTC day (X bills per post read
+        -- and written: the month's spend and the budget are sums of these rows, priced from config)
+        CREATE TABLE api_usage (
+            source    VARCHAR NOT NULL,
+            platform  VARCHAR NOT NULL,
+            stream    VARCHAR NOT NULL,      -- a collector's stream (mentions, search:…) or 'replies'
+            day       DATE NOT NULL,         -- UTC
+            reads     BIGINT NOT NULL DEFAULT 0,
+            writes    BIGINT NOT NULL DEFAULT 0,
+            PRIMARY KEY (source, stream, day)
+        );
+        """,
+    ),
 ]
-

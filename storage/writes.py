@@ -9,14 +9,16 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Iterable, Sequence
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from collectors import platforms
 from collectors.base import AUTHORS_SCHEMA, POSTS_SCHEMA, FollowersPage, Identity, Post, PostsBatch
 from storage.db import Database
+from storage.usage import record_usage
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -287,8 +289,9 @@ def store_batch(
     our_handles: dict[str, set[str]],
     now: datetime,
     followers: Sequence[FollowersPage] = (),
+    usage: dict[str, int] | None = None,
 ) -> BatchResult:
-    """Posts, authors, follower flags and the source's new state, all or nothing."""
+    """Posts, authors, follower flags, the reads that fetched them and the source's new state, all or nothing."""
     incoming, authors = _as_tables(posts) if posts else (None, None)
     if incoming is not None and not incoming.num_rows:
         incoming = None
@@ -300,6 +303,10 @@ def store_batch(
             posts_new = _insert_posts(con, incoming)
         if followers:
             _mark_followers(con, followers, our_handles)
+        if usage:
+            found = platforms.source_type(source_type)
+            record_usage(con, source=source, platform=found[0].name if found else source_type,
+                         day=now.astimezone(timezone.utc).date(), reads=usage)
         con.execute(
             """
             INSERT INTO source_state (source, source_type, state, last_run_at, last_note, posts_stored, last_new)
@@ -383,12 +390,12 @@ def sync_key_clients(db: Database, key_clients: Iterable[Any], me: Any, now: dat
 def config_claims(key_clients: Iterable[Any], me: Any) -> list[tuple[str, str, str]]:
     """(platform, lowercase handle, person id) for our own handles and every key client's."""
     claims: list[tuple[str, str, str]] = []
-    for platform in ("x", "reddit", "blog"):
+    for platform in platforms.names():
         for handle in me.handles.for_platform(platform):
             claims.append((platform, handle.lower(), OUR_PERSON_ID))
     for client in key_clients:
         pid = key_client_person_id(client.name)
-        for platform in ("x", "reddit", "blog"):
+        for platform in platforms.names():
             for handle in client.handles.for_platform(platform):
                 claims.append((platform, handle.lower(), pid))
     return claims

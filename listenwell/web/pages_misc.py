@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from collectors.cursors import cursor_summary
+from collectors.cursors import summary_for
 from listenwell.web.app import back, render
 from listenwell.web.security import DIGEST_CSP, verified_form
 
@@ -109,7 +109,7 @@ def load_sources(store, config) -> list[dict]:
             "last_error": row.get("last_error"), "last_error_at": row.get("last_error_at"),
             "next_allowed_at": row.get("next_allowed_at"), "note": row.get("last_note"),
             "posts_stored": row.get("posts_stored", 0), "last_new": row.get("last_new", 0),
-            "cursor": cursor_summary(cursor),
+            "cursor": summary_for(source.type, cursor),
             "healthy": bool(row.get("last_success")) and not (
                 row.get("last_error_at") and (not row.get("last_success") or row["last_error_at"] > row["last_success"])),
         })
