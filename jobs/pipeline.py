@@ -62,13 +62,16 @@ def record_job(
 
 
 def check_knowledge(config) -> None:
-    """replies.knowledge must name a readable folder, and the llm backend's key variable must be set
-    (KnowledgeError names the path or the variable), before a run collects anything."""
+    """replies.knowledge must name a readable folder, and the llm backend its client package and its key
+    variable (KnowledgeError names the path, the package or the variable), before a run collects anything."""
     from engagement.knowledge import KnowledgeBase, KnowledgeError
+    from engagement.llm import MISSING_CLIENT, client_installed
     from listenwell.config import read_secret
 
     if config.replies.knowledge:
         KnowledgeBase.check_folder(config.resolve(config.replies.knowledge))
+    if config.replies.backend == "llm" and not client_installed():
+        raise KnowledgeError(MISSING_CLIENT)
     llm = config.replies.llm
     if config.replies.backend == "llm" and llm is not None and llm.api_key_env and \
             not read_secret(llm.api_key_env, "LLM API key"):
