@@ -34,7 +34,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	@echo "installing listenwell and what it needs to run into $(VENV) (once; about half a minute)"
-	@$(PIP) -e .
+	@$(PIP) --no-compile -e .
 	@touch $(STAMP)
 
 # The tests add pytest and friends, the training libraries and the LLM client.
@@ -45,11 +45,11 @@ $(TEST_STAMP): $(STAMP)
 
 # The built wheel, installed into a fresh venv outside the checkout, runs the bundled samples end to end.
 wheel-check:
-	$(PYTHON) tests/wheel_check.py
+	PYTHON=$(PYTHON) .ci/wheel-check
 
 # The systemd unit, checked by systemd-analyze where it exists.
 service-check:
-	$(PYTHON) tests/service_check.py
+	.ci/service-check
 
 clean:
 	rm -rf $(VENV) data out .pytest_cache build dist
