@@ -13,7 +13,8 @@ from delivery.alerts import deliver_pending
 from delivery.digest import write_digest
 from jobs.collect import SourceRun, collect_all
 from jobs.engage import engage_new_posts
-from jobs.tag import tag_new_posts
+from jobs.progress import Progress, as_progress
+from jobs.tag import stage_cursor, tag_new_posts
 from storage.db import Database
 from storage.writes import sync_key_clients
 
@@ -85,11 +86,12 @@ def run_once(
     only: list[str] | None = None,
     digest: bool = True,
     n_process: int = 1,
-    progress: Callable[[str], None] = lambda _m: None,
+    progress: Progress | Callable[[str], None] | None = None,
     echo: Callable[[str], None] = print,
 ) -> RunSummary:
     check_knowledge(config)  # a missing knowledge folder stops the run before anything is collected
     summary = RunSummary()
+    progress = as_progress(progress)
     started = time.perf_counter()
     started_at = datetime.now(timezone.utc)  # job_runs keeps wall-clock times, even with reference_time pinned
     sync_key_clients(db, config.key_clients, config.me, config.now())
@@ -107,10 +109,14 @@ def run_once(
     summary.seconds["tag"] = round(time.perf_counter() - t, 3)
 
     t = time.perf_counter()
-    engaged = engage_new_posts(config, db)
+    to_engage = int(db.scalar("SELECT count(*) FROM posts WHERE seq > ? AND seq <= ?",
+                              [stage_cursor(db, "engage"), stage_cursor(db, "tag")]))
+    progress.count("engage", 0, to_engage)
+    engaged = engage_new_posts(config, db)  # one transaction: its count moves at the end
+    progress.count("engage", to_engage, to_engage)
     summary.interactions, summary.suggestions, summary.alerts = engaged.interactions, engaged.suggestions, engaged.alerts
-    progress(f"engage: {engaged.interactions} interactions, {engaged.suggestions} reply suggestions, "
-             f"{engaged.alerts} alerts")
+    progress.line(f"engage: {engaged.interactions} interactions, {engaged.suggestions} reply suggestions, "
+                  f"{engaged.alerts} alerts")
     deliver_pending(config, db, echo=echo)
     summary.seconds["engage"] = round(time.perf_counter() - t, 3)
 

@@ -54,7 +54,6 @@ def run(state: State, once: bool, only: tuple[str, ...], no_digest: bool, proces
     unknown = sorted(set(only) - {s.name for s in config.sources})
     if unknown:
         raise ListenwellError(f"--source: no source named {', '.join(unknown)} in the config")
-    progress = (lambda m: echo(m, err=True)) if not as_json else (lambda m: None)
     from engagement.knowledge import KnowledgeError
     from jobs.pipeline import check_knowledge
 
@@ -62,7 +61,10 @@ def run(state: State, once: bool, only: tuple[str, ...], no_digest: bool, proces
         check_knowledge(config)
     except KnowledgeError as exc:
         raise ListenwellError(f"{config_label(exc)}{exc}") from None
-    with state.db() as db:
+    from jobs.progress import NO_PROGRESS, progress_for
+
+    with state.db() as db, (NO_PROGRESS if as_json else progress_for(sys.stderr, lambda m: echo(m, err=True))) \
+            as progress:
         summary = run_once(config, db, only=list(only) or None, digest=not no_digest, n_process=processes,
                            progress=progress, echo=(lambda m: echo(m, err=True)))
     if as_json:
