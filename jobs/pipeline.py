@@ -5,7 +5,7 @@ import json
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
@@ -93,7 +93,7 @@ def run_once(
     summary = RunSummary()
     progress = as_progress(progress)
     started = time.perf_counter()
-    started_at = datetime.now(timezone.utc)  # job_runs keeps wall-clock times, even with reference_time pinned
+    started_at = config.now()  # one clock: the pinned reference_time when set, as every other record
     sync_key_clients(db, config.key_clients, config.me, config.now())
     from engagement.reconcile import recover_interrupted
 
@@ -111,9 +111,11 @@ def run_once(
     t = time.perf_counter()
     to_engage = int(db.scalar("SELECT count(*) FROM posts WHERE seq > ? AND seq <= ?",
                               [stage_cursor(db, "engage"), stage_cursor(db, "tag")]))
-    progress.count("engage", 0, to_engage)
+    if to_engage:
+        progress.count("engage", 0, to_engage)
     engaged = engage_new_posts(config, db)  # one transaction: its count moves at the end
-    progress.count("engage", to_engage, to_engage)
+    if to_engage:
+        progress.count("engage", to_engage, to_engage)
     summary.interactions, summary.suggestions, summary.alerts = engaged.interactions, engaged.suggestions, engaged.alerts
     progress.line(f"engage: {engaged.interactions} interactions, {engaged.suggestions} reply suggestions, "
                   f"{engaged.alerts} alerts")
@@ -126,6 +128,5 @@ def run_once(
         summary.seconds["digest"] = round(time.perf_counter() - t, 3)
     summary.seconds["total"] = round(time.perf_counter() - started, 3)
     status = "ok" if not summary.failed_sources else "partial"
-    record_job(db, "run-once", started_at, status, summary.counts(), None, config.now(),
-               finished=datetime.now(timezone.utc))
+    record_job(db, "run-once", started_at, status, summary.counts(), None, config.now())
     return summary
