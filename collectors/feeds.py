@@ -454,7 +454,7 @@ class FeedCollector:
                 ) from exc
             except requests.ConnectionError as exc:
                 raise _TransportError(
-                    f"could not connect to {what} {_redact(current)} ({_short(_root_cause(exc), 160)}); "
+                    f"could not connect to {what} {_redact(current)} ({_short(_root_cause(exc), 1000)}); "
                     "check the URL and your network — it will be retried next run"
                 ) from exc
             except requests.RequestException as exc:

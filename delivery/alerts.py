@@ -6,7 +6,9 @@ Each run:
 2. otherwise waiting alerts are *released*, key clients first, up to ``alerts.max_per_hour`` per clock
    hour (the rest wait for the next hour; nothing is dropped). Releasing gives the alert one
    ``alert_deliveries`` row per configured channel;
-3. every pending (alert, channel) row is tried. Success marks that row delivered and it is never sent
+3. every pending (alert, channel) row is tried, **one message per person and channel**: a key client who
+   posted four things since the last run gets one ALERT listing them, weightiest first (leaving talk and
+   problems before questions, news and mentions). Success marks that row delivered and it is never sent
    again, whatever the other channels do; a failure is retried on the next run, up to
    ``alerts.max_attempts``, then stays ``failed`` with its last error (``listenwell``'s run output says so);
 4. ``alerts.delivery_status`` sums the channels up: delivered (all), failed (one gave up), pending.
@@ -58,10 +60,50 @@ def _safe_link(url: str | None) -> str | None:
     return url if url and urlsplit(url).scheme in ("http", "https") else None
 
 
+# Within one person's alerts, what to read first (lower first): a risk of losing them, a problem, a
+# question waiting for us, then news and mentions. Rules not named here come after these.
+WEIGHT = {"key_client_churn": 0, "key_client_negative": 1, "unanswered_question": 2, "key_client_question": 3,
+          "key_client_competitor": 4, "key_client_moment": 5, "key_client_about_us": 6}
+
+
+def weightiest_first(alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(alerts, key=lambda a: (WEIGHT.get(a["rule"], len(WEIGHT)), a["created_at"], a["alert_id"]))
+
+
+def _and(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def combine(alerts: list[dict[str, Any]]) -> dict[str, Any]:
+    """One person's alerts as one: the title says everything they did, the reason lists each post, weightiest
+    first. A single alert is returned as it is."""
+    if len(alerts) == 1:
+        return alerts[0]
+    ordered = weightiest_first(alerts)
+    first = ordered[0]
+    person = first.get("person") or ""
+    did: list[str] = []
+    for alert in ordered:
+        what = alert["title"][len(person) + 1:] if person and alert["title"].startswith(person + " ") else alert["title"]
+        if what not in did:
+            did.append(what)
+    title = f"{person} {_and(did)}" if person else _and(did)
+    reason = "\n".join(f"{n}. {a['reason']}" + (f"\n   {a['url']}" if a.get("url") else "")
+                       for n, a in enumerate(ordered, 1))
+    return {**first, "title": title, "reason": reason, "url": None, "alerts": ordered}
+
+
 def alert_text(alert: dict[str, Any]) -> str:
     """The console's ALERT lines: post text never reaches the terminal as escape sequences or controls."""
     from listenwell.terminal import terminal_safe
 
+    if alert.get("alerts"):
+        lines = [f"ALERT {terminal_safe(alert['title'], one_line=True)}"]
+        for n, one in enumerate(alert["alerts"], 1):
+            lines.append(f"  {n}. {terminal_safe(one['reason'], one_line=True)}")
+            if one.get("url"):
+                lines.append(f"     {terminal_safe(one['url'], one_line=True)}")
+        return "\n".join(lines)
     link = f"\n    {terminal_safe(alert['url'], one_line=True)}" if alert.get("url") else ""
     return (f"ALERT {terminal_safe(alert['title'], one_line=True)}\n"
             f"    {terminal_safe(alert['reason'], one_line=True)}{link}")
@@ -78,9 +120,15 @@ def email_parts(alert: dict[str, Any], tz) -> tuple[str, str, str]:
     text += f"\n-- \n{footer}\n"
     e = html.escape
     link_html = f'<p><a href="{e(link, quote=True)}">Open the post</a></p>' if link else ""
+    said = f"<p>{e(alert['reason'])}</p>"
+    if alert.get("alerts"):
+        said = "<ol>" + "".join(
+            f"<li>{e(one['reason'])}" + (f' <a href="{e(u, quote=True)}">Open the post</a>'
+                                        if (u := _safe_link(one.get("url"))) else "") + "</li>"
+            for one in alert["alerts"]) + "</ol>"
     body = (
         "<!doctype html><html><body style=\"font-family:system-ui,sans-serif;max-width:40em\">"
-        f"<h2 style=\"font-size:1.1em\">{e(alert['title'])}</h2><p>{e(alert['reason'])}</p>{link_html}"
+        f"<h2 style=\"font-size:1.1em\">{e(alert['title'])}</h2>{said}{link_html}"
         f"<p style=\"color:#666;font-size:.85em\">{e(footer)}</p></body></html>"
     )
     return f"[listenwell] {alert['title']}", text, body
@@ -102,7 +150,7 @@ def plain_payload(alert: dict[str, Any]) -> dict[str, Any]:
         "person": alert.get("person"), "tier": alert.get("tier"), "priority": alert.get("priority"),
         "created_at": created.isoformat() if isinstance(created, datetime) else created,
         "details": details or {},
-    }
+    } | ({"alerts": [plain_payload(one) for one in alert["alerts"]]} if alert.get("alerts") else {})
 
 
 def slack_payload(alert: dict[str, Any]) -> dict[str, Any]:
@@ -201,6 +249,20 @@ def release_alerts(config, db: Database, now: datetime) -> list[str]:
     return ids
 
 
+def per_person(work: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Pending (alert, channel) rows as one group per channel and person, in the order the first of each came
+    (key clients' tiers first); an alert about nobody in particular (a spike) is a group of its own."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for item in work:
+        groups.setdefault((item["channel"], item.get("person_id") or item["alert_id"]), []).append(item)
+    return [(channel, group) for (channel, _who), group in groups.items()]
+
+
+def who(group: list[dict[str, Any]]) -> str:
+    person = group[0].get("person")
+    return person if person else f"“{group[0]['title']}”"
+
+
 def deliver_pending(
     config,
     db: Database,
@@ -222,8 +284,8 @@ def deliver_pending(
         preview = db.rows(ALERT_FIELDS + """WHERE a.released_at IS NULL AND a.delivery_status = 'pending'
                                             ORDER BY a.priority, a.created_at, a.alert_id LIMIT ?""",
                           [rules.max_per_hour])
-        for alert in preview:
-            echo(alert_text(alert))
+        for _channel, group in per_person([a | {"channel": ""} for a in preview]):
+            echo(alert_text(combine(group)))
         return len(preview)
 
     release_alerts(config, db, now)
@@ -243,36 +305,36 @@ def deliver_pending(
     sender = channels or Channels(config, echo)
     secrets = sender.secrets()
     touched: list[str] = []
-    for item in work:
-        alert_id, channel = item["alert_id"], item["channel"]
-        touched.append(alert_id)
+    for channel, group in per_person(work):
+        ids = [a["alert_id"] for a in group]
+        touched.extend(ids)
         try:
-            external_id = sender.send(channel, item)
+            external_id = sender.send(channel, combine(group))
         except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried, never lost
             message = str(exc) if isinstance(exc, DeliveryError) else f"{type(exc).__name__}: {exc}"
             message = scrub(message, secrets)[:500]
-            attempts = item["attempts"] + 1
+            attempts = max(a["attempts"] for a in group) + 1
             gave_up = attempts >= rules.max_attempts
             with db.transaction() as con:
                 con.execute(
-                    """UPDATE alert_deliveries SET attempts = $attempts, last_error = $error, last_attempt_at = $now,
-                              status = $status
-                       WHERE alert_id = $id AND channel = $channel""",
-                    {"attempts": attempts, "error": message, "now": now, "status": "failed" if gave_up else "pending",
-                     "id": alert_id, "channel": channel},
+                    """UPDATE alert_deliveries SET attempts = attempts + 1, last_error = $error, last_attempt_at = $now,
+                              status = CASE WHEN attempts + 1 >= $max THEN 'failed' ELSE 'pending' END
+                       WHERE list_contains($ids, alert_id) AND channel = $channel""",
+                    {"error": message, "now": now, "max": rules.max_attempts, "ids": ids, "channel": channel},
                 )
+            about = f"the alert about {who(group)}"
             if gave_up:
-                echo(f"alert {alert_id}: {channel} failed {attempts} times, giving up: {message}")
+                echo(f"{about}: {channel} failed {attempts} times, giving up: {message}")
             else:
-                echo(f"alert {alert_id}: {channel} failed (attempt {attempts} of {rules.max_attempts}, "
+                echo(f"{about}: {channel} failed (attempt {attempts} of {rules.max_attempts}, "
                      f"retried next run): {message}")
             continue
         with db.transaction() as con:
             con.execute(
                 """UPDATE alert_deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = $now,
                           last_attempt_at = $now, last_error = NULL, external_id = $external
-                   WHERE alert_id = $id AND channel = $channel""",
-                {"now": now, "external": external_id, "id": alert_id, "channel": channel},
+                   WHERE list_contains($ids, alert_id) AND channel = $channel""",
+                {"now": now, "external": external_id, "ids": ids, "channel": channel},
             )
     ids = sorted(set(touched))
     with db.transaction() as con:

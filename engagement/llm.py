@@ -24,7 +24,18 @@ from engagement.knowledge import Entry
 
 
 class LLMError(Exception):
-    """The LLM backend cannot be set up (a missing key variable); the message names the setting."""
+    """The LLM backend cannot be set up (a missing key variable, no client package); the message names the setting."""
+
+
+MISSING_CLIENT = ("replies.backend: llm needs the openai package, which `make run` does not install: "
+                  "pip install 'listenwell[llm]' (in a checkout: .venv/bin/pip install -e '.[llm]')")
+
+
+def client_installed() -> bool:
+    """The openai client is an extra (``listenwell[llm]``): the composer backend never needs it."""
+    from importlib.util import find_spec
+
+    return find_spec("openai") is not None
 
 
 @dataclass
@@ -70,7 +81,10 @@ MODES = {
 class LLMDrafter:
     def __init__(self, *, base_url: str, model: str, api_key: str | None, timeout: float = 20.0,
                  max_tokens: int = 300, temperature: float = 0.3):
-        from openai import OpenAI
+        try:
+            from openai import OpenAI
+        except ImportError:
+            raise LLMError(MISSING_CLIENT) from None
 
         self.model = model
         self.timeout = timeout

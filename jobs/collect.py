@@ -20,6 +20,7 @@ from collectors.base import MONTH_USAGE_KEY
 from collectors.base import Checkpoint, Collector, FollowersPage, Post, PostsBatch, RateLimited, SourceError
 from collectors.redact import redact as _redact, register
 from collectors.registry import NotAvailable, build_collector
+from jobs.progress import Progress, as_progress
 from storage.db import Database
 from storage.usage import month_totals
 from storage.writes import finish_source_run, load_source_state, store_batch
@@ -245,7 +246,7 @@ def run_collector(
     our_handles: dict[str, set[str]],
     now: datetime,
     secrets: list[str] = (),
-    progress: Callable[[str], None] = lambda _msg: None,
+    progress: Progress | Callable[[str], None] | None = None,
     state: dict[str, Any] | None = None,
     writer: Writer | None = None,
 ) -> SourceRun:
@@ -259,6 +260,7 @@ def run_collector(
                                  secrets=secrets, progress=progress, state=state, writer=own)
     result = SourceRun(collector.name)
     secrets = list(secrets)
+    progress = as_progress(progress)
     if state is None:
         writer.drain()
         state = with_month_usage(db, source_type, load_source_state(db, collector.name), now)
@@ -287,7 +289,7 @@ def run_collector(
         result.new_posts += stored.posts_new
         result.seen_posts += seen
         add_note(result.notes, note)  # a collector's note may repeat the earlier ones: each is kept once
-        progress(f"  {collector.name}: {result.seen_posts} read, {result.new_posts} new")
+        progress.count(f"collect {collector.name}", result.seen_posts, unit="posts read")
 
     buffer: list[Post | PostsBatch] = []
     buffered = 0  # posts in buffer (a PostsBatch holds many)
@@ -362,9 +364,11 @@ def _build_or_explain(config, source) -> Collector:
 
 
 def collect_all(
-    config, db: Database, *, only: list[str] | None = None, progress: Callable[[str], None] = lambda _m: None
+    config, db: Database, *, only: list[str] | None = None,
+    progress: Progress | Callable[[str], None] | None = None,
 ) -> list[SourceRun]:
     now = config.now()
+    progress = as_progress(progress)
     secrets = secret_values(config)
     sources = [s for s in config.sources if s.enabled and (not only or s.name in only)]
     # read before anything is queued on the writer: the main thread must not use the database after that
@@ -378,10 +382,9 @@ def collect_all(
             waiting_until = retry_at[source.name]
             if waiting_until is not None and waiting_until > now:
                 run = SourceRun(source.name, skipped=f"waiting until {waiting_until:%Y-%m-%d %H:%M} UTC (rate limit)")
-                progress(f"{source.name}: skipped, {run.skipped}")
+                progress.line(f"{source.name}: skipped, {run.skipped}")
                 results.append(run)
                 continue
-            progress(f"{source.name}: collecting ({source.type})")
             budgeted = None
             if needs_budget(source):  # the network's sources run under a total time budget, as the scheduler's
                 budgeted = BudgetedCollector(source.name, partial(_build_or_explain, config, source),
@@ -394,6 +397,7 @@ def collect_all(
     finally:
         writer.close()
     for run in results:
+        progress.finish(f"collect {run.source}")
         if not run.skipped:
-            progress(f"{run.source}: {run.new_posts} new posts ({f'error: {run.error}' if run.error else 'ok'})")
+            progress.line(f"{run.source}: {run.new_posts} new posts ({'failed' if run.error else 'ok'})")
     return results

@@ -5,7 +5,7 @@ import json
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
@@ -13,7 +13,8 @@ from delivery.alerts import deliver_pending
 from delivery.digest import write_digest
 from jobs.collect import SourceRun, collect_all
 from jobs.engage import engage_new_posts
-from jobs.tag import tag_new_posts
+from jobs.progress import Progress, as_progress
+from jobs.tag import stage_cursor, tag_new_posts
 from storage.db import Database
 from storage.writes import sync_key_clients
 
@@ -62,13 +63,16 @@ def record_job(
 
 
 def check_knowledge(config) -> None:
-    """replies.knowledge must name a readable folder, and the llm backend's key variable must be set
-    (KnowledgeError names the path or the variable), before a run collects anything."""
+    """replies.knowledge must name a readable folder, and the llm backend its client package and its key
+    variable (KnowledgeError names the path, the package or the variable), before a run collects anything."""
     from engagement.knowledge import KnowledgeBase, KnowledgeError
+    from engagement.llm import MISSING_CLIENT, client_installed
     from listenwell.config import read_secret
 
     if config.replies.knowledge:
         KnowledgeBase.check_folder(config.resolve(config.replies.knowledge))
+    if config.replies.backend == "llm" and not client_installed():
+        raise KnowledgeError(MISSING_CLIENT)
     llm = config.replies.llm
     if config.replies.backend == "llm" and llm is not None and llm.api_key_env and \
             not read_secret(llm.api_key_env, "LLM API key"):
@@ -82,13 +86,14 @@ def run_once(
     only: list[str] | None = None,
     digest: bool = True,
     n_process: int = 1,
-    progress: Callable[[str], None] = lambda _m: None,
+    progress: Progress | Callable[[str], None] | None = None,
     echo: Callable[[str], None] = print,
 ) -> RunSummary:
     check_knowledge(config)  # a missing knowledge folder stops the run before anything is collected
     summary = RunSummary()
+    progress = as_progress(progress)
     started = time.perf_counter()
-    started_at = datetime.now(timezone.utc)  # job_runs keeps wall-clock times, even with reference_time pinned
+    started_at = config.now()  # one clock: the pinned reference_time when set, as every other record
     sync_key_clients(db, config.key_clients, config.me, config.now())
     from engagement.reconcile import recover_interrupted
 
@@ -104,10 +109,16 @@ def run_once(
     summary.seconds["tag"] = round(time.perf_counter() - t, 3)
 
     t = time.perf_counter()
-    engaged = engage_new_posts(config, db)
+    to_engage = int(db.scalar("SELECT count(*) FROM posts WHERE seq > ? AND seq <= ?",
+                              [stage_cursor(db, "engage"), stage_cursor(db, "tag")]))
+    if to_engage:
+        progress.count("engage", 0, to_engage)
+    engaged = engage_new_posts(config, db)  # one transaction: its count moves at the end
+    if to_engage:
+        progress.count("engage", to_engage, to_engage)
     summary.interactions, summary.suggestions, summary.alerts = engaged.interactions, engaged.suggestions, engaged.alerts
-    progress(f"engage: {engaged.interactions} interactions, {engaged.suggestions} reply suggestions, "
-             f"{engaged.alerts} alerts")
+    progress.line(f"engage: {engaged.interactions} interactions, {engaged.suggestions} reply suggestions, "
+                  f"{engaged.alerts} alerts")
     deliver_pending(config, db, echo=echo)
     summary.seconds["engage"] = round(time.perf_counter() - t, 3)
 
@@ -117,6 +128,5 @@ def run_once(
         summary.seconds["digest"] = round(time.perf_counter() - t, 3)
     summary.seconds["total"] = round(time.perf_counter() - started, 3)
     status = "ok" if not summary.failed_sources else "partial"
-    record_job(db, "run-once", started_at, status, summary.counts(), None, config.now(),
-               finished=datetime.now(timezone.utc))
+    record_job(db, "run-once", started_at, status, summary.counts(), None, config.now())
     return summary

@@ -243,7 +243,7 @@ class SchedulerJobs:
         nlp=None,
     ):
         self.config = config
-        self.clock = clock or utc_now
+        self.clock = clock or config.now  # one clock: a pinned reference_time is what job_runs record too
         self.budget = budget or collect_budget
         self.echo = echo or (lambda message: print(message, flush=True))
         self.open_db = open_db or (lambda path: Database.open(path, memory_limit=config.storage.memory_limit))
@@ -267,6 +267,7 @@ class SchedulerJobs:
             log.info("%s: not started, the scheduler is stopping", job_id)
             return JobOutcome("skipped", error="the scheduler is stopping")
         started = self.clock()
+        timer = time.perf_counter()  # the duration is real even when the clock is pinned
         try:
             db = self.open_db(self.config.db_path)
         except DatabaseLocked as exc:
@@ -285,7 +286,7 @@ class SchedulerJobs:
                 log.error("%s: failed:\n%s", job_id, redact(traceback.format_exc(), self._secrets))
                 outcome = JobOutcome("failed", {}, f"unexpected {type(exc).__name__}: {exc}")
             finished = self.clock()
-            outcome.counts["seconds"] = round((finished - started).total_seconds(), 3)
+            outcome.counts["seconds"] = round(time.perf_counter() - timer, 3)
             if outcome.error:
                 outcome.error = redact(outcome.error, self._secrets)[:4000]
             record_job(db, job_id, started, outcome.status, outcome.counts, outcome.error, finished,
@@ -437,8 +438,8 @@ def build_scheduler(
     The :class:`SchedulerJobs` the jobs call is ``scheduler.listenwell_jobs``. With ``collect_at_start``
     every source is collected as soon as the scheduler starts, then every ``every_minutes``.
     """
-    clock = clock or utc_now
     jobs = jobs or SchedulerJobs(config, clock=clock, budget=budget, echo=echo)
+    clock = clock or utc_now  # APScheduler fires by the real clock, whatever reference_time says
     scheduler = scheduler_cls(
         timezone=config.tz,
         executors={"default": ThreadPoolExecutor(max_workers=1)},  # one writer; stages share cursors

@@ -113,10 +113,13 @@ def tag_new_posts(
     nlp=None,
     batch_size: int = 20_000,
     n_process: int = 1,
-    progress: Callable[[str], None] = lambda _m: None,
+    progress: Callable[[str], None] | None = None,
 ) -> TagResult:
     import time
 
+    from jobs.progress import as_progress
+
+    progress = as_progress(progress)
     started = time.perf_counter()
     our_handles = sorted({h for hs in config.our_handles().values() for h in hs})
     blog_urls = list(config.me.blog_urls)
@@ -125,6 +128,8 @@ def tag_new_posts(
     total = 0
     if cursor >= high:
         return TagResult(0, time.perf_counter() - started)
+    to_tag = int(db.scalar("SELECT count(*) FROM posts WHERE seq > ? AND seq <= ?", [cursor, high]))
+    progress.count("tag", 0, to_tag)
     taggers = _Taggers(config, nlp, n_process)
     try:
         while cursor < high:
@@ -160,7 +165,7 @@ def tag_new_posts(
                 count_new_terms(con, upper, tz=config.schedule.timezone, now=now)
             total += batch.num_rows
             cursor = upper
-            progress(f"tag: {total} posts tagged")
+            progress.count("tag", min(total, to_tag), to_tag)
     finally:
         taggers.close()
     return TagResult(total, time.perf_counter() - started)

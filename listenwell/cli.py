@@ -8,7 +8,10 @@ from datetime import datetime
 import click
 
 from collectors.cursors import summary_for
-from listenwell.cli_common import ListenwellError, ListenwellGroup, State, echo, pass_state, print_json
+from listenwell.cli_common import (
+    EXIT_SOURCE_FAILED, ListenwellError, ListenwellGroup, State, echo, examples_last, pass_state, plural, print_json,
+    say_clock,
+)
 from listenwell.config import CONFIG_ENV
 from listenwell.terminal import terminal_safe
 
@@ -41,6 +44,9 @@ def main(ctx: click.Context, config_path: str | None, wait_seconds: float) -> No
 def run(state: State, once: bool, only: tuple[str, ...], no_digest: bool, processes: int, as_json: bool) -> None:
     """Collect from every source, tag, fill the reply queue, raise alerts and write the digest.
 
+    Exits 0 when every source was collected, 3 when any source failed (the others are still
+    collected, tagged and delivered; the failures are listed at the end), 2 on bad input.
+
     \b
     Example:
       listenwell run --once
@@ -54,7 +60,6 @@ def run(state: State, once: bool, only: tuple[str, ...], no_digest: bool, proces
     unknown = sorted(set(only) - {s.name for s in config.sources})
     if unknown:
         raise ListenwellError(f"--source: no source named {', '.join(unknown)} in the config")
-    progress = (lambda m: echo(m, err=True)) if not as_json else (lambda m: None)
     from engagement.knowledge import KnowledgeError
     from jobs.pipeline import check_knowledge
 
@@ -62,7 +67,10 @@ def run(state: State, once: bool, only: tuple[str, ...], no_digest: bool, proces
         check_knowledge(config)
     except KnowledgeError as exc:
         raise ListenwellError(f"{config_label(exc)}{exc}") from None
-    with state.db() as db:
+    from jobs.progress import NO_PROGRESS, progress_for
+
+    with state.db(create=True) as db, (NO_PROGRESS if as_json else progress_for(sys.stderr, lambda m: echo(m, err=True))) \
+            as progress:
         summary = run_once(config, db, only=list(only) or None, digest=not no_digest, n_process=processes,
                            progress=progress, echo=(lambda m: echo(m, err=True)))
     if as_json:
@@ -71,15 +79,22 @@ def run(state: State, once: bool, only: tuple[str, ...], no_digest: bool, proces
         data["sources"] = [{"source": s.source, "new_posts": s.new_posts, "error": s.error, "skipped": s.skipped,
                             "notes": s.notes} for s in summary.sources]
         print_json(data)
-        return
-    echo(
-        f"\n{summary.new_posts} new posts, {summary.tagged} tagged, {summary.suggestions} reply suggestions, "
-        f"{summary.alerts} alerts in {summary.seconds.get('total', 0):.1f}s"
-    )
-    for failed in summary.failed_sources:
-        echo(f"source {failed.source} failed: {failed.error}", err=True)
-    if summary.digest:
-        echo(f"digest: {summary.digest}")
+    else:
+        echo(
+            f"\n{plural(summary.new_posts, 'new post')}, {summary.tagged} tagged, "
+            f"{plural(summary.suggestions, 'reply suggestion')}, {plural(summary.alerts, 'alert')} "
+            f"in {summary.seconds.get('total', 0):.1f}s"
+        )
+        if summary.digest:
+            echo(f"digest: {summary.digest}")
+        failed = summary.failed_sources
+        if failed:  # in full (redacted when recorded): the last thing on the screen, and the exit code says so
+            echo(f"\n{len(failed)} of {plural(len(summary.sources), 'source')} failed "
+                 "(the others were collected; `listenwell sources` keeps each error):", err=True)
+            for run in failed:
+                echo(f"  {run.source}: {run.error}", err=True)
+    if summary.failed_sources:
+        raise SystemExit(EXIT_SOURCE_FAILED)
 
 
 @main.command()
@@ -161,6 +176,7 @@ def sources(state: State, as_json: bool) -> None:
     if as_json:
         print_json(out)
         return
+    say_clock(config)
     for notice in notices:
         echo(f"! {terminal_safe(notice, one_line=True)}")
     for s in out:
@@ -278,6 +294,7 @@ def _register_commands() -> None:
 
 
 _register_commands()
+examples_last(main)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,7 +16,22 @@ from listenwell.config import Config, ConfigError, load_config
 from listenwell.terminal import json_safe, terminal_safe
 from storage.db import Database, StorageError
 
-EXIT_USAGE = 2
+EXIT_USAGE = 2  # bad input: a config, an option, a missing database
+EXIT_SOURCE_FAILED = 3  # `run --once`: everything ran, but at least one source could not be collected
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """``1 identity``, ``2 identities``, ``0 posts``: a count with its noun in the right number."""
+    if count == 1:
+        return f"1 {noun}"
+    if many is None:
+        if noun.endswith("y") and noun[-2:-1] not in tuple("aeiou"):
+            many = noun[:-1] + "ies"
+        elif noun.endswith(("s", "x", "ch", "sh")):
+            many = noun + "es"
+        else:
+            many = noun + "s"
+    return f"{count:,} {many}"
 
 
 class ListenwellError(click.ClickException):
@@ -39,6 +54,21 @@ class ListenwellGroup(click.Group):
             raise ListenwellError(f"the database ran out of the memory it may use ({limit} in the config); "
                                   "raise it, e.g. to 2GB, and run again — nothing after the failing step was "
                                   "written") from None
+
+
+def examples_last(command: click.Command) -> None:
+    """Every command's ``--help`` ends with its example: the docstring's ``Example:`` block becomes the epilog,
+    which click prints after the options and subcommands."""
+    import re
+
+    help_text = command.help or ""
+    found = re.search(r"\n\s*(?:\x08\s*\n\s*)?Examples?:", help_text)
+    if found and not command.epilog:
+        command.help = help_text[:found.start()].rstrip()
+        command.epilog = "\b\n" + help_text[found.start():].strip().replace("\x08\n", "")
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            examples_last(sub)
 
 
 def _json_default(value: Any) -> Any:
@@ -95,6 +125,21 @@ def print_json_line(data: Any) -> None:
     click.echo(json_safe(json.dumps(data, default=_json_default, ensure_ascii=False)))
 
 
+def clock_note(config: Config) -> str | None:
+    """Said above any listing of times when ``reference_time`` pins "now": every time shown and recorded
+    (runs, jobs, sources, alerts) is then on that one pinned clock."""
+    if config.reference_time is None:
+        return None
+    return (f"clock: pinned at {config.reference_time:%Y-%m-%d %H:%M} UTC by reference_time in the config "
+            "(delete that line for real use)")
+
+
+def say_clock(config: Config) -> None:
+    note = clock_note(config)
+    if note:
+        echo(note)
+
+
 class State:
     def __init__(self, config_path: str | None, wait_seconds: float = 30.0):
         self.config_path = config_path
@@ -113,8 +158,13 @@ class State:
         return self._config
 
     @contextmanager
-    def db(self, read_only: bool = False) -> Iterator[Database]:
+    def db(self, read_only: bool = False, *, create: bool = False) -> Iterator[Database]:
+        """The database. Only the commands that start one (``run``, ``people import``, ``users add``,
+        ``tokens create``) pass ``create``; every other refuses a missing file the same way (exit 2,
+        nothing created)."""
         config = self.config  # validate before touching the database
+        if not create:
+            require_database(config)
         try:
             db = Database.open_waiting(config.db_path, read_only=read_only, memory_limit=config.storage.memory_limit,
                                        wait_seconds=self.wait_seconds, on_wait=lambda m: echo(m, err=True))
@@ -124,6 +174,22 @@ class State:
             yield db
         finally:
             db.close()
+
+
+def require_database(config: Config) -> None:
+    """The one refusal of a missing database: its path, and the command that creates it."""
+    from pathlib import Path
+
+    path = Path(config.db_path)
+    if not path.exists():
+        raise ListenwellError(f"no database at {path} yet (storage.path in the config): nothing has been "
+                              "collected. `listenwell run --once` creates it")
+
+
+def person_name(db: Database, person_id: str | None) -> str:
+    """A person's name for a message (people read names, not ids), one line and terminal-safe."""
+    name = db.scalar("SELECT name FROM people WHERE person_id = ?", [person_id]) if person_id else None
+    return line(name or person_id or "someone")
 
 
 pass_state = click.make_pass_decorator(State)

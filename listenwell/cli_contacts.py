@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from engagement.contact_files import FIELDS, FORMATS, MAX_BYTES
-from listenwell.cli_common import ListenwellError, State, echo, line, pass_state, print_json, who
+from listenwell.cli_common import ListenwellError, State, echo, line, pass_state, person_name, print_json, who
 from storage.writes import key_client_person_id
 
 
@@ -61,7 +61,7 @@ def people_import(state: State, file: Path, dry_run: bool, fmt: str, maps: tuple
     config = state.config
     if not file.exists():
         raise ListenwellError(f"{file}: no such file")
-    with state.db() as db:
+    with state.db(create=True) as db:
         try:
             report = import_contacts(db, config, file, now=config.now(), by=by or who(), fmt=fmt, mapping=mapping,
                                      encoding=encoding, skip_bad=skip_bad, dry_run=dry_run,
@@ -145,10 +145,11 @@ def people_accept(state: State, suggestion_id: str, by: str | None, as_json: boo
             result = accept(db, suggestion_id, state.config.now(), by or who(), _config_key_clients(state))
         except SuggestionError as exc:
             raise ListenwellError(str(exc)) from None
+        kept = person_name(db, result["person_id"])
     if as_json:
         print_json(result)
         return
-    echo(f"merged {line(result['merged_name'])} ({result['merged']}) into {result['person_id']} as "
+    echo(f"merged {line(result['merged_name'] or result['merged'])} into {kept} as "
          f"{result['merge_id']}; undo with `listenwell people split {result['merge_id']}`")
 
 

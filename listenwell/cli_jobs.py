@@ -8,7 +8,7 @@ from datetime import datetime
 
 import click
 
-from listenwell.cli_common import ListenwellError, State, echo, pass_state, print_json
+from listenwell.cli_common import ListenwellError, State, echo, pass_state, print_json, say_clock
 
 
 class _SafeFormatter(logging.Formatter):
@@ -73,6 +73,12 @@ def scheduler(state: State, dry_run: bool, as_json: bool) -> None:
 
 
 def _duration(row: dict) -> float | None:
+    """The recorded duration (real, even when the clock is pinned), else end minus start."""
+    seconds = row["counts"].get("seconds") if isinstance(row.get("counts"), dict) else None
+    if isinstance(seconds, dict):  # run --once: per stage, and the total
+        seconds = seconds.get("total")
+    if isinstance(seconds, (int, float)):
+        return float(seconds)
     if row["started_at"] and row["finished_at"]:
         return round((row["finished_at"] - row["started_at"]).total_seconds(), 3)
     return None
@@ -102,16 +108,17 @@ def jobs(state: State, limit: int, as_json: bool) -> None:
             [limit],
         )
     for row in rows:
-        row["duration_seconds"] = _duration(row)
         try:
             row["counts"] = json.loads(row["counts"]) if row["counts"] else {}
         except ValueError:
             pass
+        row["duration_seconds"] = _duration(row)
     status = read_status(config.db_path)
     if as_json:
         print_json({"runs": rows, "scheduler": status})
         return
     tz = config.tz
+    say_clock(config)
     if not rows:
         echo("no job runs yet")
     for row in rows:

@@ -10,7 +10,9 @@ from engagement.people import PersonError, delete_touch, edit_touch, list_people
     merge_people, person_detail, resolve_person, split_identity, TOUCH_KINDS
 from engagement.reach_out import REASONS, reach_out_list, snooze, snoozed, unsnooze
 from listenwell.terminal import terminal_safe
-from listenwell.cli_common import ListenwellError, State, data_out, echo, line, pass_state, print_json, who
+from listenwell.cli_common import (
+    ListenwellError, State, data_out, echo, line, pass_state, person_name, plural, print_json, who,
+)
 from storage.writes import key_client_person_id
 
 
@@ -70,11 +72,12 @@ def people_merge(state: State, keep: str, other: str, by: str | None, as_json: b
                                   {key_client_person_id(c.name) for c in state.config.key_clients})
         except PersonError as exc:
             raise ListenwellError(str(exc)) from None
+        kept = person_name(db, result["person_id"])
     if as_json:
         print_json(result)
         return
-    echo(f"merged {result['merged']} into {result['person_id']} "
-         f"({len(result['identities_moved'])} identities moved) as {result['merge_id']}; "
+    echo(f"merged {line(result['merged_name'] or result['merged'])} into {kept} "
+         f"({plural(len(result['identities_moved']), 'identity')} moved) as {result['merge_id']}; "
          f"undo with `listenwell people split {result['merge_id']}`")
 
 
@@ -97,14 +100,16 @@ def people_split(state: State, identity: str, by: str | None, as_json: bool) -> 
             result = split_identity(db, identity, state.config.now(), by or who())
         except PersonError as exc:
             raise ListenwellError(str(exc)) from None
+        was_part_of = person_name(db, result["from"])
+        now_is = person_name(db, result["person_id"])
     if as_json:
         print_json(result)
         return
     if "merge_id" in result:
-        echo(f"undid {result['merge_id']}: {result['name']} is {result['person_id']} again "
-             f"({len(result['identities'])} identities back from {result['from']})")
+        echo(f"undid {result['merge_id']}: {line(result['name'] or now_is)} is a person of their own again "
+             f"({plural(len(result['identities']), 'identity')} back from {was_part_of})")
         return
-    echo(f"{result['identity']} is now {result['person_id']} (was part of {result['from']})")
+    echo(f"{line(result['identity'])} is now {now_is}, a person of their own (it was part of {was_part_of})")
 
 
 @click.command()
@@ -168,10 +173,11 @@ def touch(state: State, name: str, kind: str, note: str | None, day: datetime | 
             result = log_touch(db, name, kind, note, when, by or who())
         except PersonError as exc:
             raise ListenwellError(str(exc)) from None
+        with_whom = person_name(db, result["person_id"])
     if as_json:
         print_json(result)
         return
-    echo(f"logged a {kind} with {result['person_id']} on {when:%Y-%m-%d} ({result['touch_id']}; "
+    echo(f"logged {'an' if kind[0] in 'aeiou' else 'a'} {kind} with {with_whom} on {when:%Y-%m-%d} ({result['touch_id']}; "
          f"`listenwell touches edit|delete {result['touch_id']}` corrects it)")
 
 
@@ -206,7 +212,7 @@ def reach_out(ctx: click.Context, limit: int, ics_path: Path | None, as_json: bo
             return
         ics_path.write_bytes(data)
         if not as_json:
-            echo(f"wrote {len(items)} reach-out events to {ics_path}", err=True)
+            echo(f"wrote {plural(len(items), 'reach-out event')} to {ics_path}", err=True)
     if as_json:
         print_json(items)
         return
@@ -239,10 +245,11 @@ def reach_out_snooze(state: State, name: str, reason: str, days: int, by: str | 
         except PersonError as exc:
             raise ListenwellError(str(exc)) from None
         result = snooze(db, person_id, reason, now + timedelta(days=days), now, by or who())
+        whom = person_name(db, person_id)
     if as_json:
         print_json(result)
         return
-    echo(f"snoozed {reason} for {person_id} until {(now + timedelta(days=days)):%Y-%m-%d}")
+    echo(f"snoozed {reason} for {whom} until {(now + timedelta(days=days)):%Y-%m-%d}")
 
 
 @reach_out.command("unsnooze")
@@ -277,12 +284,13 @@ def reach_out_unsnooze(state: State, name: str | None, reason: str | None, by: s
         except PersonError as exc:
             raise ListenwellError(str(exc)) from None
         lifted = unsnooze(db, person_id, reason, now, by or who())
+        whom = person_name(db, person_id)
     if as_json:
         print_json({"person_id": person_id, "lifted": lifted})
         return
     if not lifted:
-        raise ListenwellError(f"{person_id} has no snooze in force{' for ' + reason if reason else ''}")
-    echo(f"lifted {len(lifted)} snooze{'s' if len(lifted) != 1 else ''} for {person_id}: "
+        raise ListenwellError(f"{whom} has no snooze in force{' for ' + reason if reason else ''}")
+    echo(f"lifted {plural(len(lifted), 'snooze')} for {whom}: "
          + ", ".join(r["reason"] for r in lifted))
 
 

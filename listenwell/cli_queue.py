@@ -6,7 +6,7 @@ import click
 from engagement import platforms
 from engagement.queue import QueueError, approve, assign, dismiss, edit, get_suggestion, list_queue, restore, send
 from listenwell.terminal import terminal_safe
-from listenwell.cli_common import ListenwellError, State, echo, pass_state, print_json, who
+from listenwell.cli_common import ListenwellError, State, echo, pass_state, plural, print_json, who
 
 def line(value) -> str:
     """One line of untrusted text for the terminal (no controls, no escape sequences, no line breaks)."""
@@ -175,35 +175,47 @@ def queue_dismiss(state: State, suggestion_id: str, by: str | None, as_json: boo
 
 
 @queue.command("send")
-@click.argument("suggestion_id")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.argument("suggestion_ids", metavar="ID...", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (a list when several ids are given).")
 @pass_state
-def queue_send(state: State, suggestion_id: str, as_json: bool) -> None:
-    """Post an approved reply, once. A dry run unless `sending.enabled: true` in config.
+def queue_send(state: State, suggestion_ids: tuple[str, ...], as_json: bool) -> None:
+    """Post approved replies, each once, in the order given. A dry run unless `sending.enabled: true` in
+    config. One that cannot be sent (not approved, unknown) is said at the end; the others still go.
 
     \b
     Example:
       listenwell queue send rs-3f9a1c2b7d
+      listenwell queue send rs-3f9a1c2b7d rs-8e41d07c55
     """
     from delivery.senders import sender_for
 
     config = state.config
+    results: list[dict] = []
+    problems: list[str] = []
     with state.db() as db:
-        try:
-            item = get_suggestion(db, suggestion_id)
-            sender = sender_for(config, item["platform"]) if config.sending.enabled else None
-            result = send(db, suggestion_id, sender=sender, enabled=config.sending.enabled, by=who(),
-                          now=config.now())
-        except QueueError as exc:
-            raise ListenwellError(str(exc)) from None
-    if result.get("dry_run"):
-        if as_json:
-            print_json(result)
-            return
-        echo(f"dry run (sending.enabled is false in config): would reply on {result['platform']} to "
-                   f"{result['url']}:\n  {result['text']}")
-        return
-    _show(result, as_json)
+        for suggestion_id in dict.fromkeys(suggestion_ids):  # an id given twice is sent once
+            try:
+                item = get_suggestion(db, suggestion_id)
+                sender = sender_for(config, item["platform"]) if config.sending.enabled else None
+                results.append(send(db, suggestion_id, sender=sender, enabled=config.sending.enabled, by=who(),
+                                    now=config.now()))
+            except QueueError as exc:
+                problems.append(f"{suggestion_id}: {exc}")
+    if as_json:
+        if results:
+            print_json(results[0] if len(suggestion_ids) == 1 else results)
+    else:
+        for result in results:
+            if result.get("dry_run"):
+                echo(f"dry run (sending.enabled is false in config): would reply on {result['platform']} to "
+                     f"{result['url']}:\n  {result['text']}")
+            else:
+                _show(result, False)
+    if problems:
+        if len(suggestion_ids) == 1:
+            raise ListenwellError(problems[0].split(": ", 1)[1])
+        asked = plural(len(set(suggestion_ids)), "reply", "replies")
+        raise ListenwellError(f"{len(problems)} of {asked} not sent:\n  " + "\n  ".join(problems))
 
 
 @queue.command("reconcile")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from listenwell.cli_common import ListenwellError, State, echo, pass_state, print_json
+from listenwell.cli_common import ListenwellError, State, echo, pass_state, plural, print_json
 from listenwell.config import find_config_path
 
 
@@ -158,7 +158,7 @@ def knowledge_list(state: State, knowledge_dir: str | None, as_json: bool) -> No
     for e in kb.entries:
         kind = f"rule: {e.rule}" if e.is_rule else e.kind
         echo(f"{e.id}  [{kind}]  {e.title}" + (f"  <{e.link}>" if e.link else ""))
-    echo(f"{len(kb.answers)} entries, {len(kb.entries) - len(kb.answers)} house rules"
+    echo(f"{plural(len(kb.answers), 'entry')}, {plural(len(kb.entries) - len(kb.answers), 'house rule')}"
                + (f", {len(kb.warnings)} skipped" if kb.warnings else ""), err=True)
 
 

@@ -46,7 +46,7 @@ def users_add(state: State, name: str, role: str, display_name: str | None, pass
     from listenwell.team import TeamError, add_user
 
     password = _password(password_stdin)
-    with state.db() as db:
+    with state.db(create=True) as db:
         try:
             user = add_user(db, name, role, password, state.config.now(), who(), display_name)
         except TeamError as exc:
@@ -171,7 +171,7 @@ def tokens_create(state: State, name: str, as_json: bool) -> None:
     """
     from listenwell.team import TeamError, create_token
 
-    with state.db() as db:
+    with state.db(create=True) as db:
         try:
             token = create_token(db, name, state.config.now(), who())
         except TeamError as exc:

@@ -137,12 +137,14 @@ class World:
 
 
 def add_alert(db: Database, alert_id: str, *, priority: int = 9, created: datetime = NOW,
-              title: str | None = None) -> None:
+              title: str | None = None, rule: str = "key_client_negative", person_id: str | None = None,
+              reason: str = "because") -> None:
     db.con.execute(
         """INSERT INTO alerts (alert_id, rule, post_uid, person_id, title, reason, url, created_at,
                                delivery_status, attempts, priority, details)
-           VALUES (?, 'key_client_negative', ?, NULL, ?, 'because', ?, ?, 'pending', 0, ?, '{}')""",
-        [alert_id, alert_id, title or f"title {alert_id}", f"https://x.com/a/status/{alert_id}", created, priority])
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, '{}')""",
+        [alert_id, rule, alert_id, person_id, title or f"title {alert_id}", reason,
+         f"https://x.com/a/status/{alert_id}", created, priority])
 
 
 @pytest.fixture
@@ -185,7 +187,8 @@ def test_key_client_rules_fire_once_across_runs_and_deliver_once(world: World, d
     printed: list[str] = []
     assert deliver_pending(config, db, echo=printed.append) == 3
     assert deliver_pending(at(config, NOW + HOUR), db, echo=printed.append) == 0
-    assert len([p for p in printed if p.startswith("ALERT")]) == 3
+    alerts = [p for p in printed if p.startswith("ALERT")]
+    assert len(alerts) == 1 and [line[:5] for line in alerts[0].splitlines()[1::2]] == ["  1. ", "  2. ", "  3. "]
     negative = next(p for p in printed if "raised a problem" in p)  # a complaint: quoted by its evidence
     assert "Ana Souza" in negative and "Tier 1" in negative and "https://x.com/anasouza/status/1" in negative
     assert {r["delivery_status"] for r in db.rows("SELECT delivery_status FROM alerts")} == {"delivered"}
@@ -366,7 +369,7 @@ def test_only_the_failed_channel_is_retried_and_bounded_attempts_end_in_failed(d
     for run in range(3):
         assert deliver_pending(at(config, NOW + run * HOUR), db, echo=printed.append) == 0
     assert len([p for p in printed if p.startswith("ALERT")]) == 1            # console: once only
-    fails = [p for p in printed if p.startswith("alert a1: email failed")]
+    fails = [p for p in printed if p.startswith("the alert about “title a1”: email failed")]
     assert len(fails) == 3 and "attempt 1 of 3" in fails[0] and "giving up" in fails[2]
     assert "connection refused" in fails[2]
     d = deliveries(db)
@@ -477,3 +480,46 @@ def test_unquoted_yaml_time_is_explained(tmp_path: Path):
 def test_bundled_config_documents_the_alert_keys(repo: Path):
     alerts = load_config(repo / "config.yaml").alerts
     assert alerts.channels == ["console"] and alerts.quiet_hours is not None and alerts.spike.baseline_days == 14
+
+
+def test_one_alert_per_person_per_run_listing_what_they_said_weightiest_first(db: Database):
+    """Four alerts about Sofia in one run are one ALERT (and one email), her problem first; Bo's stays his own."""
+    db.con.execute("INSERT INTO people VALUES ('kc:sofia', 'Sofia Lindqvist', 1, true, NULL, ?)", [NOW])
+    db.con.execute("INSERT INTO people VALUES ('kc:bo', 'Bo Chen', 2, true, NULL, ?)", [NOW])
+    add_alert(db, "q1", priority=1, person_id="kc:sofia", rule="key_client_question", created=NOW - 3 * HOUR,
+              title="Sofia Lindqvist asked us a question", reason="asked: does the export retry?")
+    add_alert(db, "n1", priority=1, person_id="kc:sofia", rule="key_client_negative", created=NOW - 2 * HOUR,
+              title="Sofia Lindqvist raised a problem", reason="said: third failed export this week")
+    add_alert(db, "n2", priority=1, person_id="kc:sofia", rule="key_client_negative", created=NOW - HOUR,
+              title="Sofia Lindqvist raised a problem", reason="said: ticket open since Tuesday")
+    add_alert(db, "c1", priority=1, person_id="kc:sofia", rule="key_client_churn", created=NOW,
+              title="Sofia Lindqvist is talking about leaving", reason="said: looking at alternatives")
+    add_alert(db, "b1", priority=2, person_id="kc:bo", title="Bo Chen posted something negative", reason="meh")
+    printed: list[str] = []
+    assert deliver_pending(make_config(), db, echo=printed.append) == 5
+    alerts = [p for p in printed if p.startswith("ALERT")]
+    assert len(alerts) == 2
+    sofia = alerts[0].splitlines()
+    assert sofia[0] == ("ALERT Sofia Lindqvist is talking about leaving, raised a problem and asked us a question")
+    said = [line.strip() for line in sofia[1:] if line.strip()[:2] in ("1.", "2.", "3.", "4.")]
+    assert said == ["1. said: looking at alternatives", "2. said: third failed export this week",
+                    "3. said: ticket open since Tuesday", "4. asked: does the export retry?"]
+    assert "https://x.com/a/status/c1" in alerts[0] and alerts[1].startswith("ALERT Bo Chen posted something negative")
+    assert {r["delivery_status"] for r in db.rows("SELECT delivery_status FROM alerts")} == {"delivered"}
+    assert deliver_pending(make_config(), db, echo=printed.append) == 0  # nothing again
+
+
+def test_one_email_per_person_and_a_failure_is_recorded_on_each_of_their_alerts(db: Database):
+    config = email_config(max_attempts=2)
+    db.con.execute("INSERT INTO people VALUES ('kc:sofia', 'Sofia Lindqvist', 1, true, NULL, ?)", [NOW])
+    add_alert(db, "n1", priority=1, person_id="kc:sofia", title="Sofia Lindqvist raised a problem")
+    add_alert(db, "q1", priority=1, person_id="kc:sofia", rule="key_client_question",
+              title="Sofia Lindqvist asked us a question")
+    printed: list[str] = []
+    deliver_pending(config, db, echo=printed.append)
+    fails = [p for p in printed if "email failed" in p]
+    assert fails == [f for f in fails if f.startswith("the alert about Sofia Lindqvist: email failed (attempt 1 of 2")]
+    assert len(fails) == 1
+    d = deliveries(db)
+    assert d[("n1", "email")]["attempts"] == d[("q1", "email")]["attempts"] == 1
+    assert d[("n1", "email")]["status"] == d[("q1", "email")]["status"] == "pending"

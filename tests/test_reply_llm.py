@@ -162,3 +162,25 @@ def test_replies_suggest_uses_the_configured_backend(tmp_path: Path, server):
     composer = CliRunner().invoke(main, ["--config", str(config), "replies", "suggest", str(posts), "--json",
                                          "--backend", "composer"])
     assert json.loads(composer.stdout)["backend"] == "composer" and len(server.requests) == 1
+
+
+def test_without_the_openai_package_the_llm_backend_says_which_extra_to_install(bundled_config: Path, monkeypatch,
+                                                                                kb):
+    """`make run` installs no openai client (it is the `llm` extra): the backend says so before anything is
+    written, the run exits 2, and the composer backend does not need it at all."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "openai", None)  # what an install without the extra looks like to import
+    data = yaml.safe_load(bundled_config.read_text())
+    data["replies"] = {"knowledge": "examples/knowledge/", "backend": "llm",
+                       "llm": {"base_url": "http://127.0.0.1:9/v1", "model": "test-model"}}
+    bundled_config.write_text(yaml.safe_dump(data, sort_keys=False))
+    result = CliRunner().invoke(main, ["--config", str(bundled_config), "run", "--once", "--no-digest"])
+    assert result.exit_code == 2, result.output
+    assert "replies.backend: llm needs the openai package" in result.output
+    assert "pip install 'listenwell[llm]'" in result.output and "Traceback" not in result.output
+    assert not (bundled_config.parent / "data" / "listenwell.duckdb").exists()
+    from engagement.llm import LLMError
+
+    with pytest.raises(LLMError, match=r"listenwell\[llm\]"):
+        LLMDrafter(base_url="http://127.0.0.1:9/v1", model="m", api_key=None)

@@ -243,3 +243,21 @@ def test_csv_cells_that_start_like_a_formula_are_defused(site: Path, tmp_path: P
     # NDJSON keeps the text exactly
     nd = [json.loads(line) for line in run(site, "export", "posts", "--format", "ndjson").output.splitlines()]
     assert next(r for r in nd if r["post_uid"] == uid)["text"].startswith("=HYPERLINK")
+
+
+def test_messages_name_people_not_ids_with_the_right_plurals(site: Path):
+    """What the team reads: "logged a call with Priya Raman", "1 identity moved", never kc:priya-raman."""
+    touched = run(site, "touch", "Priya Raman", "--kind", "call", "--note", "congrats")
+    assert touched.exit_code == 0 and touched.output.startswith("logged a call with Priya Raman on 2026-11-20")
+    assert "kc:" not in touched.output
+    emailed = run(site, "touch", "Priya Raman", "--kind", "email")
+    assert emailed.output.startswith("logged an email with Priya Raman")
+    snoozed = run(site, "reach-out", "snooze", "Priya Raman", "--days", "7")
+    assert snoozed.exit_code == 0 and " for Priya Raman until " in snoozed.output and "kc:" not in snoozed.output
+    lifted = run(site, "reach-out", "unsnooze", "Priya Raman")
+    assert lifted.output.startswith("lifted 1 snooze for Priya Raman: ")
+    people = out_json(site, "people", "--json", "--limit", "10000")
+    loner = next(p for p in people if not p["is_key_client"] and len(p.get("identities", [])) <= 1)
+    merged = run(site, "people", "merge", "Priya Raman", loner["person_id"])
+    assert merged.exit_code == 0, merged.output
+    assert merged.output.startswith(f"merged {loner['name']} into Priya Raman (1 identity moved) as mg-")
