@@ -65,6 +65,7 @@ class ReachOut:
     evidence_at: datetime | None = None  # when the evidence was posted (or the last conversation, for silence)
     headline: str | None = None  # the action in a few words ("Call Sofia today: they wrote about leaving")
     cleared: list[str] | None = None  # what a touch since cleared, in words
+    sensitive: bool = False  # a loss or an illness: nothing about business beside it
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -355,7 +356,7 @@ def reach_out(config, db: Database, limit: int = 20) -> ReachOutList:
             action, headline, sentence, detail, url, text = words()
             return ReachOut(person_id, shown_as or name, tier, reason, action, sentence, detail, url,
                             at.date().isoformat() if at else None, text, score, h.get("overall") or None,
-                            h.get("trend"), evidence_at=at, headline=headline)
+                            h.get("trend"), evidence_at=at, headline=headline, sensitive=sensitive)
 
         item = _Pending(person_id, shown_as or name, reason, tier_weight(tier) * urgency, recency, write,
                         group=group, sensitive=sensitive)

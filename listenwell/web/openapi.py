@@ -57,6 +57,7 @@ def spec() -> dict[str, Any]:
             "reason": {"type": "string", "enum": list(REASONS)},
             "action": {"type": "string", "enum": list(REACH_ACTIONS)},
             "headline": NULLABLE_STR, "cleared": {"type": ["array", "null"], "items": {"type": "string"}},
+            "sensitive": {"type": "boolean"},
             "sentence": {"type": "string"}, "detail": {"type": "string"}, "evidence_url": NULLABLE_STR,
             "evidence_date": {"type": ["string", "null"], "format": "date"},
             "evidence_at": {**DATE_TIME, "type": ["string", "null"]}, "evidence_text": NULLABLE_STR,
