@@ -383,8 +383,8 @@ def _person_why(first: str, person: dict | None, lead: dict, platform: str | Non
     (exports reliability) and wrote about leaving us on 19 Nov: “…”; we last spoke yesterday"."""
     if lead["kind"] == "reach" and lead["item"]["reason"] == "champion_left":
         item = lead["item"]
-        return (f"{item['person']} was {first}'s account; {first}, {relationship(person)}, posted "
-                f"{_quote(item.get('evidence_text'))} on {_day(item.get('evidence_date'))}.")
+        return (f"{first}, {relationship(person)} and our contact at {item['person']}, posted on "
+                f"{_day(item.get('evidence_date'))}: {_quote(item.get('evidence_text'))}.")
     facts: list[str] = []
     sensitive = lead["kind"] == "reach" and lead["item"].get("sensitive")
     if lead["kind"] == "reach":
