@@ -237,3 +237,13 @@ def test_emerging_and_nothing_unusual_agree():
     html, text = render(context(topics=[calm], emerging_terms=[], emerging_topics=[]))
     assert "Nothing unusual today" in section(text, "EMERGING TODAY", "\x00") and "Nothing unusual today" in html
     assert "1 today" in text and "emerging" not in section(text, "TOPICS", "EMERGING")
+
+
+def test_on_the_samples_the_anonymous_script_post_comes_after_the_key_clients_questions(bundled_run: Path):
+    """The issue's case: u/qwerty_8812's post quoting <script> ranked above Tom's two questions."""
+    text = bundled_digest(bundled_run)
+    for part in (section(text, "DO TODAY", "A PERSONAL TOUCH"), section(text, "REPLY QUEUE", "TODAY'S ALERTS")):
+        assert "Tom Reyes" in part
+        last_tom = part.rindex("Tom Reyes")
+        for stranger in ("qwerty_8812", "throwaway"):
+            assert stranger not in part or part.index(stranger) > last_tom, stranger
