@@ -321,14 +321,13 @@ def _people(db: Database, person_ids: list[str], start: datetime, end: datetime)
     return {r["person_id"]: r for r in rows}
 
 
-def relationship(person: dict | None, platform: str | None = None) -> str:
-    """"a tier-1 client", "a contact of ours", "an account we don't know on Reddit"."""
+def relationship(person: dict | None) -> str:
+    """"a tier-1 client", "a contact of ours", "an account we don't know"."""
     if person and person.get("is_key_client"):
         return f"a tier-{person['tier']} client" if person.get("tier") else "a key client"
     if person and person.get("known"):
         return "a contact of ours"
-    where = {"x": "X", "reddit": "Reddit", "blog": "our blog"}.get(platform or "", "")
-    return f"an account we don't know{' on ' + where if where else ''}"
+    return "an account we don't know"
 
 
 def _weight(person: dict | None) -> float:
@@ -378,7 +377,7 @@ def _clean_reason(reason: str) -> str:
     return reason.split(" · ")[0].strip()
 
 
-def _person_why(first: str, person: dict | None, lead: dict, platform: str | None) -> str:
+def _person_why(first: str, person: dict | None, lead: dict) -> str:
     """The sentence a colleague would write: "Sofia, a tier-1 client, has raised four problems this week
     (exports reliability) and wrote about leaving us on 19 Nov: “…”; we last spoke yesterday"."""
     if lead["kind"] == "reach" and lead["item"]["reason"] == "champion_left":
@@ -402,7 +401,7 @@ def _person_why(first: str, person: dict | None, lead: dict, platform: str | Non
         if questions and lead_reason not in ("unanswered", "question"):
             facts.append(f"has {plural(questions, 'question', words=True)} waiting for an answer")
     spoke = _spoke(lead["item"].get("sentence", "")) if lead["kind"] == "reach" else ""
-    text = f"{first}, {relationship(person, platform)}, {_joined(facts)}"
+    text = f"{first}, {relationship(person)}, {_joined(facts)}"  # the facts say where
     return text + (f"; {spoke}" if spoke else "") + "."
 
 
@@ -484,15 +483,15 @@ def _actions(reach: list[dict], queue: list[dict], people: dict[str, dict], limi
         item = e["item"]
         name = item["person"]
         first = call_name((e["person"] or {}).get("name") or name, item["person_id"])
-        platform = item.get("platform")
         if e["kind"] == "reach":
             what = item.get("headline") or item["sentence"]
             url = item.get("evidence_url")
         else:
             what, url = _reply_what(item), item.get("url")
-        why = _person_why(first, e["person"], e, platform) if index == 0 else \
-            (_reply_why(item, first) if e["kind"] == "reply" else f"{_what_they_did(item)[:1].upper()}"
-                                                                    f"{_what_they_did(item)[1:]}.")
+        if index == 0:
+            why = _person_why(first, e["person"], e)
+        else:
+            why = _reply_why(item, first) if e["kind"] == "reply" else f"{first} {_what_they_did(item)}."
         line = {"what": what, "why": why, "url": url, "score": round(e["score"], 3), "person": name,
                 "also": "", "source": item}
         if index == PER_PERSON - 1 or index == len(mine) - 1:

@@ -208,7 +208,8 @@ def test_a_key_clients_question_outranks_an_anonymous_account():
     actions = _actions([], queue, people)
     assert [a["person"] for a in actions] == ["Tom Reyes", "Tom Reyes", "qwerty_8812"]
     assert actions[0]["why"].startswith("Tom, a tier-5 client, asked us on the blog: “Can I bulk-create")
-    assert actions[2]["why"].startswith("u/qwerty_8812, an account we don't know on Reddit, complained about")
+    assert actions[2]["why"].startswith("u/qwerty_8812, an account we don't know, complained about chart notes "
+                                        "on Reddit")
     html, text = render(context(actions=actions))
     assert "&lt;script&gt;" in html and "<script>alert" not in html
 

@@ -12,7 +12,7 @@ from engagement.people import TOUCH_KINDS, PersonError, delete_touch, edit_touch
     log_touch, person_detail, resolve_person
 from engagement.reach_out import REASONS, reach_out, snooze, snoozed, unsnooze
 from listenwell.web.app import back, render
-from listenwell.web.charts import trend_chart
+from listenwell.web.charts import MIN_POINTS, trend_chart
 from listenwell.web.security import safe_next, verified_form
 from listenwell.web.users import actor, current_user, require
 
@@ -270,7 +270,8 @@ async def person_page(request: Request):
         history.append({"day": today, **{k: p["health"][k] for k in SINEWS + ("overall",)}})
     p["history"] = history
     charts = {s: trend_chart([(h["day"], h[s]) for h in p["history"]], label=s) for s in SINEWS + ("overall",)}
-    return render(request, "person.html", title=p["name"], p=p, sinews=SINEWS, charts=charts, kinds=TOUCH_KINDS,
+    return render(request, "person.html", title=p["name"], p=p, sinews=SINEWS, charts=charts, min_points=MIN_POINTS,
+                  kinds=TOUCH_KINDS,
                   can_act=_can_act(request))
 
 
