@@ -4,6 +4,7 @@ Post text is untrusted: every template autoescapes, and the chart is drawn from 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -17,10 +18,10 @@ from engagement.emerging import emerging_terms
 from engagement.opportunities import list_opportunities
 from engagement.share_of_voice import share_of_voice
 from engagement.queue import list_queue
-from engagement.reach_out import reach_out_list
+from engagement.reach_out import call_name, platform_name, reach_out
 from engagement.replies import excerpt
 from delivery.bidi import bdi, isolate
-from engagement.wording import intent_label, language_note
+from engagement.wording import NOT_A_KEY_CLIENT, intent_label, language_note, tier_weight
 from storage.db import Database
 
 _env = Environment(
@@ -134,12 +135,17 @@ def gather(config, db: Database, day: date) -> dict[str, Any]:
                          "vs_week": _change(today[key], last_week[key])})
     series = _daily_series(db, end, 14, tz)
 
-    reach = [r.to_dict() for r in reach_out_list(config, db, limit=config.digest.top_n)]
-    queue = list_queue(db, "pending", limit=config.digest.top_n)
+    listed = reach_out(config, db, limit=config.digest.top_n)
+    reach = [r.to_dict() for r in listed.items]
+    # more of the queue than is shown: it is ranked again below by who asks, not only by what is asked
+    queue = list_queue(db, "pending", limit=config.digest.top_n * 4)
+    now = config.now()
     for item in queue:
         item["post_excerpt"] = excerpt(item.get("evidence") or item["post_text"], 140)
         item["intent_label"] = intent_label(item["intent"])
         item["language_note"] = language_note(item.get("lang"))
+        item["age_hours"] = max((now - item["posted_at"]).total_seconds() / 3600, 0) if item["posted_at"] else 0
+    people = _people(db, sorted({r["person_id"] for r in reach} | {q["person_id"] for q in queue}), start, end)
     alerts, alerts_total, alert_people = _alerts(db, start, end, config.digest.top_n)
     clients = db.rows(
         """SELECT pe.name, pe.tier, count(p.post_uid) AS posts_7d,
@@ -169,8 +175,14 @@ def gather(config, db: Database, day: date) -> dict[str, Any]:
     )
     for t in topics:
         t["emerging"] = t["today"] >= 3 and t["today"] > 2 * max(t["daily_avg"], 0.5)
+        t["words"] = topic_words(t["topic"])
     # free keyphrases (not only configured topics) unusual today against the previous 14 days
     emerging = emerging_terms(db.con, day, tz=str(tz), topics=config.topics, window=14)
+    for e in emerging:
+        e["topic_words"] = topic_words(e["topic"]) if e.get("topic") else ""
+    # a topic marked emerging is emerging: the section says so even when no single phrase stood out
+    told = {e.get("topic") for e in emerging}
+    emerging_topics = [t for t in topics if t["emerging"] and t["topic"] not in told]
     notable = db.rows(
         """SELECT p.text, p.url, p.platform, coalesce(i.display_name, i.handle) AS author, t.sentiment_score
            FROM posts p JOIN tags t ON t.seq = p.seq JOIN identities i ON i.identity_uid = p.author_uid
@@ -180,7 +192,14 @@ def gather(config, db: Database, day: date) -> dict[str, Any]:
     )
     for n in notable:
         n["excerpt"] = excerpt(n["text"], 200)
-    actions = _actions(reach, queue, alerts)
+    actions = _actions(reach, queue, people)
+    ranked = {id(a["source"]) for a in actions}
+    # the reply queue in the same order as "Do today" (who asks, then what), its first items
+    queue_rank = {id(q): i for i, q in enumerate(sorted(queue, key=lambda q: -_reply_score(q, people)))}
+    queue = sorted(queue, key=lambda q: queue_rank[id(q)])[:config.digest.top_n]
+    # the personal-touch section: who is not in "Do today" already, and what touches cleared
+    in_do_today = [r for r in reach if id(r) in ranked]
+    reach_rest = [r for r in reach if id(r) not in ranked]
     brand = _brand_sections(config, db, end)
     from storage.usage import budget_notices  # a platform's budget that stopped its streams (issue 21)
 
@@ -188,10 +207,11 @@ def gather(config, db: Database, day: date) -> dict[str, Any]:
         "notices": budget_notices(config, db, config.now()),
         "me": config.me.name, "day": day, "generated_at": config.now().astimezone(tz),
         "headline": headline, "chart_svg": chart_svg(series), "series": series,
-        "actions": actions, "reach_out": reach, "queue": queue, "alerts": alerts, "alerts_total": alerts_total,
+        "actions": actions, "reach_out": reach_rest, "reach_in_do_today": [r["person"] for r in in_do_today],
+        "reach_cleared": listed.cleared, "queue": queue, "alerts": alerts, "alerts_total": alerts_total,
         "alerts_more": alerts_total - sum(1 + a["more_from_them"] for a in alerts),
         "alerts_more_people": alert_people - len(alerts), "clients": clients,
-        "topics": topics, "emerging_terms": emerging, "notable": notable, "timezone": str(tz),
+        "topics": topics, "emerging_terms": emerging, "emerging_topics": emerging_topics, "notable": notable, "timezone": str(tz),
     }
 
 
@@ -240,15 +260,249 @@ def _brand_sections(config, db: Database, end: datetime) -> dict[str, Any]:
             "opportunities": found}
 
 
-def _actions(reach: list[dict], queue: list[dict], alerts: list[dict]) -> list[dict]:
-    """One ranked list: personal touches first (they matter most), then the most urgent replies."""
-    actions = [{"what": r["sentence"], "why": f"{r['reason']} · tier {r['tier'] or '-'}", "url": r["evidence_url"],
-                "score": r["score"] * 30} for r in reach]
-    actions += [{"what": f"Reply to {q['person']} ({q['intent_label']} on {q['platform']}"
-                         f"{', ' + q['language_note'] if q['language_note'] else ''})",
-                 "why": q["reason"], "url": q["url"], "score": q["priority"]} for q in queue]
-    actions.sort(key=lambda a: -a["score"])
-    return actions[:12]
+# ------------------------------------------------------------------------------------------- "Do today"
+# What is asked weighs this much, times who asks: their tier's weight (wording.tier_weight: 3.0 for tier 1,
+# 1.1 for tier 5), 1.0 for a contact we know, STRANGER for an account known only by a handle. So a key
+# client's question (≥ 0.8 × 1.1 = 0.88) outranks anything a stranger says (≤ 0.75 × 1.1 = 0.83).
+ASKED = {"churn": 1.0, "churn_risk": 1.0, "negative": 0.9, "complaint": 0.9, "champion_left": 0.9,
+         "competitor": 0.8, "question": 0.8, "unanswered": 0.8, "purchase_intent": 0.75, "moment": 0.7,
+         "mentioned_us": 0.6, "quiet": 0.6, "imbalance": 0.4, "praise": 0.3}
+STRANGER = 0.75  # someone known only by a handle: below every key client, whatever they ask
+PERSONAL_FIRST = 1.1  # a personal touch leads a person's replies when both are as pressing
+PER_PERSON = 2  # "Do today" lines per person; the rest are folded into their last line
+NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+
+
+def in_words(n: int) -> str:
+    return NUMBERS[n] if 0 <= n < len(NUMBERS) else str(n)
+
+
+def plural(n: int, noun: str, nouns: str | None = None, words: bool = False) -> str:
+    """"1 post", "2 posts"; with ``words`` "one problem", "three problems"."""
+    count = in_words(n) if words else str(n)
+    return f"{count} {noun if n == 1 else (nouns or noun + 's')}"
+
+
+_env.filters["plural"] = plural
+
+
+def topic_words(topic: str) -> str:
+    """A configured topic's id as words: "exports_reliability" → "exports reliability", "bi_alternatives" →
+    "BI alternatives"."""
+    short = {"bi", "sso", "api", "ai", "crm", "etl", "kpi", "ux", "ui", "sql"}
+    return " ".join(w.upper() if w in short else w for w in topic.replace("-", "_").split("_") if w)
+
+
+def _joined(parts: list[str]) -> str:
+    parts = [p for p in parts if p]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1] if parts else ""
+
+
+def _people(db: Database, person_ids: list[str], start: datetime, end: datetime) -> dict[str, dict]:
+    """Who each person is to us, and what they raised this week: problems (with what about), questions
+    still waiting for an answer, the day's posts."""
+    if not person_ids:
+        return {}
+    rows = db.rows(
+        """WITH week AS (
+               SELECT i.person_id, t.intents, t.topics
+               FROM posts p JOIN identities i ON i.identity_uid = p.author_uid JOIN tags t ON t.seq = p.seq
+               WHERE list_contains($ids, i.person_id) AND p.created_at >= $week AND p.created_at < $end
+                 AND NOT t.from_us)
+           SELECT pe.person_id, pe.name, pe.tier, pe.is_key_client,
+                  EXISTS (SELECT 1 FROM contacts c WHERE c.person_id = pe.person_id) AS known,
+                  (SELECT count(*) FROM week w WHERE w.person_id = pe.person_id
+                     AND (list_contains(w.intents, 'complaint') OR list_contains(w.intents, 'churn_risk'))) AS problems,
+                  (SELECT list(DISTINCT u.topic) FROM week w, unnest(w.topics) AS u(topic)
+                     WHERE w.person_id = pe.person_id AND (list_contains(w.intents, 'complaint')
+                                                           OR list_contains(w.intents, 'churn_risk'))) AS about,
+                  (SELECT count(*) FROM reply_suggestions s WHERE s.person_id = pe.person_id
+                     AND s.intent = 'question' AND s.status IN ('pending', 'approved')) AS questions
+           FROM people pe WHERE list_contains($ids, pe.person_id)""",
+        {"ids": person_ids, "week": end - timedelta(days=7), "end": end},
+    )
+    return {r["person_id"]: r for r in rows}
+
+
+def relationship(person: dict | None) -> str:
+    """"a tier-1 client", "a contact of ours", "an account we don't know"."""
+    if person and person.get("is_key_client"):
+        return f"a tier-{person['tier']} client" if person.get("tier") else "a key client"
+    if person and person.get("known"):
+        return "a contact of ours"
+    return "an account we don't know"
+
+
+def _weight(person: dict | None) -> float:
+    if person and person.get("is_key_client"):
+        return tier_weight(person.get("tier"))
+    return NOT_A_KEY_CLIENT if person and person.get("known") else STRANGER
+
+
+def _quote(text: str | None, limit: int = 110) -> str:
+    return f"“{excerpt(text, limit)}”" if text else ""
+
+
+def _spoke(sentence: str) -> str:
+    """"you last spoke on 14 Oct" in a reach-out sentence, as "we last spoke on 14 Oct"."""
+    found = re.search(r"you (last spoke [^.;]+|spoke today|have no recorded conversation yet)", sentence or "")
+    return ("we " + found.group(1)) if found else ""
+
+
+def _what_they_did(item: dict) -> str:
+    """The lead fact of a reach-out entry, as a clause after the person's name."""
+    reason, quote, when = item["reason"], _quote(item.get("evidence_text")), item.get("evidence_date")
+    day = _day(when)
+    if reason == "churn":
+        return f"wrote about leaving us{' on ' + day if day else ''}: {quote}" if quote else "wrote about leaving us"
+    if reason == "quiet":
+        return item.get("detail", "").replace("no conversation", "has had no conversation with us", 1)
+    if reason == "imbalance":
+        return item.get("detail", "").replace("they wrote", "wrote", 1)
+    if reason == "unanswered":
+        return f"asked us {quote} on {day} and is still waiting for an answer" if quote else "is waiting for an answer"
+    return f"posted {quote} on {day}" if quote and day else f"posted {quote}" if quote else ""
+
+
+def _day(iso: str | None) -> str:
+    if not iso:
+        return ""
+    d = date.fromisoformat(iso)
+    return f"{d.day} {d:%b}"
+
+
+def _clean_reason(reason: str) -> str:
+    """A queue item's reason as a clause: no file references, no tagger's notes."""
+    reason = re.sub(r"\s*→ answered from \S+", "", reason or "")
+    reason = re.sub(r"\s*\(sarcasm:[^)]*\)", "", reason)
+    reason = re.sub(r";\s*an outage, so the status page is cited", "", reason)
+    reason = re.sub(r"^mentioned us by name:\s*", "", reason)
+    return reason.split(" · ")[0].strip()
+
+
+def _person_why(first: str, person: dict | None, lead: dict) -> str:
+    """The sentence a colleague would write: "Sofia, a tier-1 client, has raised four problems this week
+    (exports reliability) and wrote about leaving us on 19 Nov: “…”; we last spoke yesterday"."""
+    if lead["kind"] == "reach" and lead["item"]["reason"] == "champion_left":
+        item = lead["item"]
+        return (f"{first}, {relationship(person)} and our contact at {item['person']}, posted on "
+                f"{_day(item.get('evidence_date'))}: {_quote(item.get('evidence_text'))}.")
+    facts: list[str] = []
+    sensitive = lead["kind"] == "reach" and lead["item"].get("sensitive")
+    if lead["kind"] == "reach":
+        facts.append(_what_they_did(lead["item"]))
+    else:
+        facts.append(_reply_fact(lead["item"], first, dated=False))
+    if person and not sensitive:  # after a loss, nothing about business beside it
+        problems = person.get("problems") or 0
+        lead_reason = lead["item"].get("reason") if lead["kind"] == "reach" else lead["item"].get("intent")
+        if problems > 1 or (problems == 1 and lead_reason not in ("negative", "complaint", "churn", "churn_risk")):
+            about = _joined([topic_words(t) for t in (person.get("about") or [])][:3])
+            facts.insert(0, f"has raised {plural(problems, 'problem', words=True)} this week"
+                            + (f" (about {about})" if about else ""))
+        questions = person.get("questions") or 0
+        if questions and lead_reason not in ("unanswered", "question"):
+            facts.append(f"has {plural(questions, 'question', words=True)} waiting for an answer")
+    spoke = _spoke(lead["item"].get("sentence", "")) if lead["kind"] == "reach" else ""
+    text = f"{first}, {relationship(person)}, {_joined(facts)}"  # the facts say where
+    return text + (f"; {spoke}" if spoke else "") + "."
+
+
+def _reply_what(q: dict) -> str:
+    note = f", {q['language_note']}" if q.get("language_note") else ""
+    return f"Reply to {q['person']} on {platform_name(q['platform'])} ({q['intent_label']}{note})"
+
+
+def _reply_fact(q: dict, first: str, dated: bool = True) -> str:
+    """What a queued post said, as a clause after the person's name: "asked us on Reddit (19 Nov): “…”"."""
+    where = platform_name(q["platform"])
+    when = q.get("posted_at")
+    where += f" on {when.day} {when:%b}" if dated and isinstance(when, datetime) else ""
+    quote = _quote(q.get("evidence") or q.get("post_text"))
+    intent = q["intent"]
+    if intent == "question":
+        return f"asked us on {where}: {quote}"
+    if intent == "churn_risk":
+        return f"wrote on {where} about leaving us: {quote}"
+    if intent == "moment":
+        return f"shared news on {where}: {quote}"
+    if intent == "praise":
+        return f"praised us on {where}"
+    if intent == "purchase_intent":
+        return f"is looking for a tool like ours, on {where}: {quote}"
+    said = _clean_reason(q.get("reason", ""))
+    said = said[len(first):].strip() if said.startswith(first) else ""
+    return f"{said or 'complained about us'} on {where}"
+
+
+def _reply_why(q: dict, first: str) -> str:
+    return f"{first} {_reply_fact(q, first)}; a suggested reply is ready in the queue."
+
+
+def _fold(rest: list[dict]) -> str:
+    """What a person's further items come to, in a few words: "2 more replies waiting (complaint on Reddit,
+    complaint on X)"."""
+    replies = [r["item"] for r in rest if r["kind"] == "reply"]
+    touches = [r["item"] for r in rest if r["kind"] == "reach"]
+    parts = []
+    if replies:
+        parts.append(f"{plural(len(replies), 'more reply', 'more replies')} waiting ("
+                     + ", ".join(f"{q['intent_label']} on {platform_name(q['platform'])}" for q in replies) + ")")
+    if touches:
+        parts.append(", ".join(t.get("headline") or t["sentence"] for t in touches))
+    return "; ".join(parts)
+
+
+def _reach_score(r: dict, people: dict[str, dict]) -> float:
+    return _weight(people.get(r["person_id"])) * ASKED.get(r["reason"], 0.5) * PERSONAL_FIRST
+
+
+def _reply_score(q: dict, people: dict[str, dict]) -> float:
+    waited = min(q.get("age_hours") or 0, 72) / 72 * 0.05  # the longer it waited, a little higher
+    return _weight(people.get(q["person_id"])) * (ASKED.get(q["intent"], 0.5) + waited)
+
+
+def _actions(reach: list[dict], queue: list[dict], people: dict[str, dict], limit: int = 12) -> list[dict]:
+    """One ranked list of what to do today: by who they are to us × what they ask. At most ``PER_PERSON``
+    lines per person; the rest folded into their last line. Each line's "why" is a sentence."""
+    entries = []
+    for r in reach:
+        key = r["person"] if r["reason"] == "champion_left" else r["person_id"]
+        entries.append({"kind": "reach", "key": key, "item": r, "person": people.get(r["person_id"]),
+                        "score": _reach_score(r, people)})
+    for q in queue:
+        entries.append({"kind": "reply", "key": q["person_id"], "item": q, "person": people.get(q["person_id"]),
+                        "score": _reply_score(q, people)})
+    entries.sort(key=lambda e: -e["score"])
+    by_key: dict[str, list[dict]] = {}
+    for e in entries:
+        by_key.setdefault(e["key"], []).append(e)
+    actions = []
+    for e in entries:
+        mine = by_key[e["key"]]
+        index = mine.index(e)
+        if index >= PER_PERSON:
+            continue
+        item = e["item"]
+        name = item["person"]
+        first = call_name((e["person"] or {}).get("name") or name, item["person_id"])
+        if e["kind"] == "reach":
+            what = item.get("headline") or item["sentence"]
+            url = item.get("evidence_url")
+        else:
+            what, url = _reply_what(item), item.get("url")
+        if index == 0:
+            why = _person_why(first, e["person"], e)
+        else:
+            why = _reply_why(item, first) if e["kind"] == "reply" else f"{first} {_what_they_did(item)}."
+        line = {"what": what, "why": why, "url": url, "score": round(e["score"], 3), "person": name,
+                "also": "", "source": item}
+        if index == PER_PERSON - 1 or index == len(mine) - 1:
+            line["also"] = _fold(mine[PER_PERSON:])
+        actions.append(line)
+        if len(actions) == limit:
+            break
+    return actions
 
 
 def render(context: dict[str, Any]) -> tuple[str, str]:

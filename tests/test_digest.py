@@ -134,3 +134,117 @@ def test_alerts_are_one_line_per_person_with_the_rest_counted(tmp_path: Path):
                              alerts_more_people=people - len(lines)))
     assert "TODAY'S ALERTS (54)" in text and "(and 39 more from them today)" in text
     assert "... and 9 more alerts from 9 others." in text
+
+
+# ------------------------------------------------------------------------------------------- "Do today"
+def bundled_digest(config_path: Path) -> str:
+    from listenwell.config import load_config
+
+    config = load_config(config_path)
+    return (config.resolve(config.digest.out_dir) / "digest-2026-11-20.txt").read_text(encoding="utf-8")
+
+
+def section(text: str, title: str, next_title: str) -> str:
+    return text.split(title, 1)[1].split(next_title, 1)[0]
+
+
+def do_today_items(text: str) -> list[str]:
+    import re
+
+    return [i.strip() for i in re.split(r"\n(?=\d+\. )", section(text, "DO TODAY", "A PERSONAL TOUCH")) if i.strip()]
+
+
+def test_do_today_gives_a_person_at_most_two_lines_and_folds_the_rest(bundled_run: Path):
+    items = do_today_items(bundled_digest(bundled_run))
+    assert len(items) >= 8
+    heads = [i.split("\n", 1)[0] for i in items]
+    for name in ("Sofia", "Priya", "Marcus", "Tom"):
+        assert sum(name in h for h in heads) <= 2, (name, heads)
+    # Sofia has a call and three replies waiting: two lines, the rest counted on her last one
+    sofia = [i for i in items if "Sofia" in i.split("\n", 1)[0]]
+    assert len(sofia) == 2 and "Also for them: 2 more replies waiting" in sofia[-1]
+
+
+def test_why_is_a_sentence_a_person_would_write(bundled_run: Path):
+    text = bundled_digest(bundled_run)
+    items = do_today_items(text)
+    whys = [i.split("\n")[1].strip() for i in items]
+    for why in whys:
+        assert not why.startswith("Why:") and " · " not in why and "tier 1" not in why, why
+        assert "_" not in why.split("“", 1)[0], why  # topics in words, not ids
+        assert why.endswith("."), why
+    sofia = next(w for w in whys if w.startswith("Sofia, "))
+    assert sofia.startswith("Sofia, a tier-1 client, has raised four problems this week")
+    assert "wrote about leaving us" in sofia and "Starting to look at alternatives" in sofia
+    assert "we last spoke" in sofia
+    import re
+
+    assert not re.search(r"\b1 posts\b|\b1 people\b", text)
+    assert "exports_reliability" not in text and "exports reliability" in section(text, "TOPICS", "EMERGING")
+
+
+def test_a_key_clients_question_outranks_an_anonymous_account():
+    from datetime import timedelta
+
+    from delivery.digest import _actions
+
+    posted = datetime(2026, 11, 19, 9, tzinfo=timezone.utc)
+    queue = [
+        {"person": "qwerty_8812", "person_id": "p:reddit:qwerty_8812", "platform": "reddit", "intent": "complaint",
+         "intent_label": "complaint", "priority": 90.0, "reason": "u/qwerty_8812 complained about chart notes",
+         "evidence": HOSTILE, "post_text": HOSTILE, "posted_at": posted - timedelta(days=2), "age_hours": 70,
+         "url": "https://www.reddit.com/r/x/comments/1/"},
+        {"person": "Tom Reyes", "person_id": "kc:tom-reyes", "platform": "blog", "intent": "question",
+         "intent_label": "question", "priority": 70.0, "reason": "Tom asked: Can I bulk-create row policies?",
+         "evidence": "Can I bulk-create row policies?", "post_text": "…", "posted_at": posted, "age_hours": 1,
+         "url": "https://blog.example/a#c1"},
+        {"person": "Tom Reyes", "person_id": "kc:tom-reyes", "platform": "x", "intent": "question",
+         "intent_label": "question", "priority": 70.0, "reason": "Tom asked: does the importer keep permissions?",
+         "evidence": "does the importer keep permissions?", "post_text": "…", "posted_at": posted, "age_hours": 1,
+         "url": "https://x.com/t/status/2"},
+    ]
+    people = {"kc:tom-reyes": {"name": "Tom Reyes", "tier": 5, "is_key_client": True, "known": False,
+                               "problems": 0, "about": [], "questions": 2}}
+    actions = _actions([], queue, people)
+    assert [a["person"] for a in actions] == ["Tom Reyes", "Tom Reyes", "qwerty_8812"]
+    assert actions[0]["why"].startswith("Tom, a tier-5 client, asked us on the blog: “Can I bulk-create")
+    assert actions[2]["why"].startswith("u/qwerty_8812, an account we don't know, complained about chart notes "
+                                        "on Reddit")
+    html, text = render(context(actions=actions))
+    assert "&lt;script&gt;" in html and "<script>alert" not in html
+
+
+def test_sections_never_repeat_each_other(bundled_run: Path):
+    text = bundled_digest(bundled_run)
+    do_today = section(text, "DO TODAY", "A PERSONAL TOUCH")
+    touch = section(text, "A PERSONAL TOUCH, BEYOND SOCIAL MEDIA", "REPLY QUEUE")
+    entries = [line[2:] for line in touch.splitlines() if line.startswith("- ")]
+    assert entries, touch
+    for entry in entries:
+        assert entry.split(" (https://", 1)[0] not in do_today
+        assert entry.split(":", 1)[0] not in do_today  # nobody in "Do today" is listed again
+    named = touch.split('In "Do today" above: ', 1)[1].split(".\n", 1)[0]
+    assert "Sofia Lindqvist" in named and "Priya Raman" in named
+
+
+def test_emerging_and_nothing_unusual_agree():
+    topic = {"topic": "exports_reliability", "words": "exports reliability", "today": 4, "daily_avg": 0.9,
+             "emerging": True}
+    html, text = render(context(topics=[topic], emerging_terms=[], emerging_topics=[topic]))
+    emerging = section(text, "EMERGING TODAY", "\x00")
+    assert "exports reliability (a topic): 4 posts today" in emerging and "Nothing unusual" not in emerging
+    assert "Nothing unusual today" not in html and "exports reliability" in html.split('id="emerging"', 1)[1]
+    calm = dict(topic, emerging=False, today=1)
+    html, text = render(context(topics=[calm], emerging_terms=[], emerging_topics=[]))
+    assert "Nothing unusual today" in section(text, "EMERGING TODAY", "\x00") and "Nothing unusual today" in html
+    assert "1 today" in text and "emerging" not in section(text, "TOPICS", "EMERGING")
+
+
+def test_on_the_samples_the_anonymous_script_post_comes_after_the_key_clients_questions(bundled_run: Path):
+    """The issue's case: u/qwerty_8812's post quoting <script> ranked above Tom's two questions."""
+    text = bundled_digest(bundled_run)
+    for part in (section(text, "DO TODAY", "A PERSONAL TOUCH"), section(text, "REPLY QUEUE", "TODAY'S ALERTS")):
+        assert "Tom Reyes" in part
+        last_tom = part.rindex("Tom Reyes")
+        for stranger in ("qwerty_8812", "throwaway"):
+            assert stranger not in part or part.index(stranger) > last_tom, stranger

@@ -115,7 +115,7 @@ def test_reach_out_surfaces_the_people_the_samples_were_written_for(bundled_run:
         "Marcus Oyelaran": ("moment", "call"),
         "Grace Whitfield": ("quiet", "call"),
         "Helen Kowalczyk": ("competitor", "call"),  # "Evaluating Looker for the Lisbon team's reporting"
-        "Tom Reyes": ("unanswered", "email"),
+        "Tom Reyes": ("unanswered", "call"),  # no address on file: a call, not an email
     }
     for person, (reason, action) in expected.items():
         assert person in by_person, person

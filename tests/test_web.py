@@ -425,6 +425,7 @@ def test_queue_approve_edit_dismiss_send_change_the_database(browser, server: Se
     page.wait_for_load_state()
     assert "Approved" in flash(page)
     assert status(first)[0] == "approved" and status(first)[2] == "web"
+    assert page.url.endswith("/queue#at-1")  # back to the same place in the list, not the top
 
     card = page.locator(f"#{second}")
     card.locator("summary:has-text('Edit reply')").click()
@@ -434,10 +435,15 @@ def test_queue_approve_edit_dismiss_send_change_the_database(browser, server: Se
     assert "Saved your edit" in flash(page)
     assert status(second)[:2] == ("pending", "Thanks, we are on it: I will call you this afternoon.")
 
+    fourth = ids[3]
     page.locator(f"#{third} button:has-text('Dismiss')").click()
     page.wait_for_load_state()
     assert status(third)[0] == "dismissed"
     assert page.locator(f"#{third}").count() == 0  # gone from the open view
+    # back where it was: the item that took its place is the one the page is at
+    assert page.url.endswith("#at-3")
+    assert page.locator("#at-3 + article").get_attribute("id") == fourth
+    assert page.locator(f"#{fourth}").is_visible() and page.evaluate("window.scrollY") > 0
 
     page.locator(f"#{first} button:has-text('Send')").click()  # sending.enabled is false: a dry run
     page.wait_for_load_state()
@@ -471,8 +477,10 @@ def test_hostile_post_text_is_shown_as_text_and_never_runs(browser, server: Serv
     page.wait_for_load_state()
     assert page.locator(".timeline", has_text="<script>alert(1)</script>").count() == 1
     page.goto("/digest")
-    frame = page.frame_locator("iframe.digest-frame")
-    assert "Listening digest" in frame.locator("body").inner_text() or frame.locator("h1").count() == 1
+    digest = page.locator(".digest")
+    assert digest.locator("#actions li").count() >= 3
+    assert page.locator("main script, main img, iframe").count() == 0
+    page.goto("/queue?status=all")  # the digest's queue holds the hostile posts as text too
     page.wait_for_timeout(300)
     assert dialogs == []
     page.context.close()
@@ -490,9 +498,14 @@ def test_reach_out_log_touch_and_snooze_change_the_database(browser, server: Ser
     cards.first.locator("summary:has-text('Log a touch')").click()
     cards.first.locator("select[name=kind]").select_option("meal")
     cards.first.locator("textarea[name=note]").fill("Coffee near their office; <b>renewal</b> looks fine")
+    name = cards.first.locator("a.person").inner_text()
     cards.first.locator("button:has-text('Log touch')").click()
     page.wait_for_load_state()
-    assert "Logged a meal" in flash(page)
+    assert f"Logged a meal with {name}" in flash(page)  # a name, not an id
+    assert page.url.endswith("/reach-out#reach-1")
+    # what the meal answered is cleared, and the page says so
+    assert f"You had a meal with {name.split()[0]}" in page.locator("#cleared").inner_text()
+    assert person not in page.locator("article.reach").evaluate_all("els => els.map(e => e.dataset.person)")
     rows = db_rows(site, "SELECT kind, note, direction FROM interactions WHERE person_id = ? AND kind LIKE 'touch:%'",
                    [person])
     assert ("touch:meal", "Coffee near their office; <b>renewal</b> looks fine", "outbound") in rows
@@ -502,6 +515,7 @@ def test_reach_out_log_touch_and_snooze_change_the_database(browser, server: Ser
     second.locator("select[name=days]").select_option("14")
     second.locator("button:has-text('Snooze')").click()
     page.wait_for_load_state()
+    assert page.url.endswith("/reach-out#reach-2")
     assert db_rows(site, "SELECT count(*) FROM reach_out_snoozes WHERE person_id = ?", [other])[0][0] == 1
     # the touch shows on the person's timeline, as text
     page.goto(f"/people/{person}")
@@ -522,17 +536,23 @@ def test_people_person_digest_sources_pages(browser, server: Server, site: Path,
     page.click("a.person")
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "Sofia Lindqvist"
+    # two days of history (a week-old snapshot and today's) are too few for a line: the figure alone
     for sinew in ("time", "trust", "intensity", "reciprocity"):
-        assert page.locator(f".sinew:has-text('{sinew}') svg.spark").count() == 1
-    assert page.locator("svg.spark polyline").count() >= 1  # a week-old snapshot and today's: a line
+        assert page.locator(f".sinew:has-text('{sinew}') .figure").count() == 1
+    assert page.locator("svg.spark").count() == 0
     assert page.locator("text=x:sofialindqvist").count() == 1
     assert "board pack" in page.locator(".notes").inner_text()
     assert page.locator(".timeline li").count() >= 3
     shot(page, "person")
 
     page.goto("/digest")
-    frame = page.frame_locator("iframe.digest-frame")
-    frame.locator("#headline").wait_for()
+    # in the page itself: no frame with its own scrollbar; the page scrolls through the whole digest
+    assert page.locator("iframe").count() == 0
+    for section in ("headline", "chart", "actions", "reach-out", "queue", "alerts", "topics", "emerging"):
+        assert page.locator(f".digest #{section}").count() == 1, section
+    assert page.locator(".digest #chart svg rect").count() >= 14
+    assert "Sofia, a tier-1 client" in page.locator(".digest #actions").inner_text()
+    assert page.evaluate("document.scrollingElement.scrollHeight") > 2000
     shot(page, "digest")
     page.click("button:has-text('digest')")  # (re)write today's
     page.wait_for_load_state()
@@ -547,8 +567,13 @@ def test_people_person_digest_sources_pages(browser, server: Server, site: Path,
     page.goto("/sources")
     names = page.locator("article.source strong").all_inner_texts()
     assert names == ["x-samples", "reddit-samples", "fernhill-blog", "tidewater-blog", "dq-weekly"]
-    assert page.locator("#source-x-samples").inner_text().count("jsonl: read to byte") >= 1
-    assert "Last success" in page.locator("#source-fernhill-blog").inner_text()
+    x_samples = page.locator("#source-x-samples").inner_text()
+    assert "All 5 files read to the end" in x_samples and "costs nothing" in x_samples
+    blog = page.locator("#source-fernhill-blog").inner_text()
+    for fact in ("Last success", "Last error", "Next run", "Cost", "Follows the comments on 4 posts"):
+        assert fact in blog, fact
+    everything = page.locator("main").inner_text()
+    assert "read to byte" not in everything and "validators" not in everything and "seen ids" not in everything
     shot(page, "sources")
     assert not page.console_errors, page.console_errors
     page.context.close()
@@ -592,3 +617,53 @@ def test_opportunities_page_lists_buying_and_leaving_with_share_of_voice(server:
     assert client.post("/opportunities").status_code in (403, 405)  # read-only
     anonymous = httpx.get(server.base + "/opportunities", follow_redirects=False)
     assert anonymous.status_code in (302, 303) and "/login" in anonymous.headers["location"]
+
+
+def test_queue_tabs_are_explained_on_the_page(server: Server):
+    client = login_client(server.base)
+    for view, words in (("open", "nobody has decided on yet, and approved replies not sent yet"),
+                        ("pending", "nobody has decided on yet"), ("unknown", "interrupted while sending")):
+        page = client.get(f"/queue?status={view}").text
+        help_line = page.split('id="tab-help"', 1)[1].split("</p>", 1)[0]
+        assert f"<strong>{view}</strong>" in help_line and words in help_line
+    for view in ("open", "pending", "approved", "sent", "dismissed", "all"):
+        assert re.search(rf'href="/queue\?status={view}" title="[^"]+"', page), view
+
+
+def test_people_sort_and_search_work_without_javascript(server: Server):
+    client = login_client(server.base)
+
+    def rows(query: str) -> list[tuple[str, float, str]]:
+        page = client.get("/people" + query).text
+        return [(name, float(health), trend) for name, health, trend in re.findall(
+            r'class="person" href="[^"]+"><bdi[^>]*>([^<]+)</bdi></a>.*?health (\d+) · (\w+)', page, re.S)]
+
+    by_health = rows("?sort=health")
+    assert len(by_health) > 20
+    healths = [h for _, h, _ in by_health]
+    assert healths == sorted(healths)
+    assert [h for _, h, _ in rows("?sort=health-desc")] == sorted(healths, reverse=True)
+    trends = [t for _, _, t in rows("?sort=trend")]
+    order = {"cooling": 0, "steady": 1, "warming": 2}
+    assert [order[t] for t in trends] == sorted(order[t] for t in trends)
+    tiers = client.get("/people?sort=tier").text
+    assert tiers.index("Priya Raman") < tiers.index("Kenji Watanabe")  # tier 1 before tier 3
+    recent = client.get("/people?sort=last-contact-desc").text
+    assert recent.index("Sofia Lindqvist") < recent.index("Grace Whitfield")  # yesterday before 4 Oct
+    found = client.get("/people?q=brightpath&sort=name").text
+    assert [n for n, _, _ in rows("?q=brightpath")] == ["Priya Raman"]  # her notes name the company
+    assert "1 person matching" in found
+    odd = client.get("/people?sort=<script>")
+    assert odd.status_code == 200 and "<script>" not in odd.text and "sorted by tier, then health" in odd.text
+
+
+def test_a_sparkline_needs_four_days_otherwise_a_figure():
+    from datetime import date
+
+    from listenwell.web.charts import trend_chart
+
+    three = trend_chart([(date(2026, 11, d), 50 + d) for d in (18, 19, 20)], label="trust")
+    assert "<svg" not in three and ">70<" in three and "3 days of history" in three
+    four = trend_chart([(date(2026, 11, d), 50 + d) for d in (17, 18, 19, 20)], label="trust")
+    assert four.startswith("<svg") and "<polyline" in four
+    assert "<svg" not in trend_chart([], label="trust")

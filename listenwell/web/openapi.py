@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from engagement.reach_out import REACH_ACTIONS, REASONS
+
 PAGING = [
     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50},
      "description": "Items per page."},
@@ -52,8 +54,10 @@ def spec() -> dict[str, Any]:
             "decided_by": NULLABLE_STR, "decided_at": {**DATE_TIME, "type": ["string", "null"]}}},
         "ReachOut": {"type": "object", "properties": {
             "person_id": {"type": "string"}, "person": {"type": "string"}, "tier": {"type": ["integer", "null"]},
-            "reason": {"type": "string", "enum": ["moment", "quiet", "negative", "unanswered", "imbalance"]},
-            "action": {"type": "string", "enum": ["call", "meal", "note", "email"]},
+            "reason": {"type": "string", "enum": list(REASONS)},
+            "action": {"type": "string", "enum": list(REACH_ACTIONS)},
+            "headline": NULLABLE_STR, "cleared": {"type": ["array", "null"], "items": {"type": "string"}},
+            "sensitive": {"type": "boolean"},
             "sentence": {"type": "string"}, "detail": {"type": "string"}, "evidence_url": NULLABLE_STR,
             "evidence_date": {"type": ["string", "null"], "format": "date"},
             "evidence_at": {**DATE_TIME, "type": ["string", "null"]}, "evidence_text": NULLABLE_STR,

@@ -12,7 +12,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from collectors.cursors import summary_for
 from listenwell.web.app import back, render
 from listenwell.web.security import DIGEST_CSP, verified_form
 
@@ -51,6 +50,21 @@ def digest_file(config, day: date) -> Path:
     return digest_dir(config) / f"digest-{day.isoformat()}.html"
 
 
+_INLINE_STYLE = re.compile(r'\sstyle="[^"<>]*"')
+
+
+def load_digest(store, config, day: date) -> dict:
+    """The digest's content for the page, gathered as the file's was; its charts (numbers only, drawn by us)
+    without their inline styles, which the page's CSP refuses: the stylesheet sizes them."""
+    from delivery.digest import gather
+
+    with store.open() as db:
+        context = gather(config, db, day)
+    context["chart_svg"] = _INLINE_STYLE.sub("", context["chart_svg"])
+    context["share_chart_svg"] = _INLINE_STYLE.sub("", context.get("share_chart_svg") or "")
+    return context
+
+
 async def digest_page(request: Request):
     config = request.app.state.config
     days = digest_days(config)
@@ -60,8 +74,9 @@ async def digest_page(request: Request):
     if wanted and day not in days:
         raise HTTPException(404, f"no digest for {day.isoformat()}; write one with `listenwell digest --date "
                                  f"{day.isoformat()}`")
+    d = await run_in_threadpool(load_digest, request.app.state.store, config, day) if day else None
     return render(request, "digest.html", title="Digest", days=days, day=day, today=today,
-                  has_today=today in days)
+                  has_today=today in days, d=d)
 
 
 async def digest_raw(request: Request):
@@ -92,9 +107,88 @@ async def digest_write(request: Request):
     return back(request, f"/digest/{day.isoformat()}", "ok", f"Wrote the digest for {day.isoformat()}.")
 
 
+def _plural(n: int, noun: str, nouns: str | None = None) -> str:
+    return f"{n} {noun if n == 1 else (nouns or noun + 's')}"
+
+
+def _size(n: int) -> str:
+    return f"{n / 1_000_000:.1f} MB" if n >= 1_000_000 else f"{max(n // 1000, 1)} KB" if n else "nothing"
+
+
+def where_it_stands(cursor: dict) -> list[str]:
+    """Where a source stands, in words a person uses: how much of its files is read, which streams are
+    caught up, how much it remembers so nothing is stored twice. Never offsets, ids or validators."""
+    if not cursor:
+        return ["Not read yet."]
+    lines = []
+    files = cursor.get("files") if isinstance(cursor.get("files"), dict) else {}
+    if files:
+        left = sum(max(int(f.get("size") or 0) - int(f.get("offset") or 0), 0) for f in files.values()
+                   if isinstance(f, dict))
+        done = sum(1 for f in files.values() if isinstance(f, dict) and f.get("offset") == f.get("size"))
+        if done == len(files):
+            lines.append(f"All {_plural(len(files), 'file')} read to the end; new lines are read on the next run.")
+        else:
+            lines.append(f"{done} of {_plural(len(files), 'file')} read to the end; {_size(left)} still to read.")
+    streams = cursor.get("streams") if isinstance(cursor.get("streams"), dict) else {}
+    for name, st in streams.items():
+        st = st if isinstance(st, dict) else {}
+        label = str(name).replace("_", " ")
+        if st.get("retry_at"):
+            lines.append(f"{label}: resting after a rate limit, until {st['retry_at']}.")
+        elif st.get("next_token"):
+            lines.append(f"{label}: catching up on a backlog, a few pages each run.")
+        elif st.get("since_id") or st.get("last") or st.get("since"):
+            lines.append(f"{label}: caught up; the next run reads only what is new.")
+        else:
+            lines.append(f"{label}: not read yet.")
+    seen = cursor.get("seen")
+    if isinstance(seen, (list, dict)) and seen:
+        lines.append(f"Remembers {_plural(len(seen), 'post')} already read, so nothing is stored twice.")
+    threads = cursor.get("threads")
+    if isinstance(threads, dict) and threads:
+        lines.append(f"Follows the comments on {_plural(len(threads), 'post')}.")
+    return lines or ["Up to date."]
+
+
+def what_it_costs(source, posts_30d: int, key_clients_on_x: int) -> str:
+    """What a source costs to run: on X every read counts against the plan; files and feeds are free."""
+    if source.type == "x":
+        streams = len(source.queries) + int(source.mentions) + int(source.own_posts) + \
+            (key_clients_on_x if source.client_timelines else 0)
+        runs = max(round(24 * 60 / source.every_minutes), 1)
+        return (f"On X: {_plural(streams, 'stream')} read every {source.every_minutes} minutes, at least "
+                f"{streams * runs} requests a day (up to {source.max_pages_per_run} pages a stream when there is "
+                f"a lot to read); {_plural(posts_30d, 'post')} read in the last 30 days, which count toward your "
+                f"X plan's monthly read limit.")
+    if source.type == "reddit":
+        return "On Reddit: free within its rate limit (about 100 requests a minute); listenwell waits when told to."
+    if source.type == "files":
+        return "Reads files on this machine: costs nothing."
+    if getattr(source, "url", None):
+        return "Fetches the feed over the web: free; it asks whether the feed changed before downloading it."
+    return "Reads a feed file on this machine: costs nothing."
+
+
+def _next_run(source, row: dict, now):
+    """When the scheduler runs it next: its interval after the last run, or later if a rate limit says so."""
+    from datetime import timedelta
+
+    last = row.get("last_run_at")
+    due = last + timedelta(minutes=source.every_minutes) if last else now
+    rest = row.get("next_allowed_at")
+    return max(due, rest) if rest else due
+
+
 def load_sources(store, config) -> list[dict]:
+    from datetime import timedelta
+
+    now = config.now()
     with store.open() as db:
         rows = {r["source"]: r for r in db.rows("SELECT * FROM source_state")}
+        read = dict(db.con.execute("SELECT source, count(*) FROM posts WHERE retrieved_at >= ? GROUP BY source",
+                                   [now - timedelta(days=30)]).fetchall())
+    on_x = sum(1 for c in config.key_clients if c.handles.x)
     out = []
     for source in config.sources:
         row = rows.get(source.name, {})
@@ -108,8 +202,10 @@ def load_sources(store, config) -> list[dict]:
             "last_run_at": row.get("last_run_at"), "last_success": row.get("last_success"),
             "last_error": row.get("last_error"), "last_error_at": row.get("last_error_at"),
             "next_allowed_at": row.get("next_allowed_at"), "note": row.get("last_note"),
+            "next_run": _next_run(source, row, now) if source.enabled else None,
             "posts_stored": row.get("posts_stored", 0), "last_new": row.get("last_new", 0),
-            "cursor": summary_for(source.type, cursor),
+            "stands": where_it_stands(cursor),
+            "cost": what_it_costs(source, read.get(source.name, 0), on_x),
             "healthy": bool(row.get("last_success")) and not (
                 row.get("last_error_at") and (not row.get("last_success") or row["last_error_at"] > row["last_success"])),
         })

@@ -10,9 +10,9 @@ from starlette.routing import Route
 
 from engagement.people import TOUCH_KINDS, PersonError, delete_touch, edit_touch, list_people, list_touches, \
     log_touch, person_detail, resolve_person
-from engagement.reach_out import REASONS, reach_out_list, snooze, snoozed, unsnooze
+from engagement.reach_out import REASONS, reach_out, snooze, snoozed, unsnooze
 from listenwell.web.app import back, render
-from listenwell.web.charts import trend_chart
+from listenwell.web.charts import MIN_POINTS, trend_chart
 from listenwell.web.security import safe_next, verified_form
 from listenwell.web.users import actor, current_user, require
 
@@ -20,9 +20,10 @@ SINEWS = ("time", "trust", "intensity", "reciprocity")
 SNOOZE_DAYS = (3, 7, 14, 30)
 
 
-def load_reach_out(store, config) -> tuple[list[dict], list[dict]]:
+def load_reach_out(store, config) -> tuple[list[dict], list[dict], list[dict]]:
     with store.open() as db:
-        return [i.to_dict() for i in reach_out_list(config, db, limit=50)], snoozed(db, config.now())
+        found = reach_out(config, db, limit=50)
+        return [i.to_dict() for i in found.items], snoozed(db, config.now()), found.cleared
 
 
 def _can_act(request: Request) -> bool:
@@ -32,14 +33,16 @@ def _can_act(request: Request) -> bool:
 
 async def reach_out_page(request: Request):
     state = request.app.state
-    items, held = await run_in_threadpool(load_reach_out, state.store, state.config)
+    items, held, cleared = await run_in_threadpool(load_reach_out, state.store, state.config)
     return render(request, "reach_out.html", title="Reach out", items=items, kinds=TOUCH_KINDS,
-                  snooze_days=SNOOZE_DAYS, snoozed=held, can_act=_can_act(request))
+                  snooze_days=SNOOZE_DAYS, snoozed=held, cleared=cleared, can_act=_can_act(request))
 
 
 def _touch(store, config, person: str, kind: str, note: str | None, by: str) -> dict:
     with store.open(write=True) as db:
-        return log_touch(db, person, kind, note, config.now(), by)
+        logged = log_touch(db, person, kind, note, config.now(), by)
+        logged["person"] = db.scalar("SELECT name FROM people WHERE person_id = ?", [logged["person_id"]])
+        return logged
 
 
 async def touch(request: Request):
@@ -53,7 +56,8 @@ async def touch(request: Request):
         result = await run_in_threadpool(_touch, state.store, state.config, person, kind, note, actor(request))
     except PersonError as exc:
         return back(request, to, "error", str(exc))
-    return back(request, to, "ok", f"Logged a {kind} with {result['person_id']}. It counts toward their health.")
+    return back(request, to, "ok", f"Logged a {kind} with {result.get('person') or result['person_id']}. "
+                                   f"It counts toward their health, and clears what it answered.")
 
 
 def _snooze(store, config, person: str, reason: str, days: int, by: str) -> str:
@@ -61,7 +65,7 @@ def _snooze(store, config, person: str, reason: str, days: int, by: str) -> str:
     with store.open(write=True) as db:
         person_id = resolve_person(db, person)
         snooze(db, person_id, reason, now + timedelta(days=days), now, by)
-    return person_id
+        return db.scalar("SELECT name FROM people WHERE person_id = ?", [person_id]) or person_id
 
 
 async def snooze_action(request: Request):
@@ -77,11 +81,11 @@ async def snooze_action(request: Request):
     if reason not in REASONS + ("any",) or not 1 <= days <= 365:
         return back(request, to, "error", "Snooze needs a known reason and 1 to 365 days.")
     try:
-        person_id = await run_in_threadpool(_snooze, state.store, state.config, str(form.get("person") or ""),
-                                            reason, days, actor(request))
+        name = await run_in_threadpool(_snooze, state.store, state.config, str(form.get("person") or ""),
+                                       reason, days, actor(request))
     except PersonError as exc:
         return back(request, to, "error", str(exc))
-    return back(request, to, "ok", f"Snoozed {person_id} ({reason}) for {days} days.")
+    return back(request, to, "ok", f"Snoozed {name} ({reason.replace('_', ' ')}) for {days} days.")
 
 
 def _unsnooze(store, config, person_id: str, reason: str | None, by: str) -> list[dict]:
@@ -140,15 +144,41 @@ async def touch_change(request: Request):
     return back(request, to, "ok", f"Saved the {result['kind']} of {result['at']:%Y-%m-%d}.")
 
 
-def load_people(store, config, query: str, cooling: bool) -> list[dict]:
+TREND_ORDER = {"cooling": 0, "steady": 1, "warming": 2}
+_NEVER = 0.0  # no contact at all sorts as the longest ago
+
+
+def _last_contact(p: dict) -> float:
+    last = p["health"].get("last_interaction")
+    return last.timestamp() if last else _NEVER
+
+
+# how People can be sorted: (label, key); every key ends with the name so the order is stable
+SORTS = {
+    "tier": ("tier, then health", lambda p: (p["tier"] or 9, -p["health"]["overall"], p["name"])),
+    "health": ("health, lowest first", lambda p: (p["health"]["overall"], p["name"])),
+    "health-desc": ("health, highest first", lambda p: (-p["health"]["overall"], p["name"])),
+    "trend": ("trend, cooling first", lambda p: (TREND_ORDER.get(p["health"]["trend"], 1), p["health"]["overall"],
+                                                  p["name"])),
+    "last-contact": ("last contact, longest ago first", lambda p: (_last_contact(p), p["name"])),
+    "last-contact-desc": ("last contact, most recent first", lambda p: (-_last_contact(p), p["name"])),
+    "name": ("name", lambda p: (p["name"].lower(), p["person_id"])),
+}
+PEOPLE_SHOWN = 200
+
+
+def load_people(store, config, query: str, cooling: bool, sort: str = "tier") -> tuple[list[dict], int]:
+    """People matching ``query`` (name, handle, company or notes), sorted; the first PEOPLE_SHOWN, and how
+    many matched."""
     with store.open() as db:
         rows = list_people(db, config.now(), cooling_only=cooling, limit=100_000)
     if query:
         q = query.lower().lstrip("@")
         rows = [r for r in rows if q in r["name"].lower() or q in r["person_id"].lower()
                 or any(q in (i or "").lower() for i in r["identities"] or [])
-                or q in (r["notes"] or "").lower()]
-    return rows[:200]
+                or q in (r["notes"] or "").lower() or q in (r.get("company") or "").lower()]
+    rows.sort(key=SORTS.get(sort, SORTS["tier"])[1])
+    return rows[:PEOPLE_SHOWN], len(rows)
 
 
 def load_suggestions(store) -> list[dict]:
@@ -162,9 +192,12 @@ async def people_page(request: Request):
     state = request.app.state
     query = request.query_params.get("q", "").strip()[:100]
     cooling = request.query_params.get("cooling") == "1"
-    rows = await run_in_threadpool(load_people, state.store, state.config, query, cooling)
+    sort = request.query_params.get("sort", "tier")
+    sort = sort if sort in SORTS else "tier"  # an unknown order falls back, never echoed
+    rows, matched = await run_in_threadpool(load_people, state.store, state.config, query, cooling, sort)
     suggestions = await run_in_threadpool(load_suggestions, state.store)
-    return render(request, "people.html", title="People", people=rows, q=query, cooling=cooling, sinews=SINEWS,
+    return render(request, "people.html", title="People", people=rows, matched=matched, q=query, cooling=cooling,
+                  sort=sort, sorts={k: v[0] for k, v in SORTS.items()}, sinews=SINEWS,
                   suggestions=suggestions, can_act=_can_act(request))
 
 
@@ -237,7 +270,8 @@ async def person_page(request: Request):
         history.append({"day": today, **{k: p["health"][k] for k in SINEWS + ("overall",)}})
     p["history"] = history
     charts = {s: trend_chart([(h["day"], h[s]) for h in p["history"]], label=s) for s in SINEWS + ("overall",)}
-    return render(request, "person.html", title=p["name"], p=p, sinews=SINEWS, charts=charts, kinds=TOUCH_KINDS,
+    return render(request, "person.html", title=p["name"], p=p, sinews=SINEWS, charts=charts, min_points=MIN_POINTS,
+                  kinds=TOUCH_KINDS,
                   can_act=_can_act(request))
 
 

@@ -15,6 +15,16 @@ from listenwell.web.app import back, render
 from listenwell.web.security import safe_next, verified_form
 from listenwell.web.users import actor, current_user, require
 
+# what each tab holds, said on the page
+VIEW_HELP = {
+    "open": "everything still to do: suggestions nobody has decided on yet, and approved replies not sent yet",
+    "pending": "suggested replies nobody has decided on yet: approve, edit or dismiss each",
+    "approved": "approved by someone and ready to send; not sent yet",
+    "unknown": "interrupted while sending: check the platform (`listenwell queue reconcile ID`) before sending again",
+    "sent": "replies listenwell has posted",
+    "dismissed": "set aside; restore one if that was a mistake",
+    "all": "every suggestion, whatever its state",
+}
 VIEWS = {"open": ("pending", "approved"), "pending": ("pending",), "approved": ("approved",),
          "unknown": ("sending", "unknown"), "sent": ("sent",), "dismissed": ("dismissed",), "all": None}
 
@@ -54,7 +64,7 @@ async def queue_page(request: Request, refused: ReplyTooLong | None = None, refu
     user = current_user(request)
     # a refused edit comes back with what was typed, still in its box, and by how much it is too long
     return render(request, "queue.html", status=422 if refused else 200, title="Queue", view=view,
-                  views=list(VIEWS), filters=filters, here=here, refused=refused, refused_id=refused_id, mine=mine,
+                  views=list(VIEWS), view_help=VIEW_HELP, filters=filters, here=here, refused=refused, refused_id=refused_id, mine=mine,
                   current=me, can_act=bool(user and user["role"] in ("editor", "admin")), **data)
 
 
