@@ -17,6 +17,7 @@ from delivery.alerts import deliver_pending
 from jobs.engage import engage_new_posts
 from jobs.progress import NO_PROGRESS, Progress
 from jobs.tag import stage_cursor, tag_new_posts
+from listenwell.words import plural
 from storage.db import Database
 
 log = logging.getLogger("listenwell.stages")
@@ -65,8 +66,8 @@ def run_stages(
         if to_engage:
             progress.count("engage", to_engage, to_engage)
         run.interactions, run.suggestions, run.alerts = engaged.interactions, engaged.suggestions, engaged.alerts
-        progress.line(f"engage: {engaged.interactions} interactions, {engaged.suggestions} reply suggestions, "
-                      f"{engaged.alerts} alerts")
+        progress.line(f"engage: {plural(engaged.interactions, 'interaction')}, "
+                      f"{plural(engaged.suggestions, 'reply suggestion')}, {plural(engaged.alerts, 'alert')}")
 
     def deliver() -> None:
         run.alerts_delivered = deliver_pending(config, db, echo=echo)
