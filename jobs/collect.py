@@ -21,6 +21,7 @@ from collectors.base import Checkpoint, Collector, FollowersPage, Post, PostsBat
 from collectors.redact import redact as _redact, register
 from collectors.registry import NotAvailable, build_collector
 from jobs.progress import Progress, as_progress
+from listenwell.words import plural
 from storage.db import Database
 from storage.usage import month_totals
 from storage.writes import finish_source_run, load_source_state, store_batch
@@ -399,5 +400,5 @@ def collect_all(
     for run in results:
         progress.finish(f"collect {run.source}")
         if not run.skipped:
-            progress.line(f"{run.source}: {run.new_posts} new posts ({'failed' if run.error else 'ok'})")
+            progress.line(f"{run.source}: {plural(run.new_posts, 'new post')} ({'failed' if run.error else 'ok'})")
     return results

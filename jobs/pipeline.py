@@ -1,20 +1,18 @@
-"""`run --once`: collect → store → tag → engage → alerts → digest file, each stage isolated and timed."""
+"""`run --once`: collect → store → tag → engage → alerts (jobs/stages.py) → digest file, each stage timed."""
 from __future__ import annotations
 
 import json
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
-from delivery.alerts import deliver_pending
 from delivery.digest import write_digest
 from jobs.collect import SourceRun, collect_all
-from jobs.engage import engage_new_posts
 from jobs.progress import Progress, as_progress
-from jobs.tag import stage_cursor, tag_new_posts
+from jobs.stages import run_stages
 from storage.db import Database
 from storage.writes import sync_key_clients
 
@@ -104,23 +102,10 @@ def run_once(
     summary.new_posts = sum(s.new_posts for s in summary.sources)
     summary.seconds["collect"] = round(time.perf_counter() - t, 3)
 
-    t = time.perf_counter()
-    summary.tagged = tag_new_posts(config, db, n_process=n_process, progress=progress).tagged
-    summary.seconds["tag"] = round(time.perf_counter() - t, 3)
-
-    t = time.perf_counter()
-    to_engage = int(db.scalar("SELECT count(*) FROM posts WHERE seq > ? AND seq <= ?",
-                              [stage_cursor(db, "engage"), stage_cursor(db, "tag")]))
-    if to_engage:
-        progress.count("engage", 0, to_engage)
-    engaged = engage_new_posts(config, db)  # one transaction: its count moves at the end
-    if to_engage:
-        progress.count("engage", to_engage, to_engage)
-    summary.interactions, summary.suggestions, summary.alerts = engaged.interactions, engaged.suggestions, engaged.alerts
-    progress.line(f"engage: {engaged.interactions} interactions, {engaged.suggestions} reply suggestions, "
-                  f"{engaged.alerts} alerts")
-    deliver_pending(config, db, echo=echo)
-    summary.seconds["engage"] = round(time.perf_counter() - t, 3)
+    stages = run_stages(config, db, n_process=n_process, progress=progress, echo=echo)
+    summary.tagged, summary.interactions = stages.tagged, stages.interactions
+    summary.suggestions, summary.alerts = stages.suggestions, stages.alerts
+    summary.seconds.update(stages.seconds)
 
     if digest:
         t = time.perf_counter()

@@ -14,24 +14,11 @@ import click
 
 from listenwell.config import Config, ConfigError, load_config
 from listenwell.terminal import json_safe, terminal_safe
+from listenwell.words import plural  # noqa: F401  (the commands import it from here)
 from storage.db import Database, StorageError
 
 EXIT_USAGE = 2  # bad input: a config, an option, a missing database
 EXIT_SOURCE_FAILED = 3  # `run --once`: everything ran, but at least one source could not be collected
-
-
-def plural(count: int, noun: str, many: str | None = None) -> str:
-    """``1 identity``, ``2 identities``, ``0 posts``: a count with its noun in the right number."""
-    if count == 1:
-        return f"1 {noun}"
-    if many is None:
-        if noun.endswith("y") and noun[-2:-1] not in tuple("aeiou"):
-            many = noun[:-1] + "ies"
-        elif noun.endswith(("s", "x", "ch", "sh")):
-            many = noun + "es"
-        else:
-            many = noun + "s"
-    return f"{count:,} {many}"
 
 
 class ListenwellError(click.ClickException):

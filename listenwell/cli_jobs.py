@@ -104,7 +104,7 @@ def jobs(state: State, limit: int, as_json: bool) -> None:
     with state.db(read_only=True) as db:
         rows = db.rows(
             """SELECT run_id, job, started_at, finished_at, status, counts, error FROM job_runs
-               ORDER BY started_at DESC, run_id LIMIT ?""",
+               ORDER BY started_at DESC, rowid DESC LIMIT ?""",  # rowid: the later of two runs on a pinned clock
             [limit],
         )
     for row in rows:

@@ -195,23 +195,6 @@ def format_table(result: dict) -> str:
     return "\n".join(lines)
 
 
-def format_markdown(result: dict) -> str:
-    """The same numbers as a Markdown table."""
-    out = ["| type | positives | hard negatives | dev P | dev R | dev F1 | held-out P | held-out R | held-out F1 |",
-           "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
-    comp = result["composition"]
-
-    def cells(m: dict) -> str:
-        return " | ".join(_fmt(m[k]).strip() for k in ("precision", "recall", "f1"))
-
-    for t in result["types"]:
-        out.append(f"| {t} | {comp[t]['positives']} | {comp[t]['hard_negatives']} | "
-                   f"{cells(result['dev']['per_type'][t])} | {cells(result['heldout']['per_type'][t])} |")
-    for key, name in (("moments", "moments (micro)"), ("intents", "intents (micro)"), ("overall", "**overall (micro)**")):
-        out.append(f"| {name} | | | {cells(result['dev'][key])} | {cells(result['heldout'][key])} |")
-    return "\n".join(out)
-
-
 _FILLER = ("dashboard export pricing great broken thanks love slow data pipeline warehouse question why how "
            "team launch moving new role chart metabase looker support ticket again today week really").split()
 _OPENERS = ("", "", "honestly", "ok so", "PSA:", "fwiw", "small win:", "not gonna lie,", "@fernhillhq")

@@ -34,10 +34,6 @@ def key_client_person_id(name: str) -> str:
 OUR_PERSON_ID = "me"
 
 
-def auto_person_id(uid: str) -> str:
-    return f"p:{uid}"
-
-
 def _json(value: Any) -> str | None:
     if value is None:
         return None
@@ -359,12 +355,9 @@ def finish_source_run(
 
 
 def load_source_state(db: Database, source: str) -> dict[str, Any]:
-    row = db.con.execute(
-        "SELECT state, next_allowed_at FROM source_state WHERE source = ?", [source]
-    ).fetchone()
-    if not row:
-        return {}
-    return json.loads(row[0]) if row[0] else {}
+    """The source's cursor (its ``state`` JSON); ``{}`` before its first run."""
+    state = db.scalar("SELECT state FROM source_state WHERE source = ?", [source])
+    return json.loads(state) if state else {}
 
 
 def refresh_person_links(con) -> None:

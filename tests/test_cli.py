@@ -132,3 +132,12 @@ def test_sources_shows_each_stream_cursor_and_wait(tmp_path):
     assert "search:fernhill: since 1900, waiting until 2026-11-20T18:15" in result.output
     assert "last error" in result.output and "429 on search" in result.output
     assert "r/dataengineering/new: since t3_abc" in result.output
+
+
+def test_counts_in_messages_take_the_right_number():
+    from listenwell.words import plural
+
+    assert [plural(1, "identity"), plural(2, "identity"), plural(0, "post"), plural(1, "reply suggestion")] == \
+        ["1 identity", "2 identities", "0 posts", "1 reply suggestion"]
+    assert plural(3, "reply", "replies") == "3 replies" and plural(1200, "alert") == "1,200 alerts"
+    assert plural(2, "day") == "2 days" and plural(2, "match") == "2 matches"

@@ -46,8 +46,9 @@ def server():
 
 def run_json(config: Path) -> dict:
     result = CliRunner().invoke(main, ["--config", str(config), "run", "--once", "--json", "--no-digest"])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.output[result.output.index("{"):])
+    data = json.loads(result.output[result.output.index("{"):])
+    assert result.exit_code == (3 if data["sources_failed"] else 0), result.output  # 3: a source failed
+    return data
 
 
 def stats(config: Path) -> dict:

@@ -37,7 +37,7 @@ def run_faulty(tmp_path: Path, faults, timeout: float) -> tuple[dict, float, str
         result = CliRunner().invoke(main, ["--config", str(config), "run", "--once", "--no-digest"])
         took = time.monotonic() - started
         assert other.requests == [], "a redirect reached another local service"
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # the faulty feeds failed, the good one was read
     with Database.open(tmp_path / "data" / "test.duckdb", read_only=True) as db:
         rows = {r["source"]: r for r in db.rows("SELECT * FROM source_state")}
         texts = [r[0] for r in db.con.execute("SELECT text FROM posts").fetchall()]
