@@ -6,6 +6,9 @@ repeated), the ``lag`` (how far the newest stored item is behind the time of the
 walk is in progress, and when a rate-limited stream may run again. New collectors keep their state in this
 form; older ones (X, Reddit) declare how their own keys read as one (``SourceType.streams``), so
 ``listenwell sources`` never guesses.
+
+``cursor_summary`` is the operator's view (offsets, since ids); ``where_it_stands`` says the same in the words
+anyone uses (the web's Sources page).
 """
 from __future__ import annotations
 
@@ -99,3 +102,47 @@ def summary_for(source_type: str | None, cursor: dict) -> list[str]:
 
     found = platforms.source_type(source_type) if source_type else None
     return cursor_summary(cursor, found[1].streams if found and found[1].streams else None)
+
+
+def _count(n: int, noun: str, nouns: str | None = None) -> str:
+    return f"{n} {noun if n == 1 else (nouns or noun + 's')}"
+
+
+def _size(n: int) -> str:
+    return f"{n / 1_000_000:.1f} MB" if n >= 1_000_000 else f"{max(n // 1000, 1)} KB" if n else "nothing"
+
+
+def where_it_stands(cursor: dict) -> list[str]:
+    """Where a source stands, in words a person uses: how much of its files is read, which streams are
+    caught up, how much it remembers so nothing is stored twice. Never offsets, ids or validators."""
+    if not cursor:
+        return ["Not read yet."]
+    lines = []
+    files = cursor.get("files") if isinstance(cursor.get("files"), dict) else {}
+    if files:
+        left = sum(max(int(f.get("size") or 0) - int(f.get("offset") or 0), 0) for f in files.values()
+                   if isinstance(f, dict))
+        done = sum(1 for f in files.values() if isinstance(f, dict) and f.get("offset") == f.get("size"))
+        if done == len(files):
+            lines.append(f"All {_count(len(files), 'file')} read to the end; new lines are read on the next run.")
+        else:
+            lines.append(f"{done} of {_count(len(files), 'file')} read to the end; {_size(left)} still to read.")
+    streams = cursor.get("streams") if isinstance(cursor.get("streams"), dict) else {}
+    for name, st in streams.items():
+        st = st if isinstance(st, dict) else {}
+        label = str(name).replace("_", " ")
+        if st.get("retry_at"):
+            lines.append(f"{label}: resting after a rate limit, until {st['retry_at']}.")
+        elif st.get("next_token"):
+            lines.append(f"{label}: catching up on a backlog, a few pages each run.")
+        elif st.get("since_id") or st.get("last") or st.get("since"):
+            lines.append(f"{label}: caught up; the next run reads only what is new.")
+        else:
+            lines.append(f"{label}: not read yet.")
+    seen = cursor.get("seen")
+    if isinstance(seen, (list, dict)) and seen:
+        lines.append(f"Remembers {_count(len(seen), 'post')} already read, so nothing is stored twice.")
+    threads = cursor.get("threads")
+    if isinstance(threads, dict) and threads:
+        lines.append(f"Follows the comments on {_count(len(threads), 'post')}.")
+    return lines or ["Up to date."]

@@ -667,3 +667,23 @@ def test_a_sparkline_needs_four_days_otherwise_a_figure():
     four = trend_chart([(date(2026, 11, d), 50 + d) for d in (17, 18, 19, 20)], label="trust")
     assert four.startswith("<svg") and "<polyline" in four
     assert "<svg" not in trend_chart([], label="trust")
+
+
+def test_where_a_source_stands_in_plain_words():
+    from collectors.cursors import where_it_stands
+
+    files = {"files": {"/a/x.jsonl": {"offset": 100, "size": 100}, "/a/y.jsonl": {"offset": 1000, "size": 251_000}}}
+    assert where_it_stands(files) == ["1 of 2 files read to the end; 250 KB still to read."]
+    streams = {"streams": {"mentions": {"since_id": "19"}, "search_0": {"since_id": "5", "next_token": "t"},
+                           "timelines": {"retry_at": "2026-11-20T18:15:00Z"}, "own_posts": {}}}
+    assert where_it_stands(streams) == [
+        "mentions: caught up; the next run reads only what is new.",
+        "search 0: catching up on a backlog, a few pages each run.",
+        "timelines: resting after a rate limit, until 2026-11-20T18:15:00Z.",
+        "own posts: not read yet."]
+    feed = {"http": {"https://b.example/feed": {"etag": "x"}}, "seen": ["a", "b"], "threads": {"a": {}}}
+    assert where_it_stands(feed) == ["Remembers 2 posts already read, so nothing is stored twice.",
+                                     "Follows the comments on 1 post."]
+    assert where_it_stands({}) == ["Not read yet."]
+    for line in where_it_stands(files) + where_it_stands(streams) + where_it_stands(feed):
+        assert "byte" not in line and "validator" not in line and "since_id" not in line

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from collectors.cursors import where_it_stands
 from listenwell.web.app import back, render
 from listenwell.web.security import DIGEST_CSP, verified_form
 
@@ -109,46 +110,6 @@ async def digest_write(request: Request):
 
 def _plural(n: int, noun: str, nouns: str | None = None) -> str:
     return f"{n} {noun if n == 1 else (nouns or noun + 's')}"
-
-
-def _size(n: int) -> str:
-    return f"{n / 1_000_000:.1f} MB" if n >= 1_000_000 else f"{max(n // 1000, 1)} KB" if n else "nothing"
-
-
-def where_it_stands(cursor: dict) -> list[str]:
-    """Where a source stands, in words a person uses: how much of its files is read, which streams are
-    caught up, how much it remembers so nothing is stored twice. Never offsets, ids or validators."""
-    if not cursor:
-        return ["Not read yet."]
-    lines = []
-    files = cursor.get("files") if isinstance(cursor.get("files"), dict) else {}
-    if files:
-        left = sum(max(int(f.get("size") or 0) - int(f.get("offset") or 0), 0) for f in files.values()
-                   if isinstance(f, dict))
-        done = sum(1 for f in files.values() if isinstance(f, dict) and f.get("offset") == f.get("size"))
-        if done == len(files):
-            lines.append(f"All {_plural(len(files), 'file')} read to the end; new lines are read on the next run.")
-        else:
-            lines.append(f"{done} of {_plural(len(files), 'file')} read to the end; {_size(left)} still to read.")
-    streams = cursor.get("streams") if isinstance(cursor.get("streams"), dict) else {}
-    for name, st in streams.items():
-        st = st if isinstance(st, dict) else {}
-        label = str(name).replace("_", " ")
-        if st.get("retry_at"):
-            lines.append(f"{label}: resting after a rate limit, until {st['retry_at']}.")
-        elif st.get("next_token"):
-            lines.append(f"{label}: catching up on a backlog, a few pages each run.")
-        elif st.get("since_id") or st.get("last") or st.get("since"):
-            lines.append(f"{label}: caught up; the next run reads only what is new.")
-        else:
-            lines.append(f"{label}: not read yet.")
-    seen = cursor.get("seen")
-    if isinstance(seen, (list, dict)) and seen:
-        lines.append(f"Remembers {_plural(len(seen), 'post')} already read, so nothing is stored twice.")
-    threads = cursor.get("threads")
-    if isinstance(threads, dict) and threads:
-        lines.append(f"Follows the comments on {_plural(len(threads), 'post')}.")
-    return lines or ["Up to date."]
 
 
 def what_it_costs(source, posts_30d: int, key_clients_on_x: int) -> str:
