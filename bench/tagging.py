@@ -134,12 +134,35 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/listenwell-bench"))
     parser.add_argument("--rounds", type=int, default=3,
                         help="interleaved rounds; each variant runs in a fresh process every round")
+    parser.add_argument("--against", metavar="REV", default=None,
+                        help="also run this git revision's pipeline in the same rounds (e.g. main)")
     parser.add_argument("--measure", choices=("blank", "one", "two"), help=argparse.SUPPRESS)
+    parser.add_argument("--code", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
+        if args.code:  # another revision's code, imported before this tree's
+            sys.path.insert(0, str(args.code))
+            import nlp.pipeline
+            assert Path(nlp.pipeline.__file__).resolve().is_relative_to(args.code.resolve())
         print(json.dumps({"seconds": _measure(args.measure, args)}))
         return
+    import tempfile
 
+    with tempfile.TemporaryDirectory(prefix="bench-tagging-") as tmp:
+        other = None
+        if args.against:
+            import io
+            import subprocess
+            import tarfile
+
+            other = Path(tmp)
+            archive = subprocess.run(["git", "archive", args.against], cwd=ROOT, check=True,
+                                     capture_output=True).stdout
+            tarfile.open(fileobj=io.BytesIO(archive)).extractall(other, filter="data")
+        _compare(args, other)
+
+
+def _compare(args, other: Path | None) -> None:
     import statistics
     import subprocess
 
@@ -155,15 +178,16 @@ def main() -> None:
     # Every variant runs in a fresh process each round (spaCy's token cache, the sentiment model's chunk and
     # character caches start cold for both), and the variants alternate within a round, so the machine's
     # load falls on all of them alike.
-    variants = ("blank", "one", "two")
+    variants = ["blank", "one", "two"] + (["one@", "two@"] if other else [])
     runs: dict[str, list[float]] = {v: [] for v in variants}
     loads = [os.getloadavg()[0]]
     for r in range(args.rounds):
-        order = variants[r % 3:] + variants[:r % 3]
+        order = variants[r % len(variants):] + variants[:r % len(variants)]
         for kind in order:
-            out = subprocess.run([sys.executable, __file__, "--measure", kind, "--posts", str(args.posts),
-                                  "--corpus", args.corpus, "--semeval", str(args.semeval), "--cache", str(args.cache)],
-                                 check=True, capture_output=True, text=True).stdout
+            code = ["--code", str(other)] if kind.endswith("@") else []
+            out = subprocess.run([sys.executable, __file__, "--measure", kind.rstrip("@"), "--posts", str(args.posts),
+                                  "--corpus", args.corpus, "--semeval", str(args.semeval), "--cache", str(args.cache),
+                                  *code], check=True, capture_output=True, text=True).stdout
             runs[kind].append(json.loads(out.strip().splitlines()[-1])["seconds"])
             loads.append(os.getloadavg()[0])
 
@@ -182,8 +206,12 @@ def main() -> None:
           f"{min(loads):.1f}–{max(loads):.1f}\n")
     print("| run | posts/s | ratio to blank spaCy | ratio per round |")
     print("| --- | ---: | ---: | --- |")
-    for key, label in (("blank", "bare `spacy.blank(\"en\")` tokenization, 1 process"),
-                       ("one", "full pipeline, 1 process"), ("two", "full pipeline, 2 worker processes")):
+    labels = [("blank", "bare `spacy.blank(\"en\")` tokenization, 1 process"),
+              ("one", "full pipeline, 1 process"), ("two", "full pipeline, 2 worker processes")]
+    if other:
+        labels += [("one@", f"{args.against}: full pipeline, 1 process"),
+                   ("two@", f"{args.against}: full pipeline, 2 worker processes")]
+    for key, label in labels:
         per_round = " ".join(f"{b / s:.2f}" for b, s in zip(runs["blank"], runs[key]))
         print(f"| {label} | {n / med[key]:,.0f} | {med['blank'] / med[key]:.2f} | {per_round} |")
     print("\nPer post, one process (µs): " + ", ".join(f"{k.replace('listenwell_', '')} {v:.1f}"
