@@ -82,8 +82,9 @@ def component_costs(nlp, rows) -> dict[str, float]:
     return costs
 
 
-def _measure(kind: str, args) -> float:
-    """Seconds for one variant, in this (fresh) process: loaded, warmed on the first posts, then timed."""
+def _measure(kind: str, args) -> tuple[float, float]:
+    """(wall, CPU) seconds for one variant, in this (fresh) process: loaded, warmed on the first posts, then
+    timed. The CPU time is this process's own (for the pool, the parent's: not meaningful)."""
     import spacy
 
     from jobs.tag import _tag_rows, _Taggers
@@ -97,27 +98,27 @@ def _measure(kind: str, args) -> float:
         blank = spacy.blank("en")
         for _ in blank.pipe(texts[:2000]):  # the vocabulary warms up, as in a long-running tagger
             pass
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         for _ in blank.pipe(texts, batch_size=1000):
             pass
-        return time.perf_counter() - t
+        return time.perf_counter() - t, time.process_time() - c
     config = Config.model_validate({"me": {"name": "Bench", "handles": {"x": ["fernhillhq"]}}, "topics": TOPICS,
                                     "brand": BRAND, "competitors": COMPETITORS})
     if kind == "one":
         brands = BrandMatcher.from_config(config)
         nlp = build_pipeline(TOPICS)
         _tag_rows(nlp, rows[:2000], brands)
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         for start in range(0, len(rows), 20_000):
             _tag_rows(nlp, rows[start:start + 20_000], brands)
-        return time.perf_counter() - t
+        return time.perf_counter() - t, time.process_time() - c
     taggers = _Taggers(config, None, 2)
     try:
         taggers.tag(rows[:4000])  # workers started and models loaded, as after the first batch of a run
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         for start in range(0, len(rows), 20_000):
             taggers.tag(rows[start:start + 20_000])
-        return time.perf_counter() - t
+        return time.perf_counter() - t, time.process_time() - c
     finally:
         taggers.close()
 
@@ -144,7 +145,8 @@ def main() -> None:
             sys.path.insert(0, str(args.code))
             import nlp.pipeline
             assert Path(nlp.pipeline.__file__).resolve().is_relative_to(args.code.resolve())
-        print(json.dumps({"seconds": _measure(args.measure, args)}))
+        wall, cpu = _measure(args.measure, args)
+        print(json.dumps({"seconds": wall, "cpu": cpu}))
         return
     import tempfile
 
@@ -180,6 +182,7 @@ def _compare(args, other: Path | None) -> None:
     # load falls on all of them alike.
     variants = ["blank", "one", "two"] + (["one@", "two@"] if other else [])
     runs: dict[str, list[float]] = {v: [] for v in variants}
+    cpu: dict[str, list[float]] = {v: [] for v in variants}
     loads = [os.getloadavg()[0]]
     for r in range(args.rounds):
         order = variants[r % len(variants):] + variants[:r % len(variants)]
@@ -188,7 +191,9 @@ def _compare(args, other: Path | None) -> None:
             out = subprocess.run([sys.executable, __file__, "--measure", kind.rstrip("@"), "--posts", str(args.posts),
                                   "--corpus", args.corpus, "--semeval", str(args.semeval), "--cache", str(args.cache),
                                   *code], check=True, capture_output=True, text=True).stdout
-            runs[kind].append(json.loads(out.strip().splitlines()[-1])["seconds"])
+            measured = json.loads(out.strip().splitlines()[-1])
+            runs[kind].append(measured["seconds"])
+            cpu[kind].append(measured["cpu"])
             loads.append(os.getloadavg()[0])
 
     config = Config.model_validate({"me": {"name": "Bench", "handles": {"x": ["fernhillhq"]}}, "topics": TOPICS,
@@ -204,8 +209,8 @@ def _compare(args, other: Path | None) -> None:
           f"{os.cpu_count()} cores, Python {platform.python_version()}, spaCy {spacy.__version__}; "
           f"{args.rounds} interleaved rounds, medians; load average (1 min) during the runs "
           f"{min(loads):.1f}–{max(loads):.1f}\n")
-    print("| run | posts/s | ratio to blank spaCy | ratio per round |")
-    print("| --- | ---: | ---: | --- |")
+    print("| run | posts/s | ratio to blank spaCy | ratio per round | CPU ratio to blank (1 process) |")
+    print("| --- | ---: | ---: | --- | ---: |")
     labels = [("blank", "bare `spacy.blank(\"en\")` tokenization, 1 process"),
               ("one", "full pipeline, 1 process"), ("two", "full pipeline, 2 worker processes")]
     if other:
@@ -213,11 +218,15 @@ def _compare(args, other: Path | None) -> None:
                    ("two@", f"{args.against}: full pipeline, 2 worker processes")]
     for key, label in labels:
         per_round = " ".join(f"{b / s:.2f}" for b, s in zip(runs["blank"], runs[key]))
-        print(f"| {label} | {n / med[key]:,.0f} | {med['blank'] / med[key]:.2f} | {per_round} |")
+        cpu_ratio = (f"{statistics.median(cpu['blank']) / statistics.median(cpu[key]):.2f}"
+                     if not key.startswith("two") else "")
+        print(f"| {label} | {n / med[key]:,.0f} | {med['blank'] / med[key]:.2f} | {per_round} | {cpu_ratio} |")
     print("\nPer post, one process (µs): " + ", ".join(f"{k.replace('listenwell_', '')} {v:.1f}"
                                                        for k, v in costs.items())
           + f"; brands ({names} names) {brand_s / n * 1e6:.1f}")
     print(f"{about:,} posts name us or a competitor")
+    print("The CPU ratio compares the processes' own CPU seconds (time.process_time): what the ratio would be on an "
+          "idle core, much less moved by other processes' load than the wall-clock ratio.")
 
 
 if __name__ == "__main__":
