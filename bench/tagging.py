@@ -92,13 +92,29 @@ def rows_table(rows):
 
 
 def tag_rows(rows, config, nlp=None):
-    from nlp.tag_table import tag_table
+    """The tag job's work on one batch, in whichever form this revision has (``--against`` may name one from
+    before ``nlp.tag_table``)."""
+    try:
+        from nlp.tag_table import tag_table
+    except ImportError:
+        from jobs.tag import _tag_rows
+        from nlp.brands import BrandMatcher
 
+        return _tag_rows(nlp, rows, BrandMatcher.from_config(config))
     return tag_table(rows_table(rows), config, nlp=nlp)
 
 
-def _measure(kind: str, args) -> float:
-    """Seconds for one variant, in this (fresh) process: loaded, warmed on the first posts, then timed."""
+def _pool_batch(rows):
+    try:
+        import nlp.tag_table  # noqa: F401
+    except ImportError:
+        return rows
+    return rows_table(rows)
+
+
+def _measure(kind: str, args) -> tuple[float, float]:
+    """(wall, CPU) seconds for one variant, in this (fresh) process: loaded, warmed on the first posts, then
+    timed. The CPU time is this process's own (for the pool, the parent's: not meaningful)."""
     import spacy
 
     from jobs.tag import _Taggers
@@ -111,26 +127,26 @@ def _measure(kind: str, args) -> float:
         blank = spacy.blank("en")
         for _ in blank.pipe(texts[:2000]):  # the vocabulary warms up, as in a long-running tagger
             pass
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         for _ in blank.pipe(texts, batch_size=1000):
             pass
-        return time.perf_counter() - t
+        return time.perf_counter() - t, time.process_time() - c
     config = Config.model_validate({"me": {"name": "Bench", "handles": {"x": ["fernhillhq"]}}, "topics": TOPICS,
                                     "brand": BRAND, "competitors": COMPETITORS})
     if kind == "one":
         nlp = build_pipeline(TOPICS)
         tag_rows(rows[:2000], config, nlp)
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         for start in range(0, len(rows), 20_000):
             tag_rows(rows[start:start + 20_000], config, nlp)
-        return time.perf_counter() - t
+        return time.perf_counter() - t, time.process_time() - c
     taggers = _Taggers(config, None, 2)
     try:
-        taggers.tag(rows_table(rows[:4000]))  # workers started and models loaded, as after the first batch of a run
-        t = time.perf_counter()
+        taggers.tag(_pool_batch(rows[:4000]))  # workers started and models loaded, as after the first batch of a run
+        t, c = time.perf_counter(), time.process_time()
         for start in range(0, len(rows), 20_000):
-            taggers.tag(rows_table(rows[start:start + 20_000]))
-        return time.perf_counter() - t
+            taggers.tag(_pool_batch(rows[start:start + 20_000]))
+        return time.perf_counter() - t, time.process_time() - c
     finally:
         taggers.close()
 
@@ -147,12 +163,36 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/listenwell-bench"))
     parser.add_argument("--rounds", type=int, default=3,
                         help="interleaved rounds; each variant runs in a fresh process every round")
+    parser.add_argument("--against", metavar="REV", default=None,
+                        help="also run this git revision's pipeline in the same rounds (e.g. main)")
     parser.add_argument("--measure", choices=("blank", "one", "two"), help=argparse.SUPPRESS)
+    parser.add_argument("--code", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps({"seconds": _measure(args.measure, args)}))
+        if args.code:  # another revision's code, imported before this tree's
+            sys.path.insert(0, str(args.code))
+            import nlp.pipeline
+            assert Path(nlp.pipeline.__file__).resolve().is_relative_to(args.code.resolve())
+        wall, cpu = _measure(args.measure, args)
+        print(json.dumps({"seconds": wall, "cpu": cpu}))
         return
+    import tempfile
 
+    with tempfile.TemporaryDirectory(prefix="bench-tagging-") as tmp:
+        other = None
+        if args.against:
+            import io
+            import subprocess
+            import tarfile
+
+            other = Path(tmp)
+            archive = subprocess.run(["git", "archive", args.against], cwd=ROOT, check=True,
+                                     capture_output=True).stdout
+            tarfile.open(fileobj=io.BytesIO(archive)).extractall(other, filter="data")
+        _compare(args, other)
+
+
+def _compare(args, other: Path | None) -> None:
     import statistics
     import subprocess
 
@@ -168,16 +208,20 @@ def main() -> None:
     # Every variant runs in a fresh process each round (spaCy's token cache, the sentiment model's chunk and
     # character caches start cold for both), and the variants alternate within a round, so the machine's
     # load falls on all of them alike.
-    variants = ("blank", "one", "two")
+    variants = ["blank", "one", "two"] + (["one@", "two@"] if other else [])
     runs: dict[str, list[float]] = {v: [] for v in variants}
+    cpu: dict[str, list[float]] = {v: [] for v in variants}
     loads = [os.getloadavg()[0]]
     for r in range(args.rounds):
-        order = variants[r % 3:] + variants[:r % 3]
+        order = variants[r % len(variants):] + variants[:r % len(variants)]
         for kind in order:
-            out = subprocess.run([sys.executable, __file__, "--measure", kind, "--posts", str(args.posts),
-                                  "--corpus", args.corpus, "--semeval", str(args.semeval), "--cache", str(args.cache)],
-                                 check=True, capture_output=True, text=True).stdout
-            runs[kind].append(json.loads(out.strip().splitlines()[-1])["seconds"])
+            code = ["--code", str(other)] if kind.endswith("@") else []
+            out = subprocess.run([sys.executable, __file__, "--measure", kind.rstrip("@"), "--posts", str(args.posts),
+                                  "--corpus", args.corpus, "--semeval", str(args.semeval), "--cache", str(args.cache),
+                                  *code], check=True, capture_output=True, text=True).stdout
+            measured = json.loads(out.strip().splitlines()[-1])
+            runs[kind].append(measured["seconds"])
+            cpu[kind].append(measured["cpu"])
             loads.append(os.getloadavg()[0])
 
     config = Config.model_validate({"me": {"name": "Bench", "handles": {"x": ["fernhillhq"]}}, "topics": TOPICS,
@@ -193,16 +237,24 @@ def main() -> None:
           f"{os.cpu_count()} cores, Python {platform.python_version()}, spaCy {spacy.__version__}; "
           f"{args.rounds} interleaved rounds, medians; load average (1 min) during the runs "
           f"{min(loads):.1f}–{max(loads):.1f}\n")
-    print("| run | posts/s | ratio to blank spaCy | ratio per round |")
-    print("| --- | ---: | ---: | --- |")
-    for key, label in (("blank", "bare `spacy.blank(\"en\")` tokenization, 1 process"),
-                       ("one", "full pipeline, 1 process"), ("two", "full pipeline, 2 worker processes")):
+    print("| run | posts/s | ratio to blank spaCy | ratio per round | CPU ratio to blank (1 process) |")
+    print("| --- | ---: | ---: | --- | ---: |")
+    labels = [("blank", "bare `spacy.blank(\"en\")` tokenization, 1 process"),
+              ("one", "full pipeline, 1 process"), ("two", "full pipeline, 2 worker processes")]
+    if other:
+        labels += [("one@", f"{args.against}: full pipeline, 1 process"),
+                   ("two@", f"{args.against}: full pipeline, 2 worker processes")]
+    for key, label in labels:
         per_round = " ".join(f"{b / s:.2f}" for b, s in zip(runs["blank"], runs[key]))
-        print(f"| {label} | {n / med[key]:,.0f} | {med['blank'] / med[key]:.2f} | {per_round} |")
+        cpu_ratio = (f"{statistics.median(cpu['blank']) / statistics.median(cpu[key]):.2f}"
+                     if not key.startswith("two") else "")
+        print(f"| {label} | {n / med[key]:,.0f} | {med['blank'] / med[key]:.2f} | {per_round} | {cpu_ratio} |")
     print("\nPer post, one process (µs): " + ", ".join(f"{k.replace('listenwell_', '')} {v:.1f}"
                                                        for k, v in costs.items())
           + f"; brands ({names} names) {brand_s / n * 1e6:.1f}")
     print(f"{about:,} posts name us or a competitor")
+    print("The CPU ratio compares the processes' own CPU seconds (time.process_time): what the ratio would be on an "
+          "idle core, much less moved by other processes' load than the wall-clock ratio.")
 
 
 if __name__ == "__main__":
