@@ -3,13 +3,14 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+RAY_STAMP := $(VENV)/.installed-ray
 
 .PHONY: run test test-fast test-reliability bench screenshots install clean
 
 run: $(STAMP)  ## collect the bundled samples, tag, engage, alert and write the digest
 	$(BIN)/listenwell run --once
 
-test: $(STAMP)  ## the test suite (slow tests included, the long reliability cases not; CI runs this)
+test: $(STAMP) $(RAY_STAMP)  ## the test suite (slow tests included, the long reliability cases not; CI runs this)
 	$(BIN)/python -m pytest -q -m "not long"
 
 test-reliability: $(STAMP)  ## the long reliability cases: kill -9 during a 50k-post run, fuzzed runs, the full bomb (about 15 minutes; CI runs this too)
@@ -32,6 +33,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,train]'
 	touch $(STAMP)
+
+# the optional Ray extra (issue 23): its own stamp, so the base install stays as it is
+$(RAY_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[ray]'
+	touch $(RAY_STAMP)
 
 clean:
 	rm -rf $(VENV) data out .pytest_cache
