@@ -189,14 +189,15 @@ def main() -> None:
     print(f"- On paper, 100M posts: tagging at {per_core:,.0f} posts/s per core (measured, local), Ray's measured "
           f"overhead applied beyond one machine, and the load on the one machine holding the DuckDB file at "
           f"{load_rate:,.0f} posts/s:\n")
-    print("| cores | tag hours | load hours (one machine) | total hours |")
-    print("| ---: | ---: | ---: | ---: |")
+    print("| cores | read hours (one process) | tag hours | load hours (one machine) | total hours |")
+    print("| ---: | ---: | ---: | ---: | ---: |")
     overhead = max(local_tag_rate / ray_tag_rate, 1.0)
+    read_h = 100e6 / statistics.median(x["posts"] / x["phases"]["read"] for x in local) / 3600
     load_h = 100e6 / load_rate / 3600
     for cores in (1, 8, 64):
         rate = per_core * cores / (overhead if cores > args.processes else 1.0)
         tag_h = 100e6 / rate / 3600
-        print(f"| {cores} | {tag_h:.1f} | {load_h:.1f} | {tag_h + load_h:.1f} |")
+        print(f"| {cores} | {read_h:.1f} | {tag_h:.1f} | {load_h:.1f} | {read_h + tag_h + load_h:.1f} |")
     shutil.rmtree(scratch, ignore_errors=True)
 
 

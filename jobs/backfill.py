@@ -148,9 +148,10 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def work_key(kind: str, inputs: list[Path], config, partition_rows: int) -> str:
-    """Same inputs, settings and partition size → the same work folder (so a rerun resumes)."""
+    """Same inputs, settings and partition size → the same work folder (so a rerun resumes). A retag is keyed
+    by the database's path, not its state: its own loads change the file."""
     h = hashlib.sha256()
-    h.update(f"{kind}\0{partition_rows}\0{PIPELINE_VERSION}\0".encode())
+    h.update(f"{kind}\0{partition_rows}\0{PIPELINE_VERSION}\0{Path(config.db_path).resolve()}\0".encode())
     settings = TagSettings.from_config(config)
     h.update(settings.topics_json.encode() + settings.brands_json.encode())
     for p in inputs:
@@ -460,7 +461,7 @@ def run_backfill(config, paths: list[str | Path] | None, *, engine: str = "local
     inputs = [] if retag else expand_paths(paths or [])
     if not retag and not inputs:
         raise BackfillError("no archive to read: give at least one PATH (a file or a folder)")
-    key = work_key("retag" if retag else "backfill", inputs or [config.db_path], config, partition_rows)
+    key = work_key("retag" if retag else "backfill", inputs, config, partition_rows)
     root = Path(work_dir) if work_dir else config.db_path.parent / "backfill" / key
     work = WorkDir(root)
     report = BackfillReport(work_dir=root, engine=engine)
