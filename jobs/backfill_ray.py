@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
