@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
+RAY_STAMP := $(VENV)/.installed-ray
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
 .PHONY: run test test-fast test-reliability bench screenshots install wheel-check service-check clean
@@ -11,7 +12,7 @@ PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 run: $(STAMP)  ## collect the bundled samples, tag, engage, alert and write the digest
 	$(BIN)/listenwell run --once
 
-test: $(TEST_STAMP)  ## the test suite (slow tests included, the long reliability cases not; CI runs this)
+test: $(TEST_STAMP) $(RAY_STAMP)  ## the test suite (slow tests included, the long reliability cases not; CI runs this)
 	$(BIN)/python -m pytest -q -m "not long"
 
 test-reliability: $(TEST_STAMP)  ## the long reliability cases: kill -9 during a 50k-post run, fuzzed runs, the full bomb (about 15 minutes; CI runs this too)
@@ -50,6 +51,12 @@ wheel-check:
 # The systemd unit, checked by systemd-analyze where it exists.
 service-check:
 	.ci/service-check
+
+# the optional Ray extra (issue 23): its own stamp, so the base install stays as it is
+$(RAY_STAMP): $(STAMP)
+	@echo "installing the optional Ray extra into $(VENV) (for the backfill tests)"
+	@$(PIP) -e '.[ray]'
+	@touch $(RAY_STAMP)
 
 clean:
 	rm -rf $(VENV) data out .pytest_cache build dist

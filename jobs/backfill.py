@@ -25,9 +25,8 @@ import shutil
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -148,9 +147,10 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def work_key(kind: str, inputs: list[Path], config, partition_rows: int) -> str:
-    """Same inputs, settings and partition size → the same work folder (so a rerun resumes)."""
+    """Same inputs, settings and partition size → the same work folder (so a rerun resumes). A retag is keyed
+    by the database's path, not its state: its own loads change the file."""
     h = hashlib.sha256()
-    h.update(f"{kind}\0{partition_rows}\0{PIPELINE_VERSION}\0".encode())
+    h.update(f"{kind}\0{partition_rows}\0{PIPELINE_VERSION}\0{Path(config.db_path).resolve()}\0".encode())
     settings = TagSettings.from_config(config)
     h.update(settings.topics_json.encode() + settings.brands_json.encode())
     for p in inputs:
@@ -210,7 +210,7 @@ def posts_partition(posts: list[Post]) -> pa.Table:
 
 
 def _read_archives(config, inputs: list[Path], work: WorkDir, report: BackfillReport, partition_rows: int,
-                   echo: Callable[[str], None], x_author: str | None) -> dict:
+                   echo: Callable[[str], None], x_author: str | None, wait_seconds: float) -> dict:
     from collectors.archives import ArchiveReader, BadRecord
     from storage.writes import is_our_identity
 
@@ -223,7 +223,7 @@ def _read_archives(config, inputs: list[Path], work: WorkDir, report: BackfillRe
     our_handles = config.our_handles()
     reader = ArchiveReader(our_handles, config.now(), x_author=x_author)
     progress = Progress(echo, "read", None)
-    ours: set[str] = set(_stored_our_posts(config))
+    ours: set[str] = set(_stored_our_posts(config, wait_seconds, echo))
     buffer: list[Post] = []
     index = 0
 
@@ -274,11 +274,11 @@ def _problem(report: BackfillReport, text: str) -> None:
         report.problems.append(text)
 
 
-def _stored_our_posts(config) -> list[str]:
+def _stored_our_posts(config, wait_seconds: float, echo: Callable[[str], None]) -> list[str]:
     """Our posts already stored: a reply in the archive to one of them is addressed to us."""
     try:
         with Database.open_waiting(config.db_path, read_only=True, memory_limit=config.storage.memory_limit,
-                                   wait_seconds=_WAIT.get("seconds", 30.0), on_wait=_WAIT.get("echo", print)) as db:
+                                   wait_seconds=wait_seconds, on_wait=echo) as db:
             return [r[0] for r in db.con.execute(
                 "SELECT p.post_uid FROM posts p JOIN identities i ON i.identity_uid = p.author_uid "
                 "WHERE i.is_ours").fetchall()]
@@ -286,11 +286,8 @@ def _stored_our_posts(config) -> list[str]:
         return []
 
 
-_WAIT: dict[str, Any] = {}
-
-
 def _export_stored(config, work: WorkDir, report: BackfillReport, partition_rows: int,
-                   echo: Callable[[str], None]) -> dict:
+                   echo: Callable[[str], None], wait_seconds: float) -> dict:
     """``retag``: the stored posts as the tag job reads them (its own query), partition by partition."""
     from jobs.tag import SELECT_BATCH
 
@@ -301,7 +298,7 @@ def _export_stored(config, work: WorkDir, report: BackfillReport, partition_rows
     handles = sorted({h for hs in config.our_handles().values() for h in hs})
     index = total = 0
     with Database.open_waiting(config.db_path, read_only=True, memory_limit=config.storage.memory_limit,
-                               wait_seconds=_WAIT.get("seconds", 30.0), on_wait=_WAIT.get("echo", print)) as db:
+                               wait_seconds=wait_seconds, on_wait=echo) as db:
         high = int(db.scalar("SELECT coalesce(max(seq), 0) FROM posts") or 0)
         low = 0
         while low < high:
@@ -460,11 +457,10 @@ def run_backfill(config, paths: list[str | Path] | None, *, engine: str = "local
     inputs = [] if retag else expand_paths(paths or [])
     if not retag and not inputs:
         raise BackfillError("no archive to read: give at least one PATH (a file or a folder)")
-    key = work_key("retag" if retag else "backfill", inputs or [config.db_path], config, partition_rows)
+    key = work_key("retag" if retag else "backfill", inputs, config, partition_rows)
     root = Path(work_dir) if work_dir else config.db_path.parent / "backfill" / key
     work = WorkDir(root)
     report = BackfillReport(work_dir=root, engine=engine)
-    _WAIT.update(seconds=wait_seconds, echo=echo)
     ray_session = None
     if engine == "ray":
         from jobs.backfill_ray import connect
@@ -486,8 +482,8 @@ def _phases(config, work: WorkDir, report: BackfillReport, inputs: list[Path], *
             partition_rows: int, wait_seconds: float, x_author: str | None, echo: Callable[[str], None],
             tty: bool | None, ray_session) -> None:
     t = time.perf_counter()
-    state = _export_stored(config, work, report, partition_rows, echo) if retag else \
-        _read_archives(config, inputs, work, report, partition_rows, echo, x_author)
+    state = _export_stored(config, work, report, partition_rows, echo, wait_seconds) if retag else \
+        _read_archives(config, inputs, work, report, partition_rows, echo, x_author, wait_seconds)
     report.seconds["read"] = round(time.perf_counter() - t, 3)
     names = work.partitions()
     report.partitions = len(names)

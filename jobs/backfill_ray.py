@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -51,6 +50,10 @@ class RaySession:
         ctx = ray.data.DataContext.get_current()
         ctx.enable_progress_bars = False
         ctx.print_on_execution_start = False
+        if hasattr(ctx, "use_datasource_v2"):
+            # Ray 2.5x's second Parquet reader starts a pool of ten footer-reading actors (~110 MB each) to
+            # list files; a partition is one file, and on a 2-core machine that pool doubled the peak memory
+            ctx.use_datasource_v2 = False
         blocks = max(2, 2 * int(self.ray.cluster_resources().get("CPU", 1)))
         for name in todo:
             target = work.tags(name)

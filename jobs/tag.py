@@ -8,7 +8,7 @@ from typing import Callable
 import pyarrow as pa
 
 from nlp.pipeline import PIPELINE_VERSION
-from nlp.tag_table import TAGS_SCHEMA, TagSettings, tag_table, with_batch_threads  # noqa: F401 (TAGS_SCHEMA: one home)
+from nlp.tag_table import TagSettings, tag_table, with_batch_threads
 from storage.db import Database
 
 # posts that address us ("to us"): they mention one of our handles, answer a post of ours, or are a

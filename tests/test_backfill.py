@@ -303,3 +303,21 @@ def test_an_unreachable_ray_cluster_is_a_clear_message_and_exit_2(tmp_path):
     assert "cannot reach the Ray cluster at RAY_ADDRESS=127.0.0.1:" in result.output
     assert "Traceback" not in result.output
     assert not load_config(config).db_path.exists()  # nothing written
+
+
+def test_progress_says_counts_rate_and_eta_in_plain_lines_when_not_a_terminal():
+    from jobs.backfill import Progress
+
+    lines: list[str] = []
+    progress = Progress(lines.append, "tag (local)", 1000, tty=False, every=0)
+    progress.add(250)
+    progress.add(250)
+    progress.finish()
+    assert lines[0].startswith("tag (local): 250/1,000 posts (25%), ") and " posts/s, ETA " in lines[0]
+    assert lines[-1].startswith("tag (local): 500/1,000 posts (50%)")
+    assert not any(line.endswith("\r") for line in lines)  # no in-place rewriting into a log file
+    on_terminal: list[str] = []
+    progress = Progress(on_terminal.append, "load", 10, tty=True)
+    progress.add(5)
+    progress.finish()
+    assert on_terminal[0].endswith("\r") and not on_terminal[-1].endswith("\r")
