@@ -29,7 +29,7 @@ from listenwell.config_types import HttpUrl, SourceBase
 
 API = "https://hn.algolia.com/api/v1"
 ITEM_URL = "https://news.ycombinator.com/item?id={}"
-PAGE_SIZE = 100
+PAGE_SIZE = 1000  # Algolia's largest page
 
 
 class HackerNewsSource(SourceBase):
@@ -37,7 +37,7 @@ class HackerNewsSource(SourceBase):
     queries: list[str] = Field(default=[], description="terms to search; default: brand.names and competitors' names")
     stories: bool = True
     comments: bool = True
-    max_pages_per_run: int = Field(default=5, ge=1, le=1000, description="pages (of 100 hits) per query per run")
+    max_pages_per_run: int = Field(default=5, ge=1, le=1000, description="pages (of 1000 hits) per query per run")
     max_retries: int = Field(default=3, ge=0, le=10)
     max_wait_seconds: float = Field(default=60.0, ge=0, le=900)
     api_url: HttpUrl = Field(default=API, description="the Algolia HN API root (a local mirror, tests)")
