@@ -17,9 +17,16 @@ from typing import Any, Iterable, Iterator, Protocol, Union
 
 import pyarrow as pa
 
-from collectors import platforms as _platforms  # noqa: E402
 
-PLATFORMS = _platforms.names()  # every platform module in collectors/platforms/
+
+def __getattr__(name: str) -> Any:
+    """``PLATFORMS``: every platform module in collectors/platforms/, asked when first used (a platform module
+    may import this module while the registry is still loading)."""
+    if name == "PLATFORMS":
+        from collectors import platforms
+
+        return platforms.names()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 POST_KINDS = ("post", "comment", "mention", "reply")
 
 

@@ -66,7 +66,22 @@ def make_client(base_url: str, timeout: float) -> Client:
 
 
 def _dump(model: Any) -> Any:
-    return model.model_dump(by_alias=True, exclude_none=True) if hasattr(model, "model_dump") else model
+    if hasattr(model, "model_dump"):
+        return model.model_dump(by_alias=True, exclude_none=True)
+    return model.content if hasattr(model, "content") and hasattr(model, "status_code") else model
+
+
+def xrpc_query(client: Client, nsid: str) -> Callable[..., Any]:
+    """An XRPC query through the SDK (session, refresh, errors) whose answer is the JSON as sent: reading
+    pages into the SDK's models and back costs more than everything else a stored post costs."""
+    return lambda params: client.invoke_query(nsid, params=_Params({k: v for k, v in params.items() if v is not None}))
+
+
+class _Params(dict):
+    """Query parameters as the SDK's invoke_query takes them (it asks a params model for its dict)."""
+
+    def model_dump(self, **kwargs: Any) -> dict:
+        return dict(self)
 
 
 class _Api:
@@ -156,26 +171,27 @@ class BlueskyCollector(StreamCollector):
         return None
 
     def streams(self) -> list[Stream]:
-        bsky = self.client.app.bsky
         out: list[Stream] = []
         if self.mentions:
             out.append(Stream("notifications", "mentions and replies", self._notifications))
         for query in self.queries:
             out.append(Stream(f"search:{query}", f"search {query!r}", lambda c, q=query: self._posts(
                 c, f"search {q!r}", lambda page: self._page(
-                    f"search {q!r}", bsky.feed.search_posts,
+                    f"search {q!r}", xrpc_query(self.client, "app.bsky.feed.searchPosts"),
                     {"q": q, "sort": "latest", "limit": self.page_size, "cursor": page}, "posts"))))
         handles = list(self.client_handles) + ([self.identifier.lower()] if self.own_posts and self.identifier else [])
         for handle in dict.fromkeys(handles):
             key = "own" if self.identifier and handle == self.identifier.lower() else f"author:{handle}"
             out.append(Stream(key, f"posts of @{handle}", lambda c, h=handle: self._posts(
                 c, f"posts of @{h}", lambda page: self._page(
-                    f"posts of @{h}", bsky.feed.get_author_feed,
+                    f"posts of @{h}", xrpc_query(self.client, "app.bsky.feed.getAuthorFeed"),
                     {"actor": h, "limit": self.page_size, "cursor": page}, "feed"))))
         return out
 
     def _page(self, what: str, fn: Callable[..., Any], params: dict[str, Any], field: str) -> tuple[list, Any]:
-        body = self.api.call(what, fn, params={k: v for k, v in params.items() if v is not None})
+        body = self.api.call(what, fn, {k: v for k, v in params.items() if v is not None})
+        if not isinstance(body, dict):
+            raise StreamStop(http.Malformed(f"malformed answer from Bluesky for {what}; nothing from it was stored"))
         items = body.get(field) or []
         if field == "feed":  # author feeds: skip reposts (someone else's post), keep their own posts and replies
             items = [i["post"] for i in items if not i.get("reason")]
@@ -197,11 +213,12 @@ class BlueskyCollector(StreamCollector):
 
     def _notifications(self, cursor: StreamCursor) -> Iterator[Item]:
         now = self.now()
-        notify = self.client.app.bsky.notification
+        notifications = xrpc_query(self.client, "app.bsky.notification.listNotifications")
 
         def page(token: Any) -> tuple[list, Any]:
-            body = self.api.call("notifications", notify.list_notifications,
-                                 params={k: v for k, v in {"limit": self.page_size, "cursor": token}.items() if v})
+            body = self.api.call("notifications", notifications, {"limit": self.page_size, "cursor": token})
+            if not isinstance(body, dict):
+                raise StreamStop(http.Malformed("malformed answer from Bluesky for notifications; nothing stored"))
             return body.get("notifications") or [], body.get("cursor")
 
         yield from self.newest_first(

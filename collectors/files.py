@@ -38,6 +38,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterator, NamedTuple, TypeVar
 
+from collectors.platforms import recorded_posts
 from collectors.base import PLATFORMS, POST_KINDS, Checkpoint, Identity, Item, Post, SourceError, utcnow
 from collectors.columnar import ColumnarMapper, NotColumnar
 from collectors.reddit_shapes import is_listing, is_thing, reddit_mentions, thing_to_post, things_from_listing
@@ -361,6 +362,10 @@ class FilesCollector:
                 return list(tweets_from_page(obj, source, retrieved_at, x_handles, copy=False))
             if is_tweet(obj):
                 return [_tweet_to_post(obj, _NO_USERS, source, retrieved_at, x_handles, {}, False)]
+        if fmt not in ("x", "reddit"):  # another platform's recorded answers (collectors/platforms/)
+            posts = recorded_posts(obj, source, retrieved_at)
+            if posts is not None:
+                return posts
         expected = {"x": "an X page or tweet", "reddit": "a Reddit Listing or t1/t3 thing"}.get(
             fmt, "an X page, tweet, Reddit Listing or t1/t3 thing")
         raise _Malformed(f"not {expected}")

@@ -102,12 +102,30 @@ def _normalise(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+# The markup Mastodon statuses and Hacker News comments are made of (p, br, a, span, i, b, em, strong, code, pre),
+# with quote-aware attributes: such a fragment is read with two regular expressions, ten times faster than the
+# parser and with the same text. Anything else (another tag, a stray '<', a comment) goes to the parser.
+_SIMPLE_TAG = re.compile(
+    r"<(/?)(p|br|a|span|i|b|em|strong|code|pre)\b"
+    r"(?:\s+[^\s<>\"'=/]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'<>=`]+))?)*\s*/?>", re.I)
+_SIMPLE_BLOCKS = frozenset({"p", "br", "pre"})
+
+
+def _simple_tag(match: re.Match) -> str:
+    return "\n" if match.group(2).lower() in _SIMPLE_BLOCKS else ""
+
+
 def html_to_text(html: str | None) -> str:
     """Plain text of an HTML fragment. Never raises on malformed input."""
     if not html:
         return ""
     if not isinstance(html, str):
         html = str(html)
+    if "<" not in html and "&" not in html:
+        return _normalise(html)
+    simple = _SIMPLE_TAG.sub(_simple_tag, html)
+    if "<" not in simple:
+        return _normalise(unescape(simple))
     parser = _TextExtractor()
     try:
         parser.feed(html)

@@ -19,6 +19,7 @@
 """
 from __future__ import annotations
 
+import heapq
 import ipaddress
 import math
 import socket
@@ -168,6 +169,57 @@ def _shut(conn: Any) -> None:
         pass
 
 
+class _Alarm:
+    __slots__ = ("fire", "cancelled")
+
+    def __init__(self, fire):
+        self.fire = fire
+        self.cancelled = False
+
+
+class _Watchdog:
+    """One daemon thread that fires every request's deadline (a thread per request cost milliseconds each)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, _Alarm]] = []
+        self._count = 0
+        self._thread: threading.Thread | None = None
+
+    def add(self, at: float, fire) -> _Alarm:
+        alarm = _Alarm(fire)
+        with self._cond:
+            self._count += 1
+            heapq.heappush(self._heap, (at, self._count, alarm))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="http-deadlines", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+        return alarm
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while self._heap and self._heap[0][2].cancelled:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    self._cond.wait()
+                    continue
+                wait = self._heap[0][0] - time.monotonic()
+                if wait > 0:
+                    self._cond.wait(wait)
+                    continue
+                alarm = heapq.heappop(self._heap)[2]
+            if not alarm.cancelled:
+                try:
+                    alarm.fire()
+                except Exception:  # a socket already gone: nothing to cut
+                    pass
+
+
+_WATCHDOG = _Watchdog()
+
+
 @contextmanager
 def watched(deadline: Deadline) -> Iterator[_Watch]:
     """Shut down the sockets this thread's requests use when ``deadline`` passes (a blocked read ends)."""
@@ -180,15 +232,13 @@ def watched(deadline: Deadline) -> Iterator[_Watch]:
         for conn in list(watch.connections):
             _shut(conn)
 
-    timer = threading.Timer(max(deadline.remaining(), 0.0), fire)
-    timer.daemon = True
+    alarm = _WATCHDOG.add(deadline.at, fire)
     outer = getattr(_local, "watch", None)
     _local.watch = watch
-    timer.start()
     try:
         yield watch
     finally:
-        timer.cancel()
+        alarm.cancelled = True
         _local.watch = outer
 
 

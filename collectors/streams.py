@@ -23,6 +23,9 @@ from collectors.cursors import StreamCursor
 
 STATE_VERSION = 1
 SEEN_CAP = 300
+# posts between checkpoints: each checkpoint is one transaction (tens of ms), so a page of 40 or 100 posts is
+# not worth one; a crash repeats at most this many posts' requests, and stores nothing twice
+CHECKPOINT_POSTS = 2000
 
 
 class StreamStop(Exception):
@@ -122,6 +125,7 @@ class StreamCollector:
         """Pages just newer than ``cursor.value`` (``fetch_page(value)``), each stored before the cursor moves."""
         first_run = cursor.value is None
         seen = SeenIds(cursor.seen, cap=SEEN_CAP)
+        since_checkpoint = 0
         for _ in range(self.max_pages):
             items = list(fetch_page(cursor.value))
             self.count(cursor.stream, len(items))
@@ -137,9 +141,15 @@ class StreamCollector:
             cursor.value, cursor.seen = newest, seen.to_list()
             if posts:
                 cursor.lag_seconds = self.lag(max(p.created_at for p in posts))
-            yield self.commit(cursor)
-            if first_run or len(items) < page_size:
+            since_checkpoint += len(posts)
+            last = first_run or len(items) < page_size
+            if last or since_checkpoint >= CHECKPOINT_POSTS:
+                yield self.commit(cursor)
+                since_checkpoint = 0
+            if last:
                 return
+        if since_checkpoint:
+            yield self.commit(cursor)
 
     def newest_first(self, cursor: StreamCursor, fetch_page: Callable[[Any], tuple[Sequence[Any], Any]], *,
                      ident: Callable[[Any], str], position: Callable[[Any], Any],
@@ -147,7 +157,7 @@ class StreamCollector:
         """Down from the newest item to ``cursor.value`` (``fetch_page(page) -> (items, next page or None)``)."""
         seen = SeenIds(cursor.seen, cap=SEEN_CAP)
         page = cursor.page if cursor.backlog else None
-        pages = 0
+        pages = since_checkpoint = 0
         while pages < self.max_pages:
             items, next_page = fetch_page(page)
             items = list(items)
@@ -175,7 +185,10 @@ class StreamCollector:
                 yield self.commit(cursor)
                 return
             cursor.page, cursor.backlog = next_page, True
-            yield self.commit(cursor)
+            since_checkpoint += len(posts)
+            if since_checkpoint >= CHECKPOINT_POSTS:
+                yield self.commit(cursor)
+                since_checkpoint = 0
             page = next_page
         if cursor.value is None:
             # a first run: keep what was read, collect from the newest item on

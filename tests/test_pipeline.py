@@ -23,7 +23,7 @@ def stats(config: Path) -> dict:
 
 def test_bundled_run_fills_every_output(bundled_run: Path):
     s = stats(bundled_run)
-    assert set(s["posts_by_platform"]) == {"x", "reddit", "blog"}
+    assert set(s["posts_by_platform"]) == {"x", "reddit", "blog", "mastodon", "bluesky"}
     assert s["posts"] >= 400
     assert s["people"] >= 30
     assert s["queue_pending"] >= 5

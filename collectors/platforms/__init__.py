@@ -57,6 +57,9 @@ class Platform:
     settings: type | None = None  # a top-level config section named after the platform (x: price_per_read …)
     sender: Callable[[Any, Any, Secrets], Any] | None = None  # (source, config, secrets) -> ReplySender
     manual_reply: str | None = None  # why replies there are a manual step (when sender is None)
+    # record shapes: one recorded API answer (a JSONL line of a ``files`` source) as posts, or None if it is not
+    # this platform's: ``recorded(obj, source, retrieved_at)``
+    recorded: Callable[[Any, str, Any], Any] | None = None
 
     def normalize_handle(self, handle: str) -> str:
         handle = handle.strip()
@@ -107,6 +110,16 @@ def source_types() -> dict[str, tuple[Platform, SourceType]]:
 
 def source_type(type_name: str) -> tuple[Platform, SourceType] | None:
     return source_types().get(type_name)
+
+
+def recorded_posts(obj: Any, source: str, retrieved_at: Any) -> list | None:
+    """The posts in one recorded API answer of whichever platform recognises it; None if none does."""
+    for platform in all_platforms():
+        if platform.recorded is not None:
+            posts = platform.recorded(obj, source, retrieved_at)
+            if posts is not None:
+                return list(posts)
+    return None
 
 
 def sending_source_type(platform: Platform) -> SourceType | None:

@@ -52,6 +52,27 @@ def _send(source: BlueskySource, config: Any, secrets: Secrets):
                               env_names=(source.handle_env, source.app_password_env), now=config.now)
 
 
+def _recorded(obj: Any, source: str, retrieved_at: Any):
+    """An XRPC answer: a searchPosts or getPosts page, an author feed, a notifications page, or one post view."""
+    if not isinstance(obj, dict):
+        return None
+    from collectors.bluesky_shapes import notification_to_post, post_view_to_post
+
+    def view(v):
+        return post_view_to_post(v, source=source, retrieved_at=retrieved_at)
+
+    if isinstance(obj.get("notifications"), list):
+        return [notification_to_post(n, source=source, retrieved_at=retrieved_at) for n in obj["notifications"]
+                if n.get("reason") in ("mention", "reply", "quote")]
+    if isinstance(obj.get("feed"), list):
+        return [view(item["post"]) for item in obj["feed"] if not item.get("reason")]
+    if isinstance(obj.get("posts"), list) and all(str(p.get("uri", "")).startswith("at://") for p in obj["posts"]):
+        return [view(p) for p in obj["posts"]]
+    if str(obj.get("uri", "")).startswith("at://") and isinstance(obj.get("record"), dict):
+        return [view(obj)]
+    return None
+
+
 PLATFORM = Platform(
     name="bluesky",
     label="Bluesky",
@@ -68,4 +89,5 @@ PLATFORM = Platform(
     reply_kind="reply",
     source_types=(SourceType("bluesky", BlueskySource, _build),),
     sender=_send,
+    recorded=_recorded,
 )

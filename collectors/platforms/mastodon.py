@@ -68,6 +68,22 @@ def _length(text: str) -> int:
     return toot_length(text)
 
 
+def _recorded(obj: Any, source: str, retrieved_at: Any):
+    """A status or a mention notification as the API returns it (a timeline page is a list of them)."""
+    if not isinstance(obj, dict) or "account" not in obj:
+        return None
+    from collectors.mastodon_shapes import status_to_post
+
+    if obj.get("type") is not None and "status" in obj:  # a notification: only mentions carry a post
+        if obj.get("type") != "mention" or not obj.get("status"):
+            return []
+        return [status_to_post(obj["status"], instance_host="", source=source, retrieved_at=retrieved_at,
+                               mentioned=True)]
+    if "content" in obj and "visibility" in obj:
+        return [status_to_post(obj, instance_host="", source=source, retrieved_at=retrieved_at)]
+    return None
+
+
 PLATFORM = Platform(
     name="mastodon",
     label="Mastodon",
@@ -85,4 +101,5 @@ PLATFORM = Platform(
     reply_kind="reply",
     source_types=(SourceType("mastodon", MastodonSource, _build),),
     sender=_send,
+    recorded=_recorded,
 )
