@@ -1,8 +1,9 @@
 """What the tagger makes of one post, as a plain record: the output of ``listenwell nlp tag``.
 
 A record is built by the field functions in :data:`FIELDS`, each reading a tagged Doc and returning the keys
-it adds. To add fields (issue 18: ``to_us``, ``about_us``, ``competitors``), write one function
-``def brand_fields(doc) -> dict`` and append it to :data:`FIELDS` (or pass ``fields=`` to :func:`records`).
+it adds. To add fields, write one function ``def my_field(doc) -> dict`` and append it to :data:`FIELDS` (or pass
+``fields=`` to :func:`records`): ``listenwell nlp tag`` adds ``to_us``, ``about_us`` and ``competitors`` that way,
+from :func:`nlp.brands.brand_fields` with the config's matcher.
 """
 from __future__ import annotations
 
