@@ -96,6 +96,9 @@ def connect(processes: int) -> RaySession:
         if why:
             raise EngineUnavailable(f"cannot reach the Ray cluster at RAY_ADDRESS={address}: {why}. Start it "
                                     f"(`ray start --head` on the head node) or unset RAY_ADDRESS for a local Ray")
+        host = urlparse(address if "://" in address else f"ray://{address}").hostname or ""
+        if host in ("localhost", "::1") or host.startswith("127."):
+            quiet["_node_ip_address"] = "127.0.0.1"  # a cluster on this machine: the driver listens on loopback too
         try:
             ray.init(address=address, **quiet)
         except Exception as exc:  # ConnectionError, a version mismatch, a timeout: said, never a traceback

@@ -38,7 +38,8 @@ def backfill(state: State, paths: tuple[Path, ...], engine: str, retag: bool, pr
     from the last finished partition, and adds nothing that is stored already.
 
     Bad lines and files are named, counted and skipped; the backfill goes on and then exits 1.
-    The database is written only at the end of each partition's tagging, waiting while a run writes.
+    The database is written only in the last phase, once everything is tagged, a partition per
+    transaction; while a run or the scheduler writes, the backfill waits (--wait) and says so.
 
     \b
     Example:

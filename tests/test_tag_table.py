@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import pyarrow as pa
 import pytest
 
@@ -19,8 +18,8 @@ def _stored_tags(db: Database) -> pa.Table:
 
 
 def _posts_as_run_reads_them(db: Database, config) -> pa.Table:
-    """Every stored post, read by the tag job's own query as one batch from an untagged database: the columns
-    ``run --once`` handed the tagger (root_about_us is empty: nothing was tagged before)."""
+    """Every stored post, read by the tag job's own query as one batch: the columns ``run --once`` handed the
+    tagger (root_about_us now carries each stored root's flag, which the run took from the root in its batch)."""
     handles = sorted({h for hs in config.our_handles().values() for h in hs})
     high = db.scalar("SELECT max(seq) FROM posts")
     return db.con.cursor().sql(SELECT_BATCH, params={"handles": handles, "blog_urls": list(config.me.blog_urls), "lo": 0,
@@ -28,20 +27,11 @@ def _posts_as_run_reads_them(db: Database, config) -> pa.Table:
 
 
 @pytest.fixture(scope="module")
-def bundled(tmp_path_factory):
-    """A copy of the bundled run's database (the session's `run --once` on the samples), and its config."""
-    from click.testing import CliRunner
-
-    from listenwell.cli import main
-    from tests.conftest import REPO
-
-    root = tmp_path_factory.mktemp("tag-table")
-    shutil.copytree(REPO / "examples", root / "examples")
-    shutil.copy(REPO / "config.yaml", root / "config.yaml")
-    result = CliRunner().invoke(main, ["--config", str(root / "config.yaml"), "run", "--once", "--no-digest"])
-    assert result.exit_code == 0, result.output
-    config = load_config(root / "config.yaml")
-    with Database.open(config.db_path) as db:
+def bundled(bundled_run):
+    """The session's `run --once` on the bundled samples (tests/conftest.py): its config, its posts as the tag
+    job reads them, and the tags it stored."""
+    config = load_config(bundled_run)
+    with Database.open(config.db_path, read_only=True) as db:
         posts = _posts_as_run_reads_them(db, config)
         stored = _stored_tags(db)
     return config, posts, stored
