@@ -546,7 +546,8 @@ def test_people_person_digest_sources_pages(browser, server: Server, site: Path,
 
     page.goto("/sources")
     names = page.locator("article.source strong").all_inner_texts()
-    assert names == ["x-samples", "reddit-samples", "fernhill-blog", "tidewater-blog", "dq-weekly"]
+    assert names == ["x-samples", "reddit-samples", "mastodon-samples", "bluesky-samples", "fernhill-blog",
+                     "tidewater-blog", "dq-weekly"]
     assert page.locator("#source-x-samples").inner_text().count("jsonl: read to byte") >= 1
     assert "Last success" in page.locator("#source-fernhill-blog").inner_text()
     shot(page, "sources")
