@@ -189,7 +189,8 @@ class MastodonCollector(StreamCollector):
         for acct in self.client_accounts:
             if acct in ids:
                 out.append(Stream(f"account:{acct}", f"statuses of @{acct}", lambda c, i=ids[acct], a=acct: self._statuses(
-                    c, f"statuses of @{a}", lambda min_id: self.client.account_statuses(i, min_id=min_id, limit=self.page_size))))
+                    c, f"statuses of @{a}",
+                    lambda min_id: self.client.account_statuses(i, min_id=min_id, limit=self.page_size))))
         if self.own_posts and ids.get("me"):
             out.append(Stream("own", "our statuses", lambda c: self._statuses(
                 c, "our statuses", lambda min_id: self.client.account_statuses(ids["me"], min_id=min_id,
@@ -264,7 +265,8 @@ class MastodonReplySender:
         if f"@{author.split('@')[0]}" not in text.lower():
             text = f"@{author} {text}"
         if toot_length(text) > REPLY_LIMIT:
-            raise SourceError(f"the reply is too long for Mastodon: {toot_length(text)} characters (limit {REPLY_LIMIT})")
+            raise SourceError(f"the reply is too long for Mastodon: {toot_length(text)} characters "
+                              f"(limit {REPLY_LIMIT})")
         visibility = parent.get("visibility") if parent.get("visibility") in VISIBILITY else "unlisted"
         key = hashlib.sha256(f"{in_reply_to_native_id}\x00{text}".encode()).hexdigest()[:32]
         status = self._call("posting the reply", self.client.status_post, text, in_reply_to_id=in_reply_to_native_id,
