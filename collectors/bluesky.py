@@ -154,7 +154,8 @@ class BlueskyCollector(StreamCollector):
     def __init__(self, name: str, client: Client, *, identifier: str | None, app_password: str | None,
                  queries: Iterable[str] = (), client_handles: Iterable[str] = (), mentions: bool = True,
                  own_posts: bool = True, max_pages_per_run: int = 5, max_retries: int = 3,
-                 max_wait_seconds: float = 60.0, env_names: tuple[str, str] = ("BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD"),
+                 max_wait_seconds: float = 60.0,
+                 env_names: tuple[str, str] = ("BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD"),
                  now: Callable[[], datetime] = utcnow, sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.time, page_size: int = PAGE_SIZE):
         self.name, self.client, self.page_size = name, client, page_size

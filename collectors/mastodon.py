@@ -66,11 +66,38 @@ class _Api:
                  sleep: Callable[[float], None], clock: Callable[[], float]):
         self.client, self.token_env = client, token_env
         self.max_retries, self.max_wait_seconds, self.sleep, self.clock = max_retries, max_wait_seconds, sleep, clock
+        self.window_resets: datetime | None = None  # the instance said no requests are left until then
+
+    def _pace(self, what: str) -> None:
+        """Before a request: if the last answer used up the window (X-RateLimit-Remaining: 0), wait for its reset
+        when it is near, or stop the stream until then, rather than spend a request on a 429."""
+        if self.window_resets is None:
+            return
+        now = datetime.fromtimestamp(self.clock(), timezone.utc)
+        wait = (self.window_resets - now).total_seconds()
+        if wait <= 0:
+            self.window_resets = None
+        elif wait <= self.max_wait_seconds:
+            self.sleep(wait + 1.0)
+            self.window_resets = None
+        else:
+            raise StreamStop(RateLimited(f"Mastodon's rate-limit window is used up before {what}; resets "
+                                         f"{self.window_resets:%Y-%m-%d %H:%M:%S} UTC", retry_at=self.window_resets))
+
+    def _note_window(self) -> None:
+        now = datetime.fromtimestamp(self.clock(), timezone.utc)
+        window = http.RateLimit.from_headers(getattr(self.client.session, "last_headers", None), now)
+        if window is not None and window.used_up and window.reset_at is not None:
+            self.window_resets = window.reset_at
 
     def call(self, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        self._pace(what)
+
         def attempt() -> Any:
             try:
-                return fn(*args, **kwargs)
+                result = fn(*args, **kwargs)
+                self._note_window()
+                return result
             except MastodonRatelimitError:
                 # the instance's own headers (Retry-After, X-RateLimit-Reset as an ISO time), read as they came
                 now = datetime.fromtimestamp(self.clock(), timezone.utc)
@@ -162,7 +189,8 @@ class MastodonCollector(StreamCollector):
         for acct in self.client_accounts:
             if acct in ids:
                 out.append(Stream(f"account:{acct}", f"statuses of @{acct}", lambda c, i=ids[acct], a=acct: self._statuses(
-                    c, f"statuses of @{a}", lambda min_id: self.client.account_statuses(i, min_id=min_id, limit=self.page_size))))
+                    c, f"statuses of @{a}",
+                    lambda min_id: self.client.account_statuses(i, min_id=min_id, limit=self.page_size))))
         if self.own_posts and ids.get("me"):
             out.append(Stream("own", "our statuses", lambda c: self._statuses(
                 c, "our statuses", lambda min_id: self.client.account_statuses(ids["me"], min_id=min_id,
@@ -237,7 +265,8 @@ class MastodonReplySender:
         if f"@{author.split('@')[0]}" not in text.lower():
             text = f"@{author} {text}"
         if toot_length(text) > REPLY_LIMIT:
-            raise SourceError(f"the reply is too long for Mastodon: {toot_length(text)} characters (limit {REPLY_LIMIT})")
+            raise SourceError(f"the reply is too long for Mastodon: {toot_length(text)} characters "
+                              f"(limit {REPLY_LIMIT})")
         visibility = parent.get("visibility") if parent.get("visibility") in VISIBILITY else "unlisted"
         key = hashlib.sha256(f"{in_reply_to_native_id}\x00{text}".encode()).hexdigest()[:32]
         status = self._call("posting the reply", self.client.status_post, text, in_reply_to_id=in_reply_to_native_id,

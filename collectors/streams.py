@@ -2,12 +2,14 @@
 stream, failures kept to their stream, reads counted, and the two ways an API pages.
 
 * ``forward``: APIs that page *up* from a cursor (Mastodon's ``min_id``): each page holds the items just
-  newer than the cursor; it is stored and the cursor moves to its newest item, page by page.
+  newer than the cursor, and the cursor moves to its newest item.
 * ``newest_first``: APIs that only page *down* (Bluesky's ``cursor``, Algolia's date search): the walk starts at
-  the newest item and goes down to the stored ``value``. Every page is stored with a checkpoint that keeps the
-  old ``value`` and where the walk continues (``page``); ``value`` jumps to the walk's newest item (``pending``)
-  only once the walk reached it, so a crash or a page bound never skips the gap. A first run reads the newest
-  pages only.
+  the newest item and goes down to the stored ``value``. A checkpoint keeps the old ``value`` and where the walk
+  continues (``page``); ``value`` jumps to the walk's newest item (``pending``) only once the walk reached it, so
+  a crash or a page bound never skips the gap. A first run reads the newest pages only.
+
+Either way a checkpoint carries the cursor as it stands after the posts yielded before it, and follows every
+``CHECKPOINT_POSTS`` posts and the end of the stream: a cursor never moves past what is stored.
 
 A collector subclasses ``StreamCollector`` and lists its ``streams()``: (key, words for messages, a function
 taking the stream's cursor and yielding posts and checkpoints through these helpers).

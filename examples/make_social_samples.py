@@ -83,13 +83,13 @@ def m_notification(status: dict, n: int) -> dict:
 def mastodon() -> dict[str, list[list[dict]]]:
     ours = m_status("fernhill", "Scheduled exports to S3 are live for every plan. Notes: https://blog.fernhill.example/exports",
                     when(3, 9))
-    q1 = m_status("priya", "@fernhill do scheduled exports keep the column order of the board pack? Our COO deck "
-                  "depends on it.", when(3, 11), reply_to=ours, mentions=("fernhill",))
+    q1 = m_status("priya", "@fernhill can viewers download CSVs from a dashboard, or only editors? Our COO "
+                  "wants the raw numbers.", when(3, 11), reply_to=ours, mentions=("fernhill",))
     q2 = m_status("sofia", "@fernhill the Monday board pack export failed again this morning, second week running. "
                   "Who can look at it?", when(17, 7, 40), mentions=("fernhill",))
     praise = m_status("helen", "@fernhill the freshness checks caught a stale warehouse table before our ops review. "
                       "Thank you!", when(12, 14), mentions=("fernhill",))
-    stranger = m_status("nora", "@fernhill is there a Looker alternative in your lineup with row-level permissions?",
+    stranger = m_status("nora", "@fernhill is there a Looker or LookML importer? We have forty explores to move.",
                         when(16, 10), mentions=("fernhill",))
     news = m_status("priya", "Reading about data contracts this weekend. Any favourite write-ups?",
                     when(15, 18))
@@ -153,7 +153,7 @@ def b_notification(view: dict, reason: str) -> dict:
 
 def bluesky() -> dict[str, list[dict]]:
     ours = b_post("fernhill", "New: data-quality checks now alert when a check did not run at all.", when(6, 10))
-    reply = b_post("marcus", "@fernhill.bsky.social does that cover dbt tests that were skipped, too?", when(6, 13),
+    reply = b_post("marcus", "@fernhill.bsky.social where do check alerts go? Slack, email, or both?", when(6, 13),
                    reply_to=ours, mention="fernhill")
     grace = b_post("ravi", "Three weeks since @fernhill.bsky.social support answered our pricing question. "
                    "Thinking about switching.", when(14, 15), mention="fernhill")

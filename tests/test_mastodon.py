@@ -199,3 +199,21 @@ def test_without_a_token_the_source_says_which_variable(monkeypatch):
         {"name": "m", "type": "mastodon", "instance": "https://mastodon.example"}]})
     with pytest.raises(CredentialsError, match="MASTODON_ACCESS_TOKEN"):
         build_collector(cfg, cfg.sources[0])
+
+
+def test_a_used_up_window_stops_before_the_next_request_instead_of_spending_it_on_a_429(api, db):
+    seed(api)
+    reset = (NOW + timedelta(minutes=4)).isoformat()
+    original = api.handle
+
+    def last_request_of_the_window(req):
+        status, headers, body = original(req)
+        if "/accounts/verify_credentials" in req.path:
+            headers = {**headers, "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}
+        return status, headers, body
+
+    api.server.route("/api/v1/accounts/verify_credentials", handler=last_request_of_the_window)
+    result = run(db, collector(api, max_wait_seconds=10))
+    assert result.error.startswith("rate limited:") and "window is used up" in result.error
+    assert [r.path for r in api.server.requests] == ["/api/v1/accounts/verify_credentials"]
+    assert db.scalar("SELECT next_allowed_at FROM source_state WHERE source = 'masto'") == NOW + timedelta(minutes=4)

@@ -566,7 +566,8 @@ def test_people_person_digest_sources_pages(browser, server: Server, site: Path,
 
     page.goto("/sources")
     names = page.locator("article.source strong").all_inner_texts()
-    assert names == ["x-samples", "reddit-samples", "fernhill-blog", "tidewater-blog", "dq-weekly"]
+    assert names == ["x-samples", "reddit-samples", "mastodon-samples", "bluesky-samples", "fernhill-blog",
+                     "tidewater-blog", "dq-weekly"]
     x_samples = page.locator("#source-x-samples").inner_text()
     assert "All 5 files read to the end" in x_samples and "costs nothing" in x_samples
     blog = page.locator("#source-fernhill-blog").inner_text()

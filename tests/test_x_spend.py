@@ -131,3 +131,15 @@ def test_a_sent_reply_is_one_write_and_a_write_past_the_budget_is_refused(db: Da
     assert sent["status"] == "sent"
     assert month_totals(db, "x", NOW) == (reads, 1)
     assert json.loads(json.dumps(usage_report(db, NOW)["queue"]["streams"]))["replies"]["writes_month"] == 1
+
+
+def test_the_digest_says_when_the_budget_stopped_x(db: Database, tmp_path: Path):
+    from delivery.digest import gather, render
+
+    pricing = XSettings(price_per_read=1.0, price_per_write=1.0, monthly_budget=205)
+    with player.use_cassette("mentions_two_runs.yaml"):
+        assert run(db, collector(pricing)).ok
+    cfg = Config.model_validate({"me": {"name": "F"}, "reference_time": NOW.isoformat(),
+                                 "x": {"price_per_read": 1.0, "price_per_write": 1.0, "monthly_budget": 205}})
+    html, text = render(gather(cfg, db, NOW.date()))
+    assert "X streams stopped until 2026-12-01" in text and "X streams stopped until 2026-12-01" in html

@@ -15,7 +15,8 @@ class BlueskySource(SourceBase):
     service: HttpUrl = Field(default="https://bsky.social", description="our account's PDS or entryway")
     handle_env: EnvName = Field(default="BLUESKY_HANDLE", description="our handle or DID")
     app_password_env: EnvName = Field(default="BLUESKY_APP_PASSWORD",
-                                      description="an app password (Settings → Privacy and security → App passwords)")
+                                      description="an app password (Settings → Privacy and security → "
+                                                  "App passwords)")
     mentions: bool = True
     queries: list[str] = Field(default=[], description="searchPosts terms: brand, products, topics")
     client_feeds: bool = Field(default=True, description="read key clients' author feeds (handles.bluesky)")

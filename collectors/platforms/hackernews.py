@@ -83,7 +83,8 @@ def hit_to_post(hit: Mapping[str, Any], *, source: str, retrieved_at: datetime) 
 class HackerNewsCollector(StreamCollector):
     def __init__(self, name: str, *, queries: Iterable[str], stories: bool = True, comments: bool = True,
                  api_url: str = API, max_pages_per_run: int = 5, max_retries: int = 3, max_wait_seconds: float = 60.0,
-                 timeout: float = 20.0, now: Callable[[], datetime] = utcnow, sleep: Callable[[float], None] = time.sleep,
+                 timeout: float = 20.0, now: Callable[[], datetime] = utcnow,
+                 sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.time, page_size: int = PAGE_SIZE):
         self.name, self.now, self.max_pages, self.page_size = name, now, max_pages_per_run, page_size
         self.queries = list(dict.fromkeys(q for q in queries if q.strip()))
