@@ -10,6 +10,7 @@ import re
 
 # each moment's and intent's words, and what a tier weighs, are defined once in engagement/wording.py
 from engagement.wording import CELEBRATED_MOMENTS, SENSITIVE_MOMENTS, intent_wording, tier_bonus  # noqa: E402,F401
+from nlp.mentions import strip_mentions
 
 
 def first_name(name: str | None, handle: str) -> str:
@@ -21,7 +22,7 @@ def first_name(name: str | None, handle: str) -> str:
 
 
 def excerpt(text: str, limit: int = 60) -> str:
-    text = re.sub(r"https?://\S+|@\w+", "", text).strip()
+    text = strip_mentions(re.sub(r"https?://\S+", "", text)).strip()
     text = re.sub(r"\s+", " ", text)
     if len(text) <= limit:
         return text

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from engagement.knowledge import Entry, KnowledgeBase, slug
 from engagement.reading import _tickets
+from nlp.mentions import strip_mentions
 
 # our replies to questions, and the question each answered (collected from the platforms)
 OUR_REPLIES = """
@@ -30,7 +31,7 @@ FROM reply_suggestions s JOIN posts p USING (post_uid)
 WHERE (s.status IN ('approved', 'sent') OR s.edited_at IS NOT NULL)
   AND s.updated_at >= $since AND s.intent = 'question'
 """
-_GREETING = re.compile(r"^(?:in reply to [^.]+\.\s*|(?:@\w+\s*)+|(?:hi|hey|hello|thanks|thank you|sorry)\b[^.!:]*[.!:]\s*)+",
+_GREETING = re.compile(r"^(?:in reply to [^.]+\.\s*|(?:@[A-Za-z0-9_][\w-]*(?:[.@][A-Za-z0-9_][\w-]*)*\s*)+|(?:hi|hey|hello|thanks|thank you|sorry)\b[^.!:]*[.!:]\s*)+",
                        re.I)
 _NAMED = re.compile(r"\b(?:[A-Z][a-z]+)(?=[,!])")
 
@@ -38,7 +39,7 @@ _NAMED = re.compile(r"\b(?:[A-Z][a-z]+)(?=[,!])")
 def clean_team_reply(text: str) -> str:
     """Our reply without its greeting and handles: "@dev Yes! Point the connection…" → "Yes! Point the connection…"."""
     text = _GREETING.sub("", text.strip())
-    text = re.sub(r"(?<!\w)@\w+", "", text)
+    text = strip_mentions(text)
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -51,7 +52,7 @@ def learned_entries(con, now: datetime, days: int) -> list[Entry]:
         body = clean_team_reply(answer or "")
         if len(body.split()) < 4 or _NAMED.search(body):
             continue  # too short to answer anyone else, or addressed to one person by name
-        question = re.sub(r"(?<!\w)@\w+|\bu/\w+", "", question or "").strip()
+        question = re.sub(r"\bu/\w+", "", strip_mentions(question or "")).strip()
         entries.append(Entry(id=f"reply:{key}", title=question[:120], body=body, kind="reply",
                              file="team replies", line=0, when=when.date().isoformat() if when else None))
     return entries

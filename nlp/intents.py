@@ -276,7 +276,9 @@ _CHURN_WEAK = re.compile(
     re.IGNORECASE)
 _NOT_CHURN = re.compile(r"\b(almost|nearly|glad we didn'?t|no plans to|not (switching|leaving|cancel\w*))\b", re.I)
 
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*|[.!?]+", re.U)
+# a sentence ends at . ! ? followed by a space or the end: a dot inside a word (a Bluesky handle
+# "@fernhill.bsky.social", a link, "v2.1", "e.g") does not end one
+_SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?]+(?=[^\s.!?]))+[.!?]*|[.!?]+", re.U)
 _RETWEET = re.compile(r"\s*RT @\w+:")
 
 def _word_start(pattern: re.Pattern[str]) -> re.Pattern[str]:

@@ -70,7 +70,9 @@ def test_run_once_off_a_terminal_prints_whole_lines_per_stage(bundled_config: Pa
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert "x-samples: 311 new posts (ok)" in lines
+    stored = sum(int(line.split(": ")[1].split()[0]) for line in lines if " new posts (" in line)
+    assert stored > 311  # every source's line, the other sources' too
     tag = [line for line in lines if line.startswith("tag: ")]
-    assert tag and tag[-1].startswith("tag: 466 of 466 posts (") and "posts/s" in tag[-1]
-    assert any(line.startswith("engage: 466 of 466 posts") for line in lines)
+    assert tag and tag[-1].startswith(f"tag: {stored} of {stored} posts (") and "posts/s" in tag[-1]
+    assert any(line.startswith(f"engage: {stored} of {stored} posts") for line in lines)
     assert not any("collecting" in line for line in lines)  # no start lines to interleave with results

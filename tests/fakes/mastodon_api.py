@@ -80,8 +80,10 @@ class FakeMastodon:
         self.faults: dict[str, list[tuple[int, dict, bytes]]] = {}
         self.token = "tok-7f3a9c1e5b42"
         for path in ("/api/v1/accounts/verify_credentials", "/api/v1/accounts/lookup", "/api/v1/notifications",
-                     "/api/v2/search", "/api/v1/statuses", "/api/v1/accounts/100/statuses"):
+                     "/api/v2/search", "/api/v1/statuses"):
             server.route(path, handler=self.handle)
+        for known in self.accounts.values():  # a known account with no statuses answers [], as Mastodon does
+            server.route(f"/api/v1/accounts/{known['id']}/statuses", handler=self.handle)
 
     def add_tag(self, tag: str, *statuses: dict) -> None:
         self.tags.setdefault(tag, []).extend(statuses)
