@@ -123,7 +123,9 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
                    r"(?:house|home|flat|apartment|place)\b(?![ -]?(?:plants?|party|music|wine|rules))", re.I),
         re.compile(r"\blast (?:night|day|week) in (?:our|my|the) (?:old )?(?:apartment|flat|house|place|home)\b",
                    re.I),
-        re.compile(r"\b(?:office|hq|headquarters|studio|team) (?:is )?(?:moving|relocating|moved|relocated)\b", re.I),
+        # the team itself moves, not something it moves: "our team moved the nightly pipeline to DuckDB" is work
+        re.compile(r"\b(?:office|hq|headquarters|studio|team) (?:is )?(?:moving|relocating|moved|relocated)\b"
+                   r"(?!\s+(?:the|our|its|their|a|an|all|every\w*|this|that|these|those|my|your|\w+s)\b)", re.I),
         re.compile(rf"\bleaving {_PLACE}(?: {_PLACE})?\b[^.!?\n]{{0,40}}\bfor\b", re.I),
         re.compile(rf"\b(?:heading|going|moving) back (?:home )?to {_PLACE}|\bpacked the last box\b|"
                    r"\b(?:we'?re|i'?m|we are|i am) moving (?:next|this|in|on) (?:week|month|year|spring|summer|autumn|fall|"

@@ -43,6 +43,7 @@ def test_own_moments_are_found_with_evidence(text: str, kind: str):
     ("The moving average on this chart is off", "moving"),
     ("We ran this for a year before moving to a warehouse.", "moving"),
     ("We're launching into the Q3 planning now", "new_job"),
+    ("Our #dataengineering team moved the nightly pipeline to DuckDB. Half the cost.", "moving"),
 ])
 def test_negation_and_other_peoples_news_are_not_the_authors_moment(text: str, kind: str):
     assert kind not in kinds(text)
