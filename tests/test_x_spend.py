@@ -143,3 +143,24 @@ def test_the_digest_says_when_the_budget_stopped_x(db: Database, tmp_path: Path)
                                  "x": {"price_per_read": 1.0, "price_per_write": 1.0, "monthly_budget": 205}})
     html, text = render(gather(cfg, db, NOW.date()))
     assert "X streams stopped until 2026-12-01" in text and "X streams stopped until 2026-12-01" in html
+
+
+def test_the_sources_page_says_what_each_source_costs_with_xs_spend_this_month(db: Database, tmp_path: Path):
+    from listenwell.web.pages_misc import what_it_costs
+
+    with player.use_cassette("mentions_two_runs.yaml"):
+        assert run(db, collector(XSettings())).ok
+    cfg = Config.model_validate({
+        "me": {"name": "F", "handles": {"x": ["fernhillhq"]}}, "reference_time": NOW.isoformat(),
+        "x": {"price_per_read": 0.5, "price_per_write": 1.0, "monthly_budget": 900},
+        "sources": [{"name": "x-main", "type": "x", "bearer_token_env": "X_BEARER"},
+                    {"name": "masto", "type": "mastodon", "instance": "https://mastodon.example"},
+                    {"name": "blog", "type": "feed", "url": "https://blog.example/feed.xml"}]})
+    usage = priced(cfg, usage_report(db, NOW))
+    reads = billed(tape.PAGE1) + billed(tape.PAGE2) + 1
+    x_main, masto, blog = cfg.sources
+    words = what_it_costs(x_main, usage.get("x-main"))
+    assert words.startswith("On X every post read and every reply sent is paid for")
+    assert f"This month: {reads} posts read, 0 replies sent, about ${reads * 0.5:.2f} of the $900.00 budget." in words
+    assert what_it_costs(masto, usage.get("masto")).startswith("On Mastodon: free")
+    assert "free" in what_it_costs(blog, None) and "$" not in what_it_costs(blog, None)

@@ -33,6 +33,7 @@ class SourceType:
     build: Callable[[Any, Any, Secrets], Any]
     network: bool = True  # reads over the network: runs under a time budget
     streams: Callable[[Mapping[str, Any]], list[Any]] | None = None  # state -> [StreamCursor], for `sources`
+    cost: str = ""  # what reading it costs, in words (the web's Sources page); priced platforms add their spend
 
 
 @dataclass(frozen=True)

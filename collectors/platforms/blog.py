@@ -67,6 +67,6 @@ PLATFORM = Platform(
     reply_style="A blog comment reply: complete sentences.",
     reply_kind="comment",
     threads=True,
-    source_types=(SourceType("feed", FeedSource, _build),),
+    source_types=(SourceType("feed", FeedSource, _build, cost="Fetches the feed over the web: free; it asks whether the feed changed before downloading it."),),
     manual_reply="blogs have no reply API here: reply on the blog itself, then dismiss the suggestion",
 )

@@ -88,7 +88,8 @@ PLATFORM = Platform(
     length_note="characters (300 at most)",
     reply_style="A Bluesky reply: short and plain, no hashtags.",
     reply_kind="reply",
-    source_types=(SourceType("bluesky", BlueskySource, _build),),
+    source_types=(SourceType("bluesky", BlueskySource, _build,
+                            cost="On Bluesky: free; listenwell rests a stream when the service says it is reading too fast."),),
     sender=_send,
     recorded=_recorded,
 )

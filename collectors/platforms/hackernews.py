@@ -164,7 +164,8 @@ PLATFORM = Platform(
     reply_style="A Hacker News comment: plain, specific, no marketing.",
     reply_kind="comment",
     threads=True,
-    source_types=(SourceType("hackernews", HackerNewsSource, _build),),
+    source_types=(SourceType("hackernews", HackerNewsSource, _build,
+                               cost="On Hacker News: free (the public Algolia search, no key)."),),
     manual_reply="Hacker News has no reply API: reply on the thread yourself",
     recorded=_recorded,
 )

@@ -99,7 +99,9 @@ PLATFORM = Platform(
     length_note="Mastodon counts a link as 23 and @user@instance as @user",
     reply_style="A Mastodon reply: plain and warm, no hashtags.",
     reply_kind="reply",
-    source_types=(SourceType("mastodon", MastodonSource, _build),),
+    source_types=(SourceType("mastodon", MastodonSource, _build,
+                             cost="On Mastodon: free; an instance allows about 300 requests every 5 minutes, and "
+                                  "listenwell waits when told to."),),
     sender=_send,
     recorded=_recorded,
 )

@@ -75,6 +75,8 @@ PLATFORM = Platform(
     reply_style="A Reddit comment: plain and direct.",
     reply_kind="comment",
     threads=True,
-    source_types=(SourceType("reddit", RedditSource, _build, streams=_streams),),
+    source_types=(SourceType("reddit", RedditSource, _build, streams=_streams,
+                             cost="On Reddit: free within its rate limit (about 100 requests a minute); listenwell "
+                                  "waits when told to."),),
     sender=_send,
 )

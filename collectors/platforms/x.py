@@ -158,7 +158,9 @@ PLATFORM = Platform(
     reply_style="Plain text for X, no hashtags.",
     short_form=True,
     reply_kind="reply",
-    source_types=(SourceType("x", XSource, _build, streams=_streams),),
+    source_types=(SourceType("x", XSource, _build, streams=_streams,
+                             cost="On X every post read and every reply sent is paid for (x.price_per_read, "
+                                  "x.price_per_write)."),),
     settings=XSettings,
     sender=_send,
 )

@@ -14,6 +14,8 @@ from starlette.routing import Route
 
 from collectors.cursors import where_it_stands
 from listenwell.web.app import back, render
+from listenwell.words import plural
+from storage.usage import priced, usage_report
 from listenwell.web.security import DIGEST_CSP, verified_form
 
 DIGEST_NAME = re.compile(r"^digest-(\d{4}-\d{2}-\d{2})\.html$")
@@ -108,27 +110,25 @@ async def digest_write(request: Request):
     return back(request, f"/digest/{day.isoformat()}", "ok", f"Wrote the digest for {day.isoformat()}.")
 
 
-def _plural(n: int, noun: str, nouns: str | None = None) -> str:
-    return f"{n} {noun if n == 1 else (nouns or noun + 's')}"
+def what_it_costs(source, usage: dict | None) -> str:
+    """What a source costs to run, as its source type declares it (collectors/platforms/), with this month's
+    reads, writes and estimated spend where the platform prices them (X); local files cost nothing."""
+    from collectors import platforms
 
-
-def what_it_costs(source, posts_30d: int, key_clients_on_x: int) -> str:
-    """What a source costs to run: on X every read counts against the plan; files and feeds are free."""
-    if source.type == "x":
-        streams = len(source.queries) + int(source.mentions) + int(source.own_posts) + \
-            (key_clients_on_x if source.client_timelines else 0)
-        runs = max(round(24 * 60 / source.every_minutes), 1)
-        return (f"On X: {_plural(streams, 'stream')} read every {source.every_minutes} minutes, at least "
-                f"{streams * runs} requests a day (up to {source.max_pages_per_run} pages a stream when there is "
-                f"a lot to read); {_plural(posts_30d, 'post')} read in the last 30 days, which count toward your "
-                f"X plan's monthly read limit.")
-    if source.type == "reddit":
-        return "On Reddit: free within its rate limit (about 100 requests a minute); listenwell waits when told to."
-    if source.type == "files":
+    found = platforms.source_types().get(source.type)
+    if found is None:
         return "Reads files on this machine: costs nothing."
-    if getattr(source, "url", None):
-        return "Fetches the feed over the web: free; it asks whether the feed changed before downloading it."
-    return "Reads a feed file on this machine: costs nothing."
+    if source.type == "feed" and not str(getattr(source, "url", "") or "").startswith(("http://", "https://")):
+        return "Reads a feed file on this machine: costs nothing."
+    words = found[1].cost or f"On {found[0].label}."
+    if usage and "spend_month" in usage:
+        budget = usage.get("monthly_budget")
+        words += (f" This month: {plural(usage['reads_month'], 'post')} read, "
+                  f"{plural(usage['writes_month'], 'reply')} sent, about ${usage['spend_month']:.2f}"
+                  + (f" of the ${budget:.2f} budget." if budget is not None else " (no monthly budget set)."))
+    elif usage:
+        words += f" This month: {plural(usage['reads_month'], 'post')} read."
+    return words
 
 
 def _next_run(source, row: dict, now):
@@ -142,14 +142,10 @@ def _next_run(source, row: dict, now):
 
 
 def load_sources(store, config) -> list[dict]:
-    from datetime import timedelta
-
     now = config.now()
     with store.open() as db:
         rows = {r["source"]: r for r in db.rows("SELECT * FROM source_state")}
-        read = dict(db.con.execute("SELECT source, count(*) FROM posts WHERE retrieved_at >= ? GROUP BY source",
-                                   [now - timedelta(days=30)]).fetchall())
-    on_x = sum(1 for c in config.key_clients if c.handles.x)
+        usage = priced(config, usage_report(db, now))
     out = []
     for source in config.sources:
         row = rows.get(source.name, {})
@@ -166,7 +162,7 @@ def load_sources(store, config) -> list[dict]:
             "next_run": _next_run(source, row, now) if source.enabled else None,
             "posts_stored": row.get("posts_stored", 0), "last_new": row.get("last_new", 0),
             "stands": where_it_stands(cursor),
-            "cost": what_it_costs(source, read.get(source.name, 0), on_x),
+            "cost": what_it_costs(source, usage.get(source.name)),
             "healthy": bool(row.get("last_success")) and not (
                 row.get("last_error_at") and (not row.get("last_success") or row["last_error_at"] > row["last_success"])),
         })
