@@ -1,0 +1,281 @@
+"""Trained readers for intents and moments: what the rules miss in varied phrasings, scored with numpy only.
+
+A reader is a one-vs-rest logistic regression over word uni/bigrams and character 3-5-grams (binary, idf-weighted,
+each block L2-normalised), trained by :mod:`nlp.readers_train` (scikit-learn, the ``train`` extra) on the labelled
+training posts in ``nlp/data/train/`` only, and exported as ``meta.json`` + ``vocab.json`` + ``weights.npz``
+(loaded with ``allow_pickle=False``): nothing here imports scikit-learn.
+
+They are combined with the rules (:func:`nlp.intents.read_intents`, :func:`nlp.moments.detect_moments`): a label
+the rules missed is added when the reader's probability reaches that label's ``add`` threshold; a rule's label is
+dropped when the probability is below the label's ``veto`` threshold (0 = never). Both thresholds were chosen by
+cross-validation across the training writers (train on two, choose on the third), never on the evaluation sets;
+``meta.json`` records them and the cross-validated figures.
+
+A moment the reader adds must be the author's own: its best sentence passes the same self-reference checks the
+rules use (a first person or an announcement, nobody else's news, no negation or hypothetical, not the past).
+Its evidence is the sentence the reader scores highest, as for an intent.
+
+Public API::
+
+    reader = intent_reader()          # or moment_reader(); None when the model files are absent
+    reader.proba(text, addressed)     # -> {label: P(label)}
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+FORMAT = "listenwell-readers/1"
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+INTENT_READER_DIR = MODELS_DIR / "intent_reader"
+MOMENT_READER_DIR = MODELS_DIR / "moment_reader"
+
+_URL = re.compile(r"https?://\S+|www\.\S+", re.I)
+_HANDLE = re.compile(r"(?<![\w@])@\w+")
+_DIGITS = re.compile(r"\d")
+_TOKEN = re.compile(r"[a-z0-9#$€£%]+(?:['’][a-z]+)*|[!?]|[^\sa-z0-9]", re.I)
+ADDRESSED_FEATURE = "__addressed__"
+
+
+def words_of(text: str) -> list[str]:
+    """The post's tokens as the reader sees them: lower case, URLs, handles and digits folded."""
+    text = _URL.sub(" httpurl ", text.lower())
+    text = _HANDLE.sub(" @handle ", text)
+    text = _DIGITS.sub("0", text)
+    return [t.replace("’", "'") for t in _TOKEN.findall(text)]
+
+
+def word_features(words: Sequence[str], addressed: bool) -> set[str]:
+    feats = set(words)
+    feats.update(f"{a} {b}" for a, b in zip(words, words[1:]))
+    if addressed:
+        feats.add(ADDRESSED_FEATURE)
+    return feats
+
+
+def char_features(word: str, low: int = 3, high: int = 5) -> set[str]:
+    padded = f" {word} "
+    return {padded[i:i + n] for n in range(low, high + 1) for i in range(len(padded) - n + 1)}
+
+
+class Reader:
+    """P(label) for each of ``meta["labels"]``, and the thresholds the rules are combined with."""
+
+    def __init__(self, meta: dict, word_vocab: Sequence[str], char_vocab: Sequence[str], arrays: dict[str, np.ndarray]):
+        if meta.get("format") != FORMAT:
+            raise ValueError(f"unsupported reader format {meta.get('format')!r}")
+        self.meta = meta
+        self.labels: tuple[str, ...] = tuple(meta["labels"])
+        self.add_at: dict[str, float] = {k: float(v) for k, v in meta.get("add", {}).items()}
+        self.veto_below: dict[str, float] = {k: float(v) for k, v in meta.get("veto", {}).items()}
+        self._wvocab = {s: i for i, s in enumerate(word_vocab)}
+        self._cvocab = {s: i for i, s in enumerate(char_vocab)}
+        # the idf is folded into the weights: a binary feature's contribution is w·idf, its squared norm idf²
+        self._ww = np.asarray(arrays["word_w"], dtype=np.float64)  # (labels, words)
+        self._wi2 = np.asarray(arrays["word_idf2"], dtype=np.float64)
+        self._cw = np.asarray(arrays["char_w"], dtype=np.float64)
+        self._ci2 = np.asarray(arrays["char_idf2"], dtype=np.float64)
+        self._bias = np.asarray(arrays["bias"], dtype=np.float64).reshape(-1)
+        if self._ww.shape != (len(self.labels), len(self._wvocab)) or \
+                self._cw.shape != (len(self.labels), len(self._cvocab)):
+            raise ValueError("reader weights do not match its labels and vocabulary")
+        self._char_cache: dict[str, tuple[int, ...]] = {}
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Reader":
+        d = Path(path)
+        meta = json.loads((d / "meta.json").read_text(encoding="utf-8"))
+        vocab = json.loads((d / "vocab.json").read_text(encoding="utf-8"))
+        with np.load(d / "weights.npz", allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+        return cls(meta, vocab["word"], vocab["char"], arrays)
+
+    def _char_ids(self, word: str) -> tuple[int, ...]:
+        ids = self._char_cache.get(word)
+        if ids is None:
+            get = self._cvocab.get
+            found = {get(g) for g in char_features(word)}
+            found.discard(None)
+            ids = tuple(found)
+            if len(self._char_cache) > 200_000:
+                self._char_cache.clear()
+            self._char_cache[word] = ids
+        return ids
+
+    def logits(self, text: str, addressed: bool = False) -> np.ndarray:
+        words = words_of(text)
+        get = self._wvocab.get
+        wids = {get(f) for f in word_features(words, addressed)}
+        wids.discard(None)
+        z = self._bias.copy()
+        if wids:
+            idx = np.fromiter(wids, dtype=np.intp, count=len(wids))
+            z += self._ww[:, idx].sum(axis=1) / math.sqrt(self._wi2[idx].sum())
+        cids: set[int] = set()
+        for w in set(words):
+            cids.update(self._char_ids(w))
+        if cids:
+            idx = np.fromiter(cids, dtype=np.intp, count=len(cids))
+            z += self._cw[:, idx].sum(axis=1) / math.sqrt(self._ci2[idx].sum())
+        return z
+
+    def proba(self, text: str, addressed: bool = False) -> dict[str, float]:
+        z = np.clip(self.logits(text, addressed), -50, 50)
+        p = 1.0 / (1.0 + np.exp(-z))
+        return dict(zip(self.labels, p.tolist()))
+
+    def label_proba(self, text: str, label: str, addressed: bool = False) -> float:
+        return self.proba(text, addressed)[label]
+
+    def __repr__(self) -> str:
+        return f"Reader(labels={len(self.labels)}, words={len(self._wvocab)}, chars={len(self._cvocab)})"
+
+
+@lru_cache(maxsize=1)
+def intent_reader() -> Reader | None:
+    """The bundled intent reader, or None when its files are absent (the rules then work alone)."""
+    return _load_or_none(INTENT_READER_DIR)
+
+
+@lru_cache(maxsize=1)
+def moment_reader() -> Reader | None:
+    return _load_or_none(MOMENT_READER_DIR)
+
+
+def _load_or_none(path: Path) -> Reader | None:
+    if not (path / "meta.json").is_file():
+        return None
+    return Reader.load(path)
+
+
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+
+
+def best_sentence(reader: Reader, text: str, label: str, addressed: bool = False) -> tuple[int, int]:
+    """The span of the sentence the reader scores highest for ``label``: a model-only label's evidence."""
+    spans = [(m.start(), m.end()) for m in _SENTENCE.finditer(text) if m.group().strip()]
+    if len(spans) <= 1:
+        return spans[0] if spans else (0, len(text))
+    best, best_p = spans[0], -1.0
+    for a, b in spans:
+        p = reader.label_proba(text[a:b], label, addressed)
+        if p > best_p:
+            best, best_p = (a, b), p
+    return best
+
+
+# ------------------------------------------------------------------------------------ gates (cheap cues)
+# A moment reader runs only on posts where the rules' prefilter found a candidate or one of these stems occurs
+# (checked on the training posts: what the gate lets through is what the reader can add to).
+MOMENT_CUE = re.compile(
+    r"job|role|position|promot|hired|joined|joining|start|first day|freelance|ceo|cto|coo|head of|lead|"
+    r"launch|live\b|shipp|releas|out now|available|beta|opened|opening|open\b|v\d|"
+    r"rais|fund|seed|series|investor|backed|round|grant|"
+    r"acqui|bought|sold|merg|exit|deal|"
+    r"mov(?:e|ed|ing)|relocat|keys|lease|new (?:flat|house|home|place|city)|packing|boxes|"
+    r"wedding|married|engag|husband|wife|fianc|proposed|said yes|honeymoon|"
+    r"baby|born|pregnan|expecting|newborn|son|daughter|twins|parental|maternity|paternity|"
+    r"birthday|bday|b-day|turn|today|years|year|older|"
+    r"anniversar|decade|"
+    r"hospital|surgery|diagnos|sick|ill\b|illness|cancer|covid|flu|burn|recover|chemo|leave|health|broke my|"
+    r"passed|funeral|died|death|lost|loss|grief|griev|rip\b|memory|miss (?:you|him|her)|"
+    r"award|prize|won\b|win\b|winner|nominat|shortlist|finalist|honou?r|named|recogni|"
+    r"speak|spoke|talk|keynote|panel|podcast|stage|present|webinar|workshop|conference|summit|session|lectur|"
+    r"new (?:dad|mum|mom|address|apartment|website|site|chapter|country)|dropp|publish|\bup\b|trading|"
+    r"loan|financ|approved|marr|hitch|knot|vow|\bwed|elop|mrs\b|welcom|\bdue\b|it'?s a (?:boy|girl)|"
+    r"b'?day|hbd|\d\d(?:st|nd|rd|th)\b|accident|fever|replac|miscarr|slipped|"
+    r"ranked|list\b|elected|selected|voted|made the|amalgamat|part of|taken over|picked up|"
+    r"landed in|settled|living in|shifting|movin|removal|manager|consultant|agent|chef|working for", re.I)
+
+
+def moment_gate(text: str, rule_candidates: int) -> bool:
+    return bool(rule_candidates) or MOMENT_CUE.search(text) is not None
+
+
+# --------------------------------------------------------------------------- the author is the subject
+# whose family may be named in the author's own moment: "our daughter was born", "I married my best friend",
+# "my dad passed away", "my mum's surgery"
+_FAMILY_OK = frozenset({"illness", "bereavement", "baby", "wedding"})
+
+
+def own_moment_sentence(kind: str, sentence: str, text: str) -> bool:
+    """Whether a sentence the reader picked reads as the author's own ``kind`` of moment, by the rules'
+    self-reference checks (nlp/moments.py): a first person or an announcement, nobody else's news, no negation,
+    hypothetical or memory."""
+    from nlp import moments as m
+
+    if m._PAST.search(sentence) or m._NEGATION.search(sentence) or m._HEARSAY.search(sentence):
+        return False
+    if m._WORK_RELATION.search(sentence):
+        return False
+    if kind not in _FAMILY_OK and m._CLOSE_RELATION.search(sentence):
+        return False
+    if kind in m._PERSONAL and m._NAMED_SUBJECT.search(sentence):
+        return False
+    if kind == "birthday" and m._LAST_WEEK.search(sentence):
+        return False
+    if m._FIRST_PERSON.search(sentence):
+        return True
+    # no first person in the sentence: a short announcement ("Forty today.", "Engaged!!") in a post that is
+    # otherwise the author's ("we", "my") or says it is their news
+    short = len(sentence.split()) <= 6
+    return short and bool(m._FIRST_PERSON.search(text) or m._OWN_NEWS.search(text) or len(text.split()) <= 8)
+
+
+def combine_moments(text: str, found: list, rule_candidates: int, reader: Reader | None = None) -> list:
+    """The rules' moments, less those the reader vetoes, plus the author's own moments only the reader saw."""
+    from nlp.moments import Moment
+
+    reader = reader if reader is not None else moment_reader()
+    if reader is None or not moment_gate(text, rule_candidates):
+        return found
+    p = reader.proba(text)
+    kept = [mo for mo in found if p.get(mo.type, 1.0) >= reader.veto_below.get(mo.type, 0.0)]
+    have = {mo.type for mo in kept}
+    for kind in reader.labels:
+        if kind in have or p[kind] < reader.add_at.get(kind, 2.0):
+            continue
+        a, b = best_sentence(reader, text, kind)
+        sentence = text[a:b]
+        if not own_moment_sentence(kind, sentence, text):
+            continue
+        evidence = sentence.strip()
+        if len(evidence) > 180:
+            evidence = evidence[:177].rstrip() + "…"
+        kept.append(Moment(kind, round(min(0.5 + p[kind] / 2, 0.95), 2), evidence, a, b))
+    return sorted(kept, key=lambda mo: -mo.confidence)
+
+
+# sentiment-free, rule-free exclusions the intents keep whatever the reader says
+def combine_intents(text: str, addressed: bool, found: list, reader: Reader | None = None) -> list:
+    """The rules' intents, less those the reader vetoes, plus those only the reader saw (never praise beside a
+    complaint)."""
+    from nlp.intents import INTENTS, Intent
+
+    reader = reader if reader is not None else intent_reader()
+    if reader is None:
+        return found
+    p = reader.proba(text, addressed)
+    kept = [i for i in found if p.get(i.name, 1.0) >= reader.veto_below.get(i.name, 0.0)]
+    have = {i.name for i in kept}
+    for name in reader.labels:
+        if name in have or p[name] < reader.add_at.get(name, 2.0):
+            continue
+        if name == "praise" and "complaint" in have:
+            continue
+        a, b = best_sentence(reader, text, name, addressed)
+        evidence = text[a:b].strip()
+        if len(evidence) > 160:
+            evidence = evidence[:159].rstrip() + "…"
+        kept.append(Intent(name, evidence, a, b, round(min(0.5 + p[name] / 2, 0.95), 2)))
+        have.add(name)
+    if "complaint" in have and "praise" in have:
+        kept = [i for i in kept if i.name != "praise"]
+    kept.sort(key=lambda i: INTENTS.index(i.name))
+    return kept
