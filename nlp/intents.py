@@ -621,7 +621,7 @@ def read_intents(text: str, sentiment_label: str | None = None, addressed_to_us:
     if churn:
         found.append(churn)
     found.sort(key=lambda i: INTENTS.index(i.name))
-    return readers.combine_intents(text, addressed_to_us, found)  # what the trained reader adds or vetoes
+    return readers.combine_intents(text, addressed_to_us, found, sentiment_label)  # what the trained reader adds or vetoes
 
 
 def detect_intents(text: str, sentiment_label: str | None = None, addressed_to_us: bool = False) -> list[str]:

@@ -331,7 +331,7 @@ def detect_moments(text: str) -> list[Moment]:
     sentences: list[tuple[int, int]] | None = None
     candidates = _PREFILTER.scan(text)
     if not candidates:
-        return readers.combine_moments(text, [], candidates) if readers.MOMENT_CUE.search(text) else []
+        return readers.combine_moments(text, [], candidates) if readers.moment_gate(text, candidates) else []
     for kind, pattern, bit in _GATED:
         if candidates & bit:
             for m in pattern.finditer(text):

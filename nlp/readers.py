@@ -32,6 +32,7 @@ from typing import Sequence
 import numpy as np
 
 FORMAT = "listenwell-readers/1"
+_CHAR_CACHE_ROWS = 100_000  # distinct words whose character sums are kept (8 bytes x labels each)
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 INTENT_READER_DIR = MODELS_DIR / "intent_reader"
 MOMENT_READER_DIR = MODELS_DIR / "moment_reader"
@@ -77,15 +78,19 @@ class Reader:
         self._wvocab = {s: i for i, s in enumerate(word_vocab)}
         self._cvocab = {s: i for i, s in enumerate(char_vocab)}
         # the idf is folded into the weights: a binary feature's contribution is w·idf, its squared norm idf²
-        self._ww = np.asarray(arrays["word_w"], dtype=np.float64)  # (labels, words)
+        # stored (labels, features); kept (features, labels) so a post's rows are gathered contiguously
+        self._ww = np.ascontiguousarray(np.asarray(arrays["word_w"], dtype=np.float64).T)
         self._wi2 = np.asarray(arrays["word_idf2"], dtype=np.float64)
-        self._cw = np.asarray(arrays["char_w"], dtype=np.float64)
+        self._cw = np.ascontiguousarray(np.asarray(arrays["char_w"], dtype=np.float64).T)
         self._ci2 = np.asarray(arrays["char_idf2"], dtype=np.float64)
         self._bias = np.asarray(arrays["bias"], dtype=np.float64).reshape(-1)
-        if self._ww.shape != (len(self.labels), len(self._wvocab)) or \
-                self._cw.shape != (len(self.labels), len(self._cvocab)):
+        if self._ww.shape != (len(self._wvocab), len(self.labels)) or \
+                self._cw.shape != (len(self._cvocab), len(self.labels)):
             raise ValueError("reader weights do not match its labels and vocabulary")
-        self._char_cache: dict[str, tuple[int, ...]] = {}
+        self._wi2_list = self._wi2.tolist()
+        self._char_cache: dict[str, tuple[int, float]] = {}  # word -> (row of _rows_mat or -1, squared norm)
+        self._rows_mat = np.zeros((_CHAR_CACHE_ROWS, len(self.labels)))
+        self._used = 0
 
     @classmethod
     def load(cls, path: str | Path) -> "Reader":
@@ -96,33 +101,65 @@ class Reader:
             arrays = {k: z[k] for k in z.files}
         return cls(meta, vocab["word"], vocab["char"], arrays)
 
-    def _char_ids(self, word: str) -> tuple[int, ...]:
-        ids = self._char_cache.get(word)
-        if ids is None:
-            get = self._cvocab.get
-            found = {get(g) for g in char_features(word)}
-            found.discard(None)
-            ids = tuple(found)
-            if len(self._char_cache) > 200_000:
-                self._char_cache.clear()
-            self._char_cache[word] = ids
-        return ids
+    def _store(self, word: str, vec, sq: float) -> None:
+        if self._used == len(self._rows_mat):
+            self._char_cache.clear()
+            self._used = 0
+        self._rows_mat[self._used] = vec
+        self._char_cache[word] = (self._used, sq)
+        self._used += 1
+
+    def _fill(self, words: list[str]) -> None:
+        """The character entries of new words in one numpy gather: each word's n-grams summed once, kept as a
+        row of a matrix, so a post then costs one gather of its words' rows. Two words of a post rarely share
+        an n-gram of 3-5 characters with their padding; the training side (nlp/readers_train.py) sums per
+        word the same way."""
+        get = self._cvocab.get
+        flat: list[int] = []
+        starts: list[int] = []
+        kept: list[str] = []
+        for w in words:
+            ids = sorted(i for i in {get(g) for g in char_features(w)} if i is not None)
+            if ids:
+                starts.append(len(flat))
+                flat.extend(ids)
+                kept.append(w)
+            else:
+                self._char_cache[w] = (-1, 0.0)
+        if not kept:
+            return
+        idx = np.asarray(flat, dtype=np.intp)
+        vecs = np.add.reduceat(self._cw[idx], starts, axis=0)
+        sqs = np.add.reduceat(self._ci2[idx], starts).tolist()
+        for w, vec, sq in zip(kept, vecs, sqs):
+            self._store(w, vec, sq)
 
     def logits(self, text: str, addressed: bool = False) -> np.ndarray:
         words = words_of(text)
         get = self._wvocab.get
-        wids = {get(f) for f in word_features(words, addressed)}
-        wids.discard(None)
+        # sorted: the sums then run in one order in every process (a set's order follows the hash seed)
+        wids = sorted(i for i in map(get, word_features(words, addressed)) if i is not None)
         z = self._bias.copy()
         if wids:
-            idx = np.fromiter(wids, dtype=np.intp, count=len(wids))
-            z += self._ww[:, idx].sum(axis=1) / math.sqrt(self._wi2[idx].sum())
-        cids: set[int] = set()
-        for w in set(words):
-            cids.update(self._char_ids(w))
-        if cids:
-            idx = np.fromiter(cids, dtype=np.intp, count=len(cids))
-            z += self._cw[:, idx].sum(axis=1) / math.sqrt(self._ci2[idx].sum())
+            w2 = self._wi2_list
+            z += self._ww[wids].sum(axis=0) / math.sqrt(sum(w2[i] for i in wids))
+        distinct = sorted(set(words))
+        cache = self._char_cache
+        new = [w for w in distinct if w not in cache]
+        if new:
+            self._fill(new)
+            cache = self._char_cache
+            if any(w not in cache for w in distinct):  # the cache was full and cleared: fill again
+                self._fill([w for w in distinct if w not in cache])
+        rows = []
+        n2 = 0.0
+        for w in distinct:
+            row, sq = cache[w]
+            if row >= 0:
+                rows.append(row)
+                n2 += sq
+        if rows:
+            z += self._rows_mat[rows].sum(axis=0) / math.sqrt(n2)
         return z
 
     def proba(self, text: str, addressed: bool = False) -> dict[str, float]:
@@ -174,7 +211,7 @@ def best_sentence(reader: Reader, text: str, label: str, addressed: bool = False
 # A moment reader runs only on posts where the rules' prefilter found a candidate or one of these stems occurs
 # (checked on the training posts: what the gate lets through is what the reader can add to).
 MOMENT_CUE = re.compile(
-    r"job|role|position|promot|hired|joined|joining|start|first day|freelance|ceo|cto|coo|head of|lead|"
+    r"\b(?:job|role|position|promot|hired|joined|joining|start|first day|freelance|ceo|cto|coo|head of|lead|"
     r"launch|live\b|shipp|releas|out now|available|beta|opened|opening|open\b|v\d|"
     r"rais|fund|seed|series|investor|backed|round|grant|"
     r"acqui|bought|sold|merg|exit|deal|"
@@ -191,11 +228,22 @@ MOMENT_CUE = re.compile(
     r"loan|financ|approved|marr|hitch|knot|vow|\bwed|elop|mrs\b|welcom|\bdue\b|it'?s a (?:boy|girl)|"
     r"b'?day|hbd|\d\d(?:st|nd|rd|th)\b|accident|fever|replac|miscarr|slipped|"
     r"ranked|list\b|elected|selected|voted|made the|amalgamat|part of|taken over|picked up|"
-    r"landed in|settled|living in|shifting|movin|removal|manager|consultant|agent|chef|working for", re.I)
+    r"landed in|settled|living in|shifting|movin|removal|manager|consultant|agent|chef|working for)", re.I)
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'll|i'd|im|ive|me|my|we|we're|we've|we'll|our|us)\b", re.I)
 
 
 def moment_gate(text: str, rule_candidates: int) -> bool:
-    return bool(rule_candidates) or MOMENT_CUE.search(text) is not None
+    """Whether the moment reader reads the post: the rules' prefilter found a candidate, or a cue stem stands in
+    a post that speaks in the first person or is a short announcement ("Forty today", "Engaged!!")."""
+    if rule_candidates:
+        return True
+    return MOMENT_CUE.search(text) is not None and (len(text) <= 60 or _FIRST_PERSON.search(text) is not None)
+
+
+def intent_gate(text: str, addressed: bool, found: list) -> bool:
+    """Whether the intent reader reads the post: it can lead to an action (addressed to us, a @mention, a
+    question) or the rules already found an intent in it; the bulk of ordinary posts is left to the rules."""
+    return addressed or bool(found) or "@" in text or "?" in text
 
 
 # --------------------------------------------------------------------------- the author is the subject
@@ -210,6 +258,8 @@ def own_moment_sentence(kind: str, sentence: str, text: str) -> bool:
     hypothetical or memory."""
     from nlp import moments as m
 
+    if sentence.rstrip().endswith("?"):
+        return False  # a question is not news: "can I get my data out without talking to sales?"
     if m._PAST.search(sentence) or m._NEGATION.search(sentence) or m._HEARSAY.search(sentence):
         return False
     if m._WORK_RELATION.search(sentence):
@@ -252,14 +302,46 @@ def combine_moments(text: str, found: list, rule_candidates: int, reader: Reader
     return sorted(kept, key=lambda mo: -mo.confidence)
 
 
-# sentiment-free, rule-free exclusions the intents keep whatever the reader says
-def combine_intents(text: str, addressed: bool, found: list, reader: Reader | None = None) -> list:
+def answerable_question(sentence: str, addressed: bool) -> bool:
+    """Whether a question the reader found is one the rules would not rule out: not rhetorical ("can you
+    believe…"), not quoted, and, in a post not addressed to us, not social ("anyone watching the game?")."""
+    from nlp import intents as i
+
+    if i._RHETORICAL.search(sentence) or i._QUOTED_QUESTION.search(sentence):
+        return False
+    return addressed or not i._SOCIAL.search(sentence) or bool(i._ASK.search(sentence))
+
+
+_BUYING_OR_LEAVING = frozenset({"purchase_intent", "churn_risk"})
+
+
+def allowed_intent(name: str, sentence: str, addressed: bool, have=frozenset(), sentiment_label: str | None = None
+                   ) -> bool:
+    """The rules' exclusions a label the reader adds must pass too. A question needs a question mark unless it
+    is addressed to us, and is not added to a buying or leaving post not addressed to us (that post's question
+    is its purchase or leaving talk: an opportunity, read by hand, not queued); a complaint is not added to a
+    positive post or beside praise, praise not to a negative post."""
+    from nlp.polarity import is_negative, is_positive
+
+    if name == "question":
+        if not addressed and ("?" not in sentence or have & _BUYING_OR_LEAVING):
+            return False
+        return answerable_question(sentence, addressed)
+    if name == "complaint":
+        return not is_positive(sentiment_label) and "praise" not in have
+    if name == "praise":
+        return not is_negative(sentiment_label) and "complaint" not in have
+    return True
+
+
+def combine_intents(text: str, addressed: bool, found: list, sentiment_label: str | None = None,
+                    reader: Reader | None = None) -> list:
     """The rules' intents, less those the reader vetoes, plus those only the reader saw (never praise beside a
     complaint)."""
     from nlp.intents import INTENTS, Intent
 
     reader = reader if reader is not None else intent_reader()
-    if reader is None:
+    if reader is None or not intent_gate(text, addressed, found):
         return found
     p = reader.proba(text, addressed)
     kept = [i for i in found if p.get(i.name, 1.0) >= reader.veto_below.get(i.name, 0.0)]
@@ -267,9 +349,9 @@ def combine_intents(text: str, addressed: bool, found: list, reader: Reader | No
     for name in reader.labels:
         if name in have or p[name] < reader.add_at.get(name, 2.0):
             continue
-        if name == "praise" and "complaint" in have:
-            continue
         a, b = best_sentence(reader, text, name, addressed)
+        if not allowed_intent(name, text[a:b], addressed, frozenset(have), sentiment_label):
+            continue
         evidence = text[a:b].strip()
         if len(evidence) > 160:
             evidence = evidence[:159].rstrip() + "…"
