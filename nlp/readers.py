@@ -247,11 +247,6 @@ def intent_gate(text: str, addressed: bool, found: list) -> bool:
 
 
 # --------------------------------------------------------------------------- the author is the subject
-# whose family may be named in the author's own moment: "our daughter was born", "I married my best friend",
-# "my dad passed away", "my mum's surgery"
-_FAMILY_OK = frozenset({"illness", "bereavement", "baby", "wedding"})
-
-
 def own_moment_sentence(kind: str, sentence: str, text: str) -> bool:
     """Whether a sentence the reader picked reads as the author's own ``kind`` of moment, by the rules'
     self-reference checks (nlp/moments.py): a first person or an announcement, nobody else's news, no negation,
@@ -264,7 +259,7 @@ def own_moment_sentence(kind: str, sentence: str, text: str) -> bool:
         return False
     if m._WORK_RELATION.search(sentence):
         return False
-    if kind not in _FAMILY_OK and m._CLOSE_RELATION.search(sentence):
+    if kind not in m._OWN_FAMILY_OK and m._CLOSE_RELATION.search(sentence):
         return False
     if kind in m._PERSONAL and m._NAMED_SUBJECT.search(sentence):
         return False
@@ -273,9 +268,9 @@ def own_moment_sentence(kind: str, sentence: str, text: str) -> bool:
     if m._FIRST_PERSON.search(sentence):
         return True
     # no first person in the sentence: a short announcement ("Forty today.", "Engaged!!") in a post that is
-    # otherwise the author's ("we", "my") or says it is their news
+    # otherwise the author's ("we", "my") or says it is their news; a headline has neither
     short = len(sentence.split()) <= 6
-    return short and bool(m._FIRST_PERSON.search(text) or m._OWN_NEWS.search(text) or len(text.split()) <= 8)
+    return short and bool(m._FIRST_PERSON.search(text) or m._OWN_NEWS.search(text))
 
 
 def combine_moments(text: str, found: list, rule_candidates: int, reader: Reader | None = None) -> list:

@@ -10,8 +10,8 @@ Protocol (never touches ``tests/data/eval/``):
    added at P ≥ add, where the reader runs at all, and when its best sentence passes the rules' own exclusions:
    for a moment, the author's own; for a question, not rhetorical or social) and ``veto`` (a rule's label is dropped at P < veto; 0 = never). The pair kept is the one with the highest
    recall whose precision reaches the target (intents 0.90, moments 0.93: above the bars, for the change of
-   writer), or, for intents where the rules alone fall short of it, whose additions alone reach it; ties to the higher
-   precision. Intents are never vetoed (see VETO_GRID).
+   writer), or, where the rules alone fall short of it, whose additions alone reach it; ties to the higher
+   precision. Nothing is vetoed for now (see VETO_GRID).
 3. The shipped reader is trained on all three writers, with those thresholds.
 """
 from __future__ import annotations
@@ -34,9 +34,11 @@ TRAIN_DIR = Path(__file__).resolve().parent / "data" / "train"
 WRITERS = ("a", "b", "c")
 TARGET_PRECISION = {"intents": 0.90, "moments": 0.93}
 ADD_GRID = [round(float(x), 2) for x in np.arange(0.06, 0.99, 0.02)] + [2.0]
-# intents keep every rule hit: a veto measured as a gain across writers dropped right readings of our own
-# sample posts ("exports stuck again. Any ETA?" lost its complaint), so only moments may be vetoed
-VETO_GRID = {"intents": [0.0], "moments": [0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3]}
+# No veto: a veto measured as a gain across the training writers dropped right readings elsewhere: of our own
+# sample posts ("exports stuck again. Any ETA?" lost its complaint, "empty states: thank you" its praise) and,
+# for moments, all seven rule hits it dropped on the development sets were right ("Chemo round 4 of 6 done").
+# The readers only add; the grid stays so a later reader can show a veto that holds up.
+VETO_GRID = {"intents": [0.0], "moments": [0.0]}
 MIN_DF = 2
 C = 4.0
 # balanced weights lift the thirteen rare moment labels (cross-validated recall 0.58 → 0.60 at the same
@@ -211,11 +213,10 @@ def choose_thresholds(task: str, posts, labels, found, gate, P, ok) -> dict:
                 fp = int((pred & ~y).sum())
                 prec = tp / (tp + fp) if tp + fp else 1.0
                 rec = tp / y.sum() if y.sum() else 0.0
-                # intents (never vetoed): where the rules alone fall short of the target, what the reader adds
-                # must itself reach it
+                # where the rules alone fall short of the target, what the reader adds must itself reach it
                 added = pred & ~kept
                 a_tp, a_fp = int((added & y).sum()), int((added & ~y).sum())
-                meets = prec >= target or (task == "intents" and (a_tp + a_fp == 0 or a_tp / (a_tp + a_fp) >= target))
+                meets = prec >= target or a_tp + a_fp == 0 or a_tp / (a_tp + a_fp) >= target
                 key = (meets, rec if meets else prec, prec, -veto, add)
                 if best is None or key > best[0]:
                     best = (key, {"add": add, "veto": veto, "precision": round(prec, 3), "recall": round(float(rec), 3),
