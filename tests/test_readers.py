@@ -95,3 +95,13 @@ def test_train_readers_writes_loadable_readers_with_cross_validated_thresholds(t
     cv = report["intents"]
     assert cv["combined_micro"]["recall"] >= cv["rules_micro"]["recall"]
     assert 0 <= reader.proba("@fernhillhq is the export down?", True)["question"] <= 1
+
+
+def test_the_fast_gate_regexes_match_exactly_where_the_readable_ones_do():
+    from nlp.moments_eval import load_eval_set
+
+    texts = [p.text for path in sorted((ROOT / "nlp" / "data" / "train").glob("*.tsv")) for p in load_eval_set(path)]
+    texts += ["Forty today!", "i'm 30", "We're off", "US open", "b-day!!", "my 21st", "v2 is out", "nothing here"]
+    for readable, fast in ((readers.MOMENT_CUE, readers._FAST_CUE), (readers._FIRST_PERSON, readers._FAST_FIRST_PERSON)):
+        assert fast.pattern != readable.pattern
+        assert [bool(fast.search(t)) for t in texts] == [bool(readable.search(t)) for t in texts]
