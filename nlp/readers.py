@@ -46,8 +46,11 @@ ADDRESSED_FEATURE = "__addressed__"
 
 def words_of(text: str) -> list[str]:
     """The post's tokens as the reader sees them: lower case, URLs, handles and digits folded."""
-    text = _URL.sub(" httpurl ", text.lower())
-    text = _HANDLE.sub(" @handle ", text)
+    text = text.lower()
+    if "http" in text or "www." in text:  # the substitutions only where they can apply (most posts have none)
+        text = _URL.sub(" httpurl ", text)
+    if "@" in text:
+        text = _HANDLE.sub(" @handle ", text)
     text = _DIGITS.sub("0", text)
     return [t.replace("’", "'") for t in _TOKEN.findall(text)]
 
