@@ -307,6 +307,49 @@ def _print_lodo(report: dict) -> None:
 
 
 @nlp_group.command(
+    "train-readers",
+    help="""Train the intent and moment readers on nlp/data/train/ and write them to OUT (default: nlp/models/).
+
+    For each writer, a reader trained on the other two scores that writer's posts; each label's thresholds
+    (add a label the rules missed, veto a rule's label) are chosen on those out-of-writer figures, then the
+    shipped readers are trained on all writers. Never reads tests/data/eval/. Needs scikit-learn
+    (pip install 'listenwell[train]'); the readers it writes are scored with numpy only.
+
+    \b
+    Example:
+      listenwell nlp train-readers --out /tmp/readers
+    """,
+)
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output directory; the readers go to OUT/intent_reader and OUT/moment_reader.")
+@click.option("--data", "data", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Folder of {intents,moments}_{a,b,c}.tsv (default: nlp/data/train).")
+@click.option("--model-version", default=None, help="Version string stored in meta.json.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def train_readers_cmd(out: Path | None, data: Path | None, model_version, as_json):
+    try:
+        from nlp.readers_train import TRAIN_DIR, train_readers
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise click.ClickException(f"training needs scikit-learn ({e}); install with: pip install 'listenwell[train]'")
+    try:
+        report = train_readers(out, data or TRAIN_DIR, version=model_version)
+    except ImportError as e:
+        raise click.ClickException(f"training needs scikit-learn ({e}): pip install 'listenwell[train]'")
+    except (OSError, ValueError) as e:
+        raise click.ClickException(terminal_safe(str(e)))
+    if as_json:
+        print_json(report)
+        return
+    for task, r in report.items():
+        echo(f"{task} reader written to {r['out_dir']} ({r['n_train']} posts, {r['seconds']} s); "
+             f"out-of-writer micro: rules P {r['rules_micro']['precision']} R {r['rules_micro']['recall']}, "
+             f"rules + reader P {r['combined_micro']['precision']} R {r['combined_micro']['recall']}")
+        for label, c in r["per_label"].items():
+            echo(f"  {label:<16} add at {c['add']:<5} veto below {c['veto']:<5} P {c['precision']:.3f} "
+                 f"R {c['recall']:.3f} (rules P {c['rules_precision']} R {c['rules_recall']})")
+
+
+@nlp_group.command(
     "eval-complaints",
     help="""Complaint F1 with one domain of DATA held out at a time, for the model alone and for the
     reading the pipeline makes (the model combined with the rules, every post read as addressed to a

@@ -35,6 +35,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
+from nlp import readers
 from nlp.polarity import is_negative, is_positive
 from nlp.prefilter import Prefilter
 
@@ -622,7 +623,7 @@ def read_intents(text: str, sentiment_label: str | None = None, addressed_to_us:
     if churn:
         found.append(churn)
     found.sort(key=lambda i: INTENTS.index(i.name))
-    return found
+    return readers.combine_intents(text, addressed_to_us, found, sentiment_label)  # what the trained reader adds or vetoes
 
 
 def detect_intents(text: str, sentiment_label: str | None = None, addressed_to_us: bool = False) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
+from nlp import readers
 from nlp.prefilter import Prefilter
 
 MOMENT_TYPES = (
@@ -332,7 +333,7 @@ def detect_moments(text: str) -> list[Moment]:
     sentences: list[tuple[int, int]] | None = None
     candidates = _PREFILTER.scan(text)
     if not candidates:
-        return []
+        return readers.combine_moments(text, [], candidates) if readers.moment_gate(text, candidates) else []
     for kind, pattern, bit in _GATED:
         if candidates & bit:
             for m in pattern.finditer(text):
@@ -342,7 +343,7 @@ def detect_moments(text: str) -> list[Moment]:
                 moment = _judge(kind, text, s_start, s_end, m.start(), m.end())
                 if moment and (kind not in best or moment.confidence > best[kind].confidence):
                     best[kind] = moment
-    return sorted(best.values(), key=lambda mo: -mo.confidence)
+    return readers.combine_moments(text, sorted(best.values(), key=lambda mo: -mo.confidence), candidates)
 
 
 def _judge(kind: str, text: str, s_start: int, s_end: int, start: int, end: int) -> Moment | None:

@@ -18,6 +18,7 @@ from nlp.intents import evidence_of, read_intents
 from nlp.language import UNDETERMINED, detect_language
 from nlp.language import preload as preload_language_identifier
 from nlp.moments import detect_moments
+from nlp.readers import intent_reader, moment_reader
 
 PIPELINE_VERSION = "listenwell-nlp/2"
 ENGLISH = "en"
@@ -216,6 +217,7 @@ def build_pipeline(topics: dict[str, Any] | None = None, sentiment_model: str | 
     nlp = spacy.blank("en")
     nlp.add_pipe("listenwell_language")
     preload_language_identifier()  # models load when the pipeline is built, not inside the first batch
+    intent_reader(), moment_reader()
     nlp.add_pipe("listenwell_sentiment", config={"model_path": sentiment_model})
     nlp.add_pipe("listenwell_topics", config={"topics": _plain_topics(topics or {})})
     nlp.add_pipe("listenwell_intents")

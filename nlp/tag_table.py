@@ -131,15 +131,17 @@ def tag_table(table: pa.Table, config: Any, *, nlp: Any = None) -> pa.Table:
     cols: dict[str, list] = {name: [] for name in TAGS_SCHEMA.names}
     docs = (make_doc(pipeline, text, lang, to_us) for text, lang, to_us in zip(texts, langs, addressed))
     with _fewer_gc_passes():
-        for doc, brand in zip(pipeline.pipe(docs, batch_size=1000), found):
+        for doc, brand, ours in zip(pipeline.pipe(docs, batch_size=1000), found, from_us):
             data = doc.user_data
             moments = data.get(MOMENTS)
-            evidence = data.get(EVIDENCE)
+            # an intent is what a post asks of us: our own posts (replies to customers among them) ask nothing,
+            # and the trained intent reader read "DM us your workspace and we'll move you" as leaving talk
+            evidence = None if ours else data.get(EVIDENCE)
             cols["lang"].append(data.get(LANG))
             cols["sentiment_score"].append(data.get(SENTIMENT))
             cols["sentiment_label"].append(data.get(SENTIMENT_LABEL))
             cols["topics"].append(data.get(TOPICS, _NONE))
-            cols["intents"].append(data.get(INTENTS, _NONE))
+            cols["intents"].append(_NONE if ours else data.get(INTENTS, _NONE))
             cols["moments"].append(json.dumps(moments, ensure_ascii=False) if moments else "[]")
             cols["evidence"].append(json.dumps(evidence, ensure_ascii=False) if evidence else "{}")
             cols["about_us"].append(brand.about_us)

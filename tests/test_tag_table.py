@@ -90,3 +90,15 @@ def test_settings_are_plain_values_and_the_pipeline_is_built_once_per_settings(b
     assert tagger_for(settings) is tagger_for(TagSettings.from_config(config))
     # the settings alone tag as the config does (what a worker process or a Ray task receives)
     assert tag_table(posts.slice(0, 50), settings).equals(tag_table(posts.slice(0, 50), config))
+
+
+def test_our_own_posts_ask_nothing_of_us(bundled):
+    """The same question read as a customer's and as ours: only the customer's carries intents and evidence."""
+    config, _posts, _stored = bundled
+    text = "@fernhillhq the export failed again, is something broken? What does the team plan cost?"
+    batch = pa.table({"post_uid": ["x:1", "x:2"], "text": [text, text], "addressed_to_us": [True, True],
+                      "from_us": [False, True]})
+    tags = tag_table(batch, config).to_pylist()
+    assert tags[0]["intents"] and json.loads(tags[0]["evidence"])
+    assert tags[1]["intents"] == [] and json.loads(tags[1]["evidence"]) == {}
+    assert tags[1]["sentiment_label"] == tags[0]["sentiment_label"]  # the rest is read alike
