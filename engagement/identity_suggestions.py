@@ -337,4 +337,5 @@ def reject(db: Database, suggestion_id: str, now: datetime, by: str) -> dict:
                     "WHERE suggestion_id = ?", [by, now, suggestion_id])
         record(con, by, "people.suggestion_reject", suggestion_id, now, identity_a=row["identity_a"],
                identity_b=row["identity_b"])
-    return {"suggestion_id": suggestion_id, "status": "rejected", "by": by, "at": now}
+    names = [(_person_of(db, row[side]) or (None, row[side]))[1] for side in ("identity_a", "identity_b")]
+    return {"suggestion_id": suggestion_id, "status": "rejected", "by": by, "at": now, "names": names}

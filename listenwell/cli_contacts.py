@@ -175,7 +175,8 @@ def people_reject(state: State, suggestion_id: str, by: str | None, as_json: boo
     if as_json:
         print_json(result)
         return
-    echo(f"rejected {suggestion_id}: they stay two people")
+    first, second = result["names"]
+    echo(f"{line(first)} and {line(second)} stay two people; they will not be proposed again")
 
 
 @click.command("merges")

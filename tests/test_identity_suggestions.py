@@ -99,7 +99,9 @@ def test_lena_is_suggested_with_evidence_and_one_person_after_accepting(site: Pa
 def test_reject_is_remembered(site: Path):
     first = json.loads(run(site, "people", "suggest-merges", "--json").output)
     target = next(s for s in first if s["a"]["name"] == "Gus Almeida")
-    assert run(site, "people", "reject", target["suggestion_id"], "--by", "cy").exit_code == 0
+    rejected = run(site, "people", "reject", target["suggestion_id"], "--by", "cy")
+    assert rejected.exit_code == 0 and target["suggestion_id"] not in rejected.output  # names, not the id
+    assert f"{target['a']['name']} and {target['b']['name']} stay two people" in rejected.output
     again = json.loads(run(site, "people", "suggest-merges", "--json").output)
     assert target["suggestion_id"] not in {s["suggestion_id"] for s in again}
     assert len(again) == len(first) - 1
