@@ -8,7 +8,8 @@ import click
 
 from engagement.people import PersonError, delete_touch, edit_touch, list_people, list_touches, log_touch, \
     merge_people, person_detail, resolve_person, split_identity, TOUCH_KINDS
-from engagement.reach_out import REASONS, reach_out_list, snooze, snoozed, unsnooze
+from engagement.reach_out import REASONS, snooze, snoozed, unsnooze
+from engagement.reach_out import reach_out as reach_out_and_cleared
 from listenwell.terminal import terminal_safe
 from listenwell.cli_common import (
     ListenwellError, State, data_out, echo, line, pass_state, person_name, plural, print_json, who,
@@ -200,7 +201,8 @@ def reach_out(ctx: click.Context, limit: int, ics_path: Path | None, as_json: bo
         return
     state: State = ctx.obj
     with state.db() as db:
-        items = [i.to_dict() for i in reach_out_list(state.config, db, limit)]
+        found = reach_out_and_cleared(state.config, db, limit)
+        items = [i.to_dict() for i in found.items]
     if ics_path is not None:
         from delivery.calendar import reach_out_calendar
 
@@ -222,6 +224,10 @@ def reach_out(ctx: click.Context, limit: int, ics_path: Path | None, as_json: bo
         echo(f"{n:>2}. [{item['action']}] {terminal_safe(item['sentence'], one_line=True)}")
         if item["evidence_url"]:
             echo(f"      {item['evidence_url']}")
+    listed = {item["person_id"] for item in items}
+    for done in found.cleared:  # a touch cleared all they had: said once, as the digest says it
+        if done["person_id"] not in listed:
+            echo(f"Done: {terminal_safe(done['sentence'], one_line=True)}")
 
 
 @reach_out.command("snooze")

@@ -24,6 +24,31 @@ def entries(config, db) -> dict[str, dict]:
     return {r.person: r.to_dict() for r in reach_out_list(config, db, limit=50)}
 
 
+def _cli_reach_out(history: History, now) -> str:
+    """`listenwell reach-out` on the history's database, with the history's config written as a file."""
+    import yaml
+    from click.testing import CliRunner
+
+    from listenwell.cli import main
+
+    folder = Path(history.db.path).parent
+    data = {
+        "me": {"name": "Fernhill", "handles": {"x": ["fernhillhq"], "reddit": ["fernhill_team"]}},
+        "key_clients": [
+            {"name": "Ana Souza", "tier": 1, "handles": {"x": ["anasouza"], "reddit": ["ana_s"]}},
+            {"name": "Bo Chen", "tier": 2, "handles": {"x": ["bochen"]}},
+        ],
+        "reference_time": now.isoformat(),
+        "storage": {"path": "lw.duckdb"},
+    }
+    config = folder / "reach-out-config.yaml"
+    config.write_text(yaml.safe_dump(data))
+    history.db.con.execute("CHECKPOINT")
+    result = CliRunner().invoke(main, ["--config", str(config), "reach-out", "--limit", "50"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
 def test_a_touch_after_the_evidence_clears_the_item_and_says_so(history: History):
     complained = DAY0 + timedelta(days=1)
     history.post("anasouza", "@fernhillhq the sync is broken again and nobody answers. Terrible.", complained)
@@ -44,6 +69,9 @@ def test_a_touch_after_the_evidence_clears_the_item_and_says_so(history: History
     assert said["kind"] == "call"
     assert said["sentence"].startswith(f"You called Ana on {now.day} {now:%b}; cleared: the problem they raised")
     assert "sync is broken" in said["sentence"]
+    # the CLI says it too, as the digest does: Ana is off the list and her call is reported done
+    printed = _cli_reach_out(history, now)
+    assert f"Done: You called Ana on {now.day} {now:%b}; cleared" in printed and "Call Bo" in printed
 
     # news posted after the call is new: it is on the list again, and the entry says what the call cleared
     history.post("anasouza", "Thrilled to share that I've joined Acme as VP Operations!", now - timedelta(hours=1))
