@@ -10,7 +10,7 @@ import pytest
 from engagement.contacts import import_contacts
 from engagement.people import log_touch
 from engagement.reach_out import company_in_notes, reach_out, reach_out_list
-from test_relationships import DAY0, History, config_at
+from test_relationships import DAY0, History, config_at, config_data
 
 
 @pytest.fixture
@@ -32,15 +32,7 @@ def _cli_reach_out(history: History, now) -> str:
     from listenwell.cli import main
 
     folder = Path(history.db.path).parent
-    data = {
-        "me": {"name": "Fernhill", "handles": {"x": ["fernhillhq"], "reddit": ["fernhill_team"]}},
-        "key_clients": [
-            {"name": "Ana Souza", "tier": 1, "handles": {"x": ["anasouza"], "reddit": ["ana_s"]}},
-            {"name": "Bo Chen", "tier": 2, "handles": {"x": ["bochen"]}},
-        ],
-        "reference_time": now.isoformat(),
-        "storage": {"path": "lw.duckdb"},
-    }
+    data = config_data(now, storage={"path": "lw.duckdb"})
     config = folder / "reach-out-config.yaml"
     config.write_text(yaml.safe_dump(data))
     history.db.con.execute("CHECKPOINT")

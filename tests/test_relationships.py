@@ -21,6 +21,11 @@ DAY0 = datetime(2026, 8, 3, 10, tzinfo=timezone.utc)
 
 
 def config_at(when: datetime, **extra) -> Config:
+    return Config.model_validate(config_data(when, **extra))
+
+
+def config_data(when: datetime, **extra) -> dict:
+    """The config ``config_at`` validates, as plain data (to write as a file for the CLI)."""
     data = {
         "me": {"name": "Fernhill", "handles": {"x": ["fernhillhq"], "reddit": ["fernhill_team"]}},
         "key_clients": [
@@ -30,7 +35,7 @@ def config_at(when: datetime, **extra) -> Config:
         "reference_time": when.isoformat(),
     }
     data.update(extra)
-    return Config.model_validate(data)
+    return data
 
 
 class History:
