@@ -326,9 +326,10 @@ def read_post(text: str, *, addressed: bool = True, lang: str | None = None, sen
             from nlp.intents import detect_intents
             from nlp.sentiment import default_model
 
+            score, label = default_model().score(text)
             if sentiment is None:
-                sentiment = default_model().score(text)[0]
-            intents = detect_intents(text, sentiment, addressed)
+                sentiment = score
+            intents = detect_intents(text, label, addressed)  # nlp's intents take the label, not the score
         else:
             intents = shim_foreign(text, lang)
     elif not english and not intents:
