@@ -412,7 +412,8 @@ class Composer:
         ticket = reading.tickets[0] if reading.tickets else None
         rel = post.relationship
         if ticket:
-            step = f"I'm chasing {ticket} myself now and will update you here."
+            # the specific may already name the ticket ("ticket #48213 should have had an answer"): say it once
+            step = (f"I'm chasing {'it' if ticket in specific else ticket} myself now and will update you here.")
         elif rel.open_issue:
             step = f"I'm treating this together with {rel.open_issue} and will update you here."
         elif reading.outage:
@@ -455,8 +456,12 @@ class Composer:
         duration = reading.durations[0] if reading.durations else None
         failure = reading.failure
         if failure == "no reply":
-            return (f"{reading.tickets[0]} should have had an answer long before now." if reading.tickets
-                    else "you should have had an answer long before now.")
+            if reading.tickets:
+                return f"{reading.tickets[0]} should have had an answer long before now."
+            if duration:
+                return f"{duration} without an answer is far too long, and that's on us."
+            about = f" about {f}" if feature and feature not in ("support", "the status page") else ""
+            return f"you should have had an answer{about} long before now."
         if failure == "blank charts":
             return f"blank charts in {f} are a failure, not a result, and that's on us."
         if failure == "a double charge":

@@ -236,7 +236,9 @@ _STATUS_QUESTION = re.compile(r"\b(is (?:something|it|fernhill|everything) (?:up
 
 # ------------------------------------------------------------------------------------------ specifics
 _TICKET = re.compile(r"(?:\b(ticket|case|issue|incident)\s*(?:no\.?|number)?\s*#?\s*(\d{3,8})\b|#(\d{4,8})\b)", re.I)
-_DURATION = re.compile(r"\b(\d{1,3}) ?(seconds|secs|minutes|mins|hours|days|weeks)\b", re.I)
+_DURATION = re.compile(r"\b(\d{1,3}|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
+                       r"thirty|forty|forty-five|fifty|sixty|ninety) ?(seconds|secs|minutes|mins|hours|hrs|days|weeks|"
+                       r"months)\b", re.I)
 _OUTAGE = re.compile(
     r"\b((?:is|are|was|were|went|goes|been|it'?s) down|down again|outage|stuck|delay\w*|(?:is|are|was|were|running|"
     r"arrived|still|hours?|an hour|really|so|very) late|late (?:again|today)|spinning|loading|not loading|won'?t load|taking forever|\d+ seconds to load|"
@@ -251,8 +253,10 @@ FAILURES: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.I), phrase) for
     (r"\bresets?\b|\bresetting\b", "settings that reset"),
     (r"\b(logged (me )?out|loops? back|login loop|can'?t log ?in)\b", "a login loop"),
     (r"\b(dropped|lost|missing) (every|all|half|our|rows)|\bsilently dropped\b|\blost all\b", "lost data"),
-    (r"\b(no (?:answer|reply|response)|zero replies|nobody (?:answers|replied)|sem resposta|still no reply)\b",
-     "no reply"),
+    (r"\b(no (?:answer|reply|response)|zero replies|nobody (?:answers|replied)|sem resposta|still no reply|"
+     r"(?:haven'?t|have not|never) (?:heard back|had an? (?:answer|reply|response))|still waiting (?:for|on) "
+     r"(?:an? )?(?:answer|reply|response)|ghosted|(?:days|weeks|months) since [^!?\n]{0,50}?"
+     r"(?:answer|repl|respon|got back|heard))\w*", "no reply"),
     (r"\b(raised our price|doubles? our bill|bill goes up|price (hike|increase)|still on my invoice)\b",
      "the bill"),
     (r"\bmoved (the |our )?\w+ (button )?again\b|\bmoved again\b", "the move"),
@@ -366,7 +370,7 @@ def read_post(text: str, *, addressed: bool = True, lang: str | None = None, sen
     if reading.question and not reading.complaint and _OUTAGE.search(text) and _STATUS_QUESTION.search(text):
         intents.append("complaint")  # "dashboard took 40 seconds to load. is something up?"
     reading.tickets = _tickets(text)
-    reading.durations = [f"{n} {unit}" for n, unit in _DURATION.findall(text)][:2]
+    reading.durations = [f"{n.lower()} {unit.lower()}" for n, unit in _DURATION.findall(text)][:2]
     reading.failure = next((phrase for pattern, phrase in FAILURES if pattern.search(text)), None)
     lowered = text.lower()
     reading.feature = next((name for cue, name in FEATURES if cue in lowered), None)

@@ -85,6 +85,17 @@ def test_a_complaint_is_acknowledged_with_its_ticket_and_feature(composer):
         assert not re.search(r"e-?mail", c.text, re.I)  # never ask for an email in public
 
 
+def test_a_wait_for_an_answer_is_acknowledged_with_how_long_and_the_ticket_said_once(composer):
+    draft = compose(composer, "Three weeks since @fernhill.bsky.social support answered our pricing question. "
+                              "Thinking about switching.", platform="bluesky", name="Ravi Chandran",
+                    handle="ravi.bsky.social")
+    assert draft.mode == "acknowledge"
+    assert "three weeks" in draft.reply.lower() and "answer" in draft.reply
+    assert "how pricing should work" not in draft.reply  # the wait is the complaint, not the price
+    draft = compose(composer, "@fernhillhq ticket #48213 has had no answer for nine days", name="Sofia Lindqvist")
+    assert draft.reply.count("#48213") == 1
+
+
 def test_an_outage_points_to_the_status_page(composer):
     draft = compose(composer, "@fernhillhq scheduled exports stuck again in EU. Any ETA?", name="Sofia Lindqvist")
     assert draft.mode == "acknowledge" and draft.reading.outage
