@@ -44,6 +44,8 @@ ANSWER_COVERAGE = 0.34
 ANSWER_ABOUT = 1  # words of the question naming what the entry is about (its heading, phrasings, keywords)
 ANSWER_SURE = 0.6  # ... unless the entry covers this much of the question
 ANSWER_MIN_SCORE = 0.5
+# what an answer on a short-form platform leaves room for: the person's name, the link (23) and a few words
+_ROOM_AROUND_AN_ANSWER = 60
 # a weaker hit is still cited when the post is a complaint about the same subject
 SUBJECT_COVERAGE = 0.25
 
@@ -252,11 +254,12 @@ class Composer:
         return answering_hit(hits)
 
     # ------------------------------------------------------------------------------------- answers
-    def _fact(self, entry: Entry, platform: str, question: str = "") -> str:
+    def _fact(self, entry: Entry, platform: str, question: str = "", fill: bool = False) -> str:
         """The answer to give: on Reddit and blogs the entry's first paragraph; on X its short form, unless the
         question asks about a detail only a sentence of the full answer holds ("per day?")."""
+        whole = entry.body.split("\n\n")[0].strip()
         if not _short_form(platform):
-            return entry.body.split("\n\n")[0].strip()
+            return whole
         short = entry.short or _sentences(entry.body)[0]
         asked = set(terms(question_focus(question))) if question else set()
         missing = asked - set(terms(short))
@@ -269,9 +272,19 @@ class Composer:
             covers = len(missing & words)
             if covers > gain:
                 best, gain = sentence, covers
+        answer = short
         if best and best not in short and platforms.fits(f"{short} {best}", "x", target=True):
-            return f"{short} {best}"
-        return short
+            answer = f"{short} {best}"
+        # ``fill``: then whatever else the full answer says, while it fits beside the name and the link (an answer
+        # to a question is shortened only as far as it must be)
+        room = platforms.limit(platform) - _ROOM_AROUND_AN_ANSWER
+        for sentence in _sentences(whole) if fill else []:
+            words = set(terms(sentence))
+            if sentence in answer or len(words & short_terms) > len(words) / 2:
+                continue
+            if platforms.length(f"{answer} {sentence}", platform) <= room:
+                answer = f"{answer} {sentence}"
+        return answer
 
     def _second_answer(self, text: str, first: Hit, reading: Reading) -> Hit | None:
         """A post that asks two things ("is SSO on the Team plan? and how long is the trial?") gets both answers
@@ -300,7 +313,7 @@ class Composer:
 
     def _answer(self, post: PostIn, reading: Reading, name: str, hit: Hit, second: Hit | None = None) -> Draft:
         entry = hit.entry
-        fact = self._fact(entry, post.platform, post.text)
+        fact = self._fact(entry, post.platform, post.text, fill=second is None)
         also = ""
         if second is not None:
             other = second.entry
