@@ -46,6 +46,9 @@ ANSWER_SURE = 0.6  # ... unless the entry covers this much of the question
 ANSWER_MIN_SCORE = 0.5
 # what an answer on a short-form platform leaves room for: the person's name, the link (23) and a few words
 _ROOM_AROUND_AN_ANSWER = 60
+# what the reading names when the post says nothing more specific: a knowledge-base keyword of two words or more
+# that the post names ("the usage report") is said instead
+_GENERAL_FEATURES = frozenset({"dashboards", "billing", "pricing", "support", "checks", "exports"})
 # a weaker hit is still cited when the post is a complaint about the same subject
 SUBJECT_COVERAGE = 0.25
 
@@ -184,13 +187,17 @@ class Composer:
 
     name = "composer"
 
-    def __init__(self, kb: KnowledgeBase, our_name: str = "the team"):
+    def __init__(self, kb: KnowledgeBase, our_name: str = "the team", names_us=None):
         self.kb = kb
         self.our_name = our_name
+        # whether a text names us (brand names, handles): a post that talks about us by name without tagging us
+        # ("does Fernhill do DuckDB?") is read as a post to us, since it is us the question or the complaint is about
+        self.names_us = names_us
 
     # ----------------------------------------------------------------------------------- entry point
     def compose(self, post: PostIn) -> Draft:
-        reading = read_post(post.text, addressed=post.addressed, lang=post.lang, sentiment=post.sentiment,
+        to_us = post.addressed or bool(self.names_us and self.names_us(post.text))
+        reading = read_post(post.text, addressed=to_us, lang=post.lang, sentiment=post.sentiment,
                             intents=post.intents, moments=post.moments)
         name = display_name(post.author_name, post.handle, post.platform)
         if reading.sensitive:
@@ -410,8 +417,12 @@ class Composer:
         if entry is not None and entry.link == status_page and not reading.outage:
             entry = None
         sources = [entry.id] if entry else []
-        feature = reading.feature or (_subject(entry) if entry else None) or self._named_feature(post.text)
         named = self._named_feature(post.text)
+        # the most specific thing the post names: a knowledge-base keyword of two words or more ("the usage
+        # report", "pinned notes") says more than the general word the reading found ("dashboards")
+        specific_name = named if named and len(named.removeprefix("the ").split()) > 1 and \
+            reading.feature in _GENERAL_FEATURES else None
+        feature = specific_name or reading.feature or (_subject(entry) if entry else None) or named
         specific = self._specific(reading, feature, named if named and named != feature else None)
         fact = ""
         if entry is not None and not reading.outage:

@@ -30,7 +30,7 @@ _PRAISE_WORDS = re.compile(
     re.I)
 _FAILURE_WORDS = re.compile(
     r"(\b(blank|empty|stuck|broken|fail\w*|crash\w*|crops?|cropp\w+|chopp\w+|cut off|resets?|logged me out|"
-    r"signed (?:me )?out|logging me out|forget\w*|dropped|lost|zero replies|no repl\w+|no answer|moved|"
+    r"signed (?:me )?out|logging me out|(?<!n't )(?<!never )forget\w*|dropped|lost|zero replies|no repl\w+|no answer|moved|"
     r"only \d+ (?:minutes|hours|seconds)|(?:\d+|a whole|whole|three|two|ten) (?:minutes|hours|days|weeks) "
     r"(?:for|to|of waiting)|waiting \d+|lands on|late|slow|said no one ever|still on my invoice|"
     r"redo them by hand|dropped half|open (?:for )?\d+ days|open for \w+ (?:whole )?days|loading|to load|since lunch|"
@@ -231,11 +231,15 @@ def shim_unlabelled(text: str, lang: str | None, sentiment: float | None) -> lis
 
 
 _STATUS_QUESTION = re.compile(r"\b(is (?:something|it|fernhill|everything) (?:up|down|broken|ok)|any (?:eta|update)|"
-                              r"anyone else (?:seeing|having|getting)|"
-                              r"what'?s going on|is it just (?:me|us))\b", re.I)
+                              r"anyone else (?:seeing|having|getting)|for anyone else|(?:is|are) (?:the )?(?!\w+ing\b)\w+ down|"
+                              r"what'?s going on|is it just (?:me|us)|just (?:me|us)\s*[?？]|"
+                              r"is there an? (?:incident|outage))", re.I)
 
 # ------------------------------------------------------------------------------------------ specifics
-_TICKET = re.compile(r"(?:\b(ticket|case|issue|incident)\s*(?:no\.?|number)?\s*#?\s*(\d{3,8})\b|#(\d{4,8})\b)", re.I)
+# a ticket as support systems number them: "ticket 51907", "case #4471", and with letters: "case FH-3391",
+# "ticket FERN-1188", "case 4471-B"
+_TICKET = re.compile(r"(?:\b(ticket|case|issue|incident)\s*(?:no\.?|number)?\s*#?\s*((?:[A-Z]{1,6}-)?\d{3,8}"
+                     r"(?:-[A-Z0-9]{1,3})?)\b|#(\d{4,8})\b)", re.I)
 _DURATION = re.compile(r"\b(\d{1,3}|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
                        r"thirty|forty|forty-five|fifty|sixty|ninety) ?(seconds|secs|minutes|mins|hours|hrs|days|weeks|"
                        r"months)\b", re.I)
@@ -243,7 +247,9 @@ _OUTAGE = re.compile(
     r"\b((?:is|are|was|were|went|goes|been|it'?s) down|down again|outage|stuck|delay\w*|(?:is|are|was|were|running|"
     r"arrived|still|hours?|an hour|really|so|very) late|late (?:again|today)|spinning|loading|not loading|won'?t load|taking forever|\d+ seconds to load|"
     r"minutes? (?:for a dashboard )?to load|unusable|exports? (?:have been |are )?failing|status page|"
-    r"is something up)\b", re.I)
+    r"is something up|timing out|times out|(?:returning|throwing|getting) (?:a |an )?5\d\d|5\d\d (?:errors?|on every)|"
+    r"(?:is|are) (?:the )?(?!\w+ing\b)\w+ down|down for (?:anyone|everyone|everybody)|is there an? (?:incident|outage)|"
+    r"nothing (?:at all )?(?:will |would )?loads?)\b", re.I)
 # the failure, in words a reply may use: (pattern over the post, the phrase a reply says)
 FAILURES: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.I), phrase) for p, phrase in [
     (r"\b(blank|empty) (charts?|exports?|dashboards?|pages?)\b|\bhalf[- ](?:empty|blank)\b|"

@@ -23,9 +23,9 @@ class SuggestInputError(Exception):
 
 
 class ReplyEngine:
-    def __init__(self, kb: KnowledgeBase, *, our_name: str = "the team", llm=None):
+    def __init__(self, kb: KnowledgeBase, *, our_name: str = "the team", llm=None, names_us=None):
         self.kb = kb
-        self.composer = Composer(kb, our_name)
+        self.composer = Composer(kb, our_name, names_us=names_us)
         self.llm = llm  # engagement.llm.LLMDrafter or None
 
     @property
@@ -84,7 +84,25 @@ def make_engine(config, kb: KnowledgeBase, backend: str | None = None) -> ReplyE
         if config is None or config.replies.llm is None:
             raise LLMError("the llm backend needs replies.llm (base_url, model) in the config")
         llm = LLMDrafter.from_config(config.replies.llm)
-    return ReplyEngine(kb, our_name=config.me.name if config is not None else "the team", llm=llm)
+    return ReplyEngine(kb, our_name=config.me.name if config is not None else "the team", llm=llm,
+                       names_us=names_us_from(config))
+
+
+def names_us_from(config):
+    """Whether a text names us (the brand's names or handles in ``brand:``), or None without a config."""
+    if config is None:
+        return None
+    from nlp.brands import BrandMatcher
+
+    matcher = BrandMatcher.from_config(config)
+    if matcher.empty:
+        return None
+
+    def names_us(text: str) -> bool:
+        found = matcher.match(text)
+        return found.about_us or bool(found.handles)
+
+    return names_us
 
 
 def knowledge_from(config, override: str | None) -> KnowledgeBase:

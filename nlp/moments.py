@@ -198,6 +198,9 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
         re.compile(rf"\b(?:lost|loss of|said goodbye to|rip to|rip) (?:my|our) (?:\w+ )?{_KIN}s?\b", re.I),
         re.compile(rf"\b(?:my|our) (?:beloved |dear |sweet |old )?{_KIN}(?: (?-i:[A-Z])\w+)? (?:has )?"
                    r"(?:died|passed)\b", re.I),
+        # a colleague is a loss too: "our team lead Raj died suddenly", "my old manager passed away"
+        re.compile(rf"\b(?:my|our) (?:\w+ ){{0,2}}(?:{_ROLE}|colleague|co-?worker|teammate|boss|mentor)"
+                   r"(?: (?-i:[A-Z])\w+)? (?:has |had )?(?:suddenly )?(?:died|passed away)\b", re.I),
         re.compile(rf"\bsaid (?:goodbye|farewell) to {_PLACE} (?:today|this|yesterday|last)\b", re.I),
         re.compile(r"\b(?:i'?m|we'?re|still|we are|i am) grieving\b|\bgrieving (?:my|our|the loss)\b|"
                    r"\bmiss you\b[^.!?\n]{0,20}\b(?:dad|mum|mom|mama|papa|grandma|grandpa|nan|gran)\b", re.I),

@@ -96,6 +96,43 @@ def test_a_wait_for_an_answer_is_acknowledged_with_how_long_and_the_ticket_said_
     assert draft.reply.count("#48213") == 1
 
 
+def test_a_post_that_names_us_without_tagging_us_is_read_as_a_post_to_us():
+    from engagement.suggest import names_us_from
+    from listenwell.config import load_config
+
+    names_us = names_us_from(load_config(REPO / "config.yaml"))
+    assert names_us("Does Fernhill do DuckDB?") and not names_us("Lunch at Fernhill Park today")
+    question = "Does Fernhill read .duckdb files that a nightly job drops into an S3 bucket?"
+    kb = KnowledgeBase(FERNHILL)
+    untagged = PostIn(id="p", platform="reddit", text=question, author_name="Ola", handle="ola", addressed=False)
+    assert Composer(kb, "Fernhill").compose(untagged).reply is None  # without our names: not about us
+    draft = Composer(kb, "Fernhill", names_us=names_us).compose(untagged)
+    assert draft.mode == "answer" and "connections#can-fernhill-read-duckdb-files-on-s3" in draft.sources
+    loss = PostIn(id="p", platform="reddit", text="Our team lead Raj died suddenly last weekend. He set up our "
+                  "Fernhill workspace and the runbooks we still read.", author_name="Ola", handle="ola",
+                  addressed=False)
+    assert Composer(kb, "Fernhill", names_us=names_us).compose(loss).reply is None  # a colleague's death
+
+
+def test_a_ticket_with_letters_is_named_and_an_outage_question_is_a_complaint(composer):
+    for ticket in ("FH-3391", "FERN-1188", "4471-B"):
+        draft = compose(composer, f"@fernhillhq case {ticket} has gone quiet and the export is still blank.")
+        assert ticket in draft.reply, ticket
+    for text in ("@fernhillhq is the api down? every call returns 503 since 10:05 UTC",
+                 "@fernhillhq dashboards timing out for the whole team since 14:10 CET. just us?",
+                 "Nothing at all will load in @fernhillhq this morning. Is there an incident, or is it just us?"):
+        draft = compose(composer, text)
+        assert draft.mode == "acknowledge" and "https://status.fernhill.example" in draft.reply, text
+    draft = compose(composer, "@fernhillhq what happens to our data if Fernhill is shutting down one day?")
+    assert not draft.reading.outage  # "is shutting down" is not "is down"
+
+
+def test_a_complaint_names_the_specific_thing_not_the_general_one(composer):
+    draft = compose(composer, "@fernhillhq your usage report says our team viewed the board dashboard 0 times "
+                              "last month. I watched them do it.")
+    assert draft.mode == "acknowledge" and "usage report" in draft.reply
+
+
 def test_an_outage_points_to_the_status_page(composer):
     draft = compose(composer, "@fernhillhq scheduled exports stuck again in EU. Any ETA?", name="Sofia Lindqvist")
     assert draft.mode == "acknowledge" and draft.reading.outage
