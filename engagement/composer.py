@@ -196,8 +196,12 @@ class Composer:
 
     # ----------------------------------------------------------------------------------- entry point
     def compose(self, post: PostIn) -> Draft:
-        to_us = post.addressed or bool(self.names_us and self.names_us(post.text))
-        reading = read_post(post.text, addressed=to_us, lang=post.lang, sentiment=post.sentiment,
+        # a post handed to the reply engine was chosen as one to answer (the queue takes posts to us, about us by
+        # name or in a thread about us, and key clients' moments; `replies suggest` takes the user's pick), so it
+        # is read as a post to us. Whether it is *about* us still matters: someone's new job, in a post that
+        # neither tags nor names us, is theirs to celebrate, not a complaint or praise for us to answer
+        about_us = post.addressed or bool(self.names_us and self.names_us(post.text))
+        reading = read_post(post.text, addressed=True, lang=post.lang, sentiment=post.sentiment,
                             intents=post.intents, moments=post.moments)
         name = display_name(post.author_name, post.handle, post.platform)
         if reading.sensitive:
@@ -208,7 +212,9 @@ class Composer:
         query = without_instructions(post.text) if reading.injection else post.text
         hits = self.kb.search(query, k=3, english=reading.lang in ("en", None)) if self.kb and query else []
         answer = self._file_answer(query, self._answer_hit(hits, reading), reading)
-        if reading.complaint and reading.question and answer and not (
+        if reading.moment and not about_us:
+            draft = self._congratulate(post, reading, name)
+        elif reading.complaint and reading.question and answer and not (
                 reading.failure or reading.tickets or reading.sarcasm or reading.outage or _GRIEVANCE.search(post.text)):
             # a question that merely sounds unhappy ("the pricing page is vague") wants the answer first
             draft = self._answer(post, reading, name, answer)

@@ -230,6 +230,19 @@ def shim_unlabelled(text: str, lang: str | None, sentiment: float | None) -> lis
     return ["complaint"] if sentiment <= -0.3 else ["praise"]
 
 
+# a death the post reports, whoever it was: nlp's moments take only the author's own family and friends, but a
+# brand's public reply to "we lost a dear colleague" or "Sam passed away this week" is never right either
+_LOSS = re.compile(r"\b(passed away|rest in peace|in loving memory|funeral|condolences|grieving|"
+                   r"lost (?:a |our |my )?(?:dear |beloved |wonderful |great )?(?:colleague|friend|teammate|"
+                   r"co-?worker|mentor|boss|founder|co-?founder)|(?:he|she|they|(?-i:[A-Z])[a-z]+) (?:has |had )?"
+                   r"(?:suddenly |unexpectedly )?died)\b", re.I)
+
+
+def shim_loss(text: str) -> bool:
+    """Whether the post reports someone's death (issue 17 will fold this into nlp's bereavement moment)."""
+    return bool(_LOSS.search(text))
+
+
 _STATUS_QUESTION = re.compile(r"\b(is (?:something|it|fernhill|everything) (?:up|down|broken|ok)|any (?:eta|update)|"
                               r"anyone else (?:seeing|having|getting)|for anyone else|(?:is|are) (?:the )?(?!\w+ing\b)\w+ down|"
                               r"what'?s going on|is it just (?:me|us)|just (?:me|us)\s*[?？]|"
@@ -358,7 +371,7 @@ def read_post(text: str, *, addressed: bool = True, lang: str | None = None, sen
         moments = [m.to_dict() for m in detect_moments(text)] if english else []
     types = [m.get("type") for m in moments]
     reading = Reading(lang=lang, intents=intents, injection=bool(_INJECTION.search(text)))
-    reading.sensitive = any(t in SENSITIVE_MOMENTS for t in types)
+    reading.sensitive = any(t in SENSITIVE_MOMENTS for t in types) or shim_loss(text)
     reading.moment = next((t for t in types if t in CELEBRATED), None)
     if english and shim_sarcasm(text, intents) and addressed:
         reading.sarcasm = True

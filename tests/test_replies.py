@@ -96,22 +96,28 @@ def test_a_wait_for_an_answer_is_acknowledged_with_how_long_and_the_ticket_said_
     assert draft.reply.count("#48213") == 1
 
 
-def test_a_post_that_names_us_without_tagging_us_is_read_as_a_post_to_us():
+def test_a_post_handed_to_the_engine_is_read_as_a_post_to_us_and_a_stranger_s_moment_as_theirs():
     from engagement.suggest import names_us_from
     from listenwell.config import load_config
 
     names_us = names_us_from(load_config(REPO / "config.yaml"))
     assert names_us("Does Fernhill do DuckDB?") and not names_us("Lunch at Fernhill Park today")
-    question = "Does Fernhill read .duckdb files that a nightly job drops into an S3 bucket?"
-    kb = KnowledgeBase(FERNHILL)
-    untagged = PostIn(id="p", platform="reddit", text=question, author_name="Ola", handle="ola", addressed=False)
-    assert Composer(kb, "Fernhill").compose(untagged).reply is None  # without our names: not about us
-    draft = Composer(kb, "Fernhill", names_us=names_us).compose(untagged)
+    composer = Composer(KnowledgeBase(FERNHILL), "Fernhill", names_us=names_us)
+
+    def untagged(text):
+        return composer.compose(PostIn(id="p", platform="reddit", text=text, author_name="Ola", handle="ola",
+                                       addressed=False))
+
+    # a question in a thread about us, neither tagging nor naming us, is still answered
+    draft = untagged("can it read .duckdb files that a nightly job drops into an S3 bucket?")
     assert draft.mode == "answer" and "connections#can-fernhill-read-duckdb-files-on-s3" in draft.sources
-    loss = PostIn(id="p", platform="reddit", text="Our team lead Raj died suddenly last weekend. He set up our "
-                  "Fernhill workspace and the runbooks we still read.", author_name="Ola", handle="ola",
-                  addressed=False)
-    assert Composer(kb, "Fernhill", names_us=names_us).compose(loss).reply is None  # a colleague's death
+    # someone's new job is theirs to celebrate, even when it also says something sad
+    draft = untagged("personal news: my first day as staff data engineer at Lumen & Oak! sad to leave the "
+                     "streaming team but excited to work on reliable batch again")
+    assert draft.mode == "congratulate" and "sorry" not in draft.reply.lower()
+    # a death, anyone's, gets no public reply
+    assert untagged("Our team lead Raj died suddenly last weekend. He set up our Fernhill workspace.").reply is None
+    assert untagged("Our team lost a dear colleague on Friday. Hard to think about dashboards today.").reply is None
 
 
 def test_a_ticket_with_letters_is_named_and_an_outage_question_is_a_complaint(composer):
