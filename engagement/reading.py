@@ -230,17 +230,25 @@ def shim_unlabelled(text: str, lang: str | None, sentiment: float | None) -> lis
     return ["complaint"] if sentiment <= -0.3 else ["praise"]
 
 
-# a death the post reports, whoever it was: nlp's moments take only the author's own family and friends, but a
-# brand's public reply to "we lost a dear colleague" or "Sam passed away this week" is never right either
-_LOSS = re.compile(r"\b(passed away|rest in peace|in loving memory|funeral|condolences|grieving|"
-                   r"lost (?:a |our |my )?(?:dear |beloved |wonderful |great )?(?:colleague|friend|teammate|"
-                   r"co-?worker|mentor|boss|founder|co-?founder)|(?:he|she|they|(?-i:[A-Z])[a-z]+) (?:has |had )?"
-                   r"(?:suddenly |unexpectedly )?died)\b", re.I)
+# a death or a serious illness the post reports, whoever it concerns and in the languages the engine greets in:
+# nlp's moments take only the author's own (and in English), but a brand's public reply to "we lost a dear
+# colleague", "Sam passed away this week" or "ma mère nous a quittés" is never right
+_HARDSHIP = re.compile(
+    r"\b(passed away|rest in peace|in loving memory|funeral|condolences|grieving|"
+    r"lost (?:a |our |my )?(?:dear |beloved |wonderful |great )?(?:colleague|friend|teammate|co-?worker|mentor|boss|"
+    r"founder|co-?founder)|(?:he|she|they|(?-i:[A-Z])[a-z]+) (?:has |had )?(?:suddenly |unexpectedly )?died|"
+    r"diagnosed with|chemo(?:therapy)?|radiotherapy|(?:in|from|to) (?:the )?hospital|intensive care|"
+    r"(?:on|off on) (?:sick|medical) leave|(?:have|has|had|got|with|fighting|battling|beat|beating) (?:breast |"
+    r"lung |stage \d )?(?:cancer|lymphoma|leuka?emia)|(?:a|had|has|after) (?:heart attack|stroke)|"
+    # fr, de, es, pt, it, nl
+    r"nous a quittés|nous a quittées|décédée?|décès|obsèques|hôpital|verstorben|gestorben|beerdigung|"
+    r"krankenhaus|falleci(?:ó|do|da|miento)|faleceu|falecimento|hospital internad[oa]|è (?:morto|morta|"
+    r"scomparso|scomparsa)|funerale|ospedale|overleden|begrafenis|ziekenhuis)\b", re.I)
 
 
-def shim_loss(text: str) -> bool:
-    """Whether the post reports someone's death (issue 17 will fold this into nlp's bereavement moment)."""
-    return bool(_LOSS.search(text))
+def shim_hardship(text: str) -> bool:
+    """Whether the post reports a death or a serious illness (issue 17 will fold this into nlp's moments)."""
+    return bool(_HARDSHIP.search(text))
 
 
 _STATUS_QUESTION = re.compile(r"\b(is (?:something|it|fernhill|everything) (?:up|down|broken|ok)|any (?:eta|update)|"
@@ -371,7 +379,7 @@ def read_post(text: str, *, addressed: bool = True, lang: str | None = None, sen
         moments = [m.to_dict() for m in detect_moments(text)] if english else []
     types = [m.get("type") for m in moments]
     reading = Reading(lang=lang, intents=intents, injection=bool(_INJECTION.search(text)))
-    reading.sensitive = any(t in SENSITIVE_MOMENTS for t in types) or shim_loss(text)
+    reading.sensitive = any(t in SENSITIVE_MOMENTS for t in types) or shim_hardship(text)
     reading.moment = next((t for t in types if t in CELEBRATED), None)
     if english and shim_sarcasm(text, intents) and addressed:
         reading.sarcasm = True

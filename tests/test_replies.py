@@ -118,6 +118,10 @@ def test_a_post_handed_to_the_engine_is_read_as_a_post_to_us_and_a_stranger_s_mo
     # a death, anyone's, gets no public reply
     assert untagged("Our team lead Raj died suddenly last weekend. He set up our Fernhill workspace.").reply is None
     assert untagged("Our team lost a dear colleague on Friday. Hard to think about dashboards today.").reply is None
+    assert untagged("Ma mère nous a quittés dimanche. Je serai absente deux semaines.").reply is None
+    # the words of an illness without one: a cancer charity asking about a discount is answered
+    draft = untagged("We're a small cancer research charity. Do you do a discount for registered charities?")
+    assert draft.mode == "answer" and "50%" in draft.reply
 
 
 def test_a_ticket_with_letters_is_named_and_an_outage_question_is_a_complaint(composer):
