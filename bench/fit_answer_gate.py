@@ -6,7 +6,7 @@ knowledge base does not answer or the best entry is the wrong one (a wrong answe
 out). A logistic regression (scikit-learn, the `train` extra) over answer_gate.FEATURES turns them into a
 probability; the threshold is the one that maximises accuracy on the pooled sets; the hedge band's lower bound is
 the lowest probability down to which the best entry is still right at least a quarter of the time. Held-out sets (blind.jsonl,
-holdout2.jsonl) are never read here.
+holdout2.jsonl, holdout3.jsonl) are never read here.
 
     .venv/bin/python bench/fit_answer_gate.py            # fit and write
     .venv/bin/python bench/fit_answer_gate.py --check    # leave-one-set-out accuracy only
@@ -27,9 +27,9 @@ from engagement.answer_gate import _FILE, FEATURES, features  # noqa: E402
 from engagement.knowledge import KnowledgeBase  # noqa: E402
 from engagement.reading import read_post  # noqa: E402
 
-SETS = ("dev", "eval", "dev2")
+SETS = ("dev", "eval", "dev2", "dev3a", "dev3b")
 HEDGE_FLOOR = 0.3  # never offer an entry the gate gives less than this
-HEDGE_PRECISION = 0.25  # in the hedge band the best entry is right at least this often (a human picks it or not)  # never blind.jsonl or holdout2.jsonl
+HEDGE_PRECISION = 0.25  # in the hedge band the best entry is right at least this often (a human picks it or not)
 
 
 def carries(entry, facts: list[str]) -> bool:

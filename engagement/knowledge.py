@@ -536,15 +536,29 @@ def question_focus(text: str) -> str:
     clean = _NOISE.sub(" ", text)
     found = list(_SENTENCE.finditer(clean))
     if not found:
-        return text
+        return _asked_without_a_mark(clean) or text
     question = " ".join(m.group(0).strip() for m in found)
     n = len(terms(question))
     if n >= 4 or (n == 3 and not _POINTS_BACK.search(found[0].group(0))):
         return question
     before = clean[: found[0].start()].strip()
-    last = re.split(r"(?<=[.!?])\s+", before)[-1] if before else ""
-    focus = f"{last} {question}".strip()
+    # a short question points back ("Do you?", "is there a shortcut?"): the sentences before say what it asks
+    earlier = re.split(r"(?<=[.!?])\s+", before) if before else []
+    focus = f"{' '.join(earlier[-2:] if n <= 2 else earlier[-1:])} {question}".strip()
     return focus if len(terms(focus)) >= 2 else text
+
+
+def _asked_without_a_mark(text: str) -> str | None:
+    """The sentences of a post that ask without a question mark ("any way to make it open on month to date",
+    "I was wondering whether that one graph could stay current"), or None when none does."""
+    from engagement.reading import asks
+
+    sentences = [s for s in re.split(r"(?<=[.!])\s+|\n+", text) if s.strip()]
+    asking = [s for s in sentences if asks(s)]
+    if not asking or len(asking) == len(sentences):
+        return None
+    focus = " ".join(asking)
+    return focus if len(terms(focus)) >= 3 else None
 
 
 def question_sentences(text: str) -> list[str]:

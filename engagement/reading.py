@@ -62,7 +62,8 @@ _REAL_COMPLAINT = re.compile(
     r"response)|ticket|case \d|third|second failed|broken|we pay|waste)\b", re.I)
 
 
-_HYPOTHETICAL = re.compile(r"\b(if|when|whenever|in case|what happens)\b[^.?!]{0,60}\b(slow|fail\w*|times? out|"
+_HYPOTHETICAL = re.compile(r"\b(if|when|whenever|in case|what happens|so (?:that )?(?:nobody|no one)|can|could|might|"
+                           r"would)\b[^.?!]{0,60}\b(slow|fail\w*|times? out|"
                            r"timeouts?|error\w*|breaks?|down|stuck)\b", re.I)
 
 
@@ -77,8 +78,10 @@ _RESOLVED_PRAISE = re.compile(
     r"\b(no more|fixed (?:it |our \w+ |in |everything)|sorted (?:it|our)|since the rebuild|rock solid|beats an?|"
     r"no drama|sleeping better|changed (?:our|everything)|the real deal|kudos|shout-?out|thank|saved (?:our|us|me|the)|"
     r"stopped the|killed (?:the|our)|helped (?:us|me)|calm again|painless|it wasn'?t|turned out|legend|proper change|"
-    r"hate to (?:admit|say)|not gonna lie|expected [^.]{0,40} to be|was dreading|appreciated|exactly what)\b", re.I)
-_PRAISE_CUE = re.compile(r"\b(thank\w*|kudos|shout-?out|brilliant|great|love|perfect|lovely|nicest|rock solid|"
+    r"hate to (?:admit|say)|not gonna lie|expected [^.]{0,40} to be|was dreading|appreciated|exactly what|"
+    r"credit (?:where|to)|hats off|props to|above and beyond|highly recommend|game[- ]changer)\b", re.I)
+_PRAISE_CUE = re.compile(r"\b(thank\w*|ty|thx|kudos|shout-?out|credit (?:where|to)|hats off|props to|"
+                         r"above and beyond|brilliant|great|love|perfect|lovely|nicest|rock solid|"
                          r"real deal|appreciated|sleeping better|changed (?:our|everything)|exactly what|legend|"
                          r"saved|calm again|painless|proper|best|gorgeous|helped|boring in the best way|done\.?$|"
                          r"fixed (?:everything|it|our|in)|hate to (?:admit|say))", re.I)
@@ -91,11 +94,16 @@ def _resolved_before(text: str, at: int) -> bool:
     return bool(_RESOLVED_CONTEXT.search(text[max(0, at - 50): at]))
 
 
+def _unresolved(pattern: re.Pattern[str], text: str) -> bool:
+    """Whether the pattern finds something in the post that is not reported as over ("fixed our broken X")."""
+    return any(not _resolved_before(text, m.start()) for m in pattern.finditer(text))
+
+
 def shim_resolved(text: str, intents: list[str], sentiment: float | None) -> bool:
     """Praise that names a problem it no longer has ("no more failed Monday exports", "fixed in a day", "I expected
     it to be painful. It wasn't.") is praise, not a complaint (issue 17 will own this)."""
     return ("complaint" in intents and "question" not in intents and bool(_RESOLVED_PRAISE.search(text))
-            and bool(_PRAISE_CUE.search(text)) and not _REAL_COMPLAINT.search(_RECOVERED.sub(" ", text))
+            and bool(_PRAISE_CUE.search(text)) and not _unresolved(_REAL_COMPLAINT, _RECOVERED.sub(" ", text))
             and not trouble(text))
 
 
@@ -134,13 +142,14 @@ def trouble(text: str) -> bool:
 _ASK_FORM = re.compile(
     r"(?:^|[.!,;:]\s*|\n|@\w+\s+|\b(?:and|so|but|also|quick q:?)\s+)"
     r"(?:how|hw|what|wat|which|where|when|who|why|is there|are there|r there|is it|are you|can (?:i|we|you|u|it)|"
-    r"could (?:i|we|you)|do (?:you|u|i|we)|does (?:it|this|fernhill)|will (?:it|you|u)|any (?:way|chance|eta|plans?))"
+    r"could (?:i|we|you)|do (?:you|u|i|we)|does (?:it|this|fernhill)|will (?:it|you|u)|any (?:way|chance|eta|plans?)|"
+    r"(?:is|are|can|could|does|do|will|would) fernhill)"
     r"\s+\w+", re.I)
 
 
 # a question asked indirectly: "I'm wondering whether…", "not sure if…", "would love to know how…"
 _ASK_INDIRECT = re.compile(
-    r"\b(wonder(?:ing)? (?:if|whether|how|what|why|when|which)|(?:i'?d|i would|we'?d|we would) (?:like|love) to "
+    r"\b(wonder(?:ing)? (?:if|whether|how|what|why|when|which)|(?:i'?d|i would|we'?d|we would|would) (?:like|love) to "
     r"(?:know|understand|find out)|not sure (?:if|whether|how|what|which|where)|curious (?:if|whether|how|what|"
     r"about|to know)|(?:need|want) to (?:know|understand|find out) (?:if|whether|how|what|which|where|when)|"
     r"(?:does )?any(?:one|body) know|can (?:someone|somebody|you) (?:tell|explain|confirm|clarify)|"
@@ -155,7 +164,10 @@ def asks(text: str) -> bool:
 
 
 def _strip_handles(text: str) -> str:
-    return re.sub(r"(?:^|\s)[@#]\w+|\bu/\w+", " ", text).strip()
+    # a handle in the middle of a sentence names us ("does @fernhill.bsky.social have a dark theme"); one that
+    # opens the post only addresses it
+    text = re.sub(r"^(?:\s*(?:[@#][\w.@-]*\w|\bu/\w+))+", " ", text)
+    return re.sub(r"(?:(?<=\s)|^)(?:[@#][\w.@-]*\w|u/\w+)", "fernhill", text).strip()
 
 
 # --------------------------------------------------------------------------------------- other languages

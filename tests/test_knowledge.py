@@ -143,3 +143,15 @@ def test_parse_markdown_is_pure():
     entries, warnings = parse_markdown(PRICING, "pricing.md")
     assert [e.id for e in entries] == ["pricing#how-is-data-volume-counted", "pricing#is-there-a-free-trial"]
     assert entries[0].also == ("rows scanned or stored", "usage pricing") and warnings == []
+
+
+def test_the_question_of_a_post_is_found_without_its_mark_and_a_short_one_takes_what_it_points_back_to():
+    from engagement.knowledge import question_focus
+
+    story = ("Our exec team opens the KPI board and it always shows the past week. I get the same Slack from the "
+             "CEO every other day. any way to make it open on month to date without everyone clicking")
+    assert question_focus(story).startswith("any way to make it open on month to date")
+    pointing = ("Moving our client portal off Metabase and we need 300 access filters, one per client. Clicking them "
+                "in one at a time is not how I want to spend December. is there a shortcut?")
+    focus = question_focus(pointing)
+    assert "300 access filters" in focus and focus.endswith("is there a shortcut?")

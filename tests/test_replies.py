@@ -124,6 +124,19 @@ def test_a_post_handed_to_the_engine_is_read_as_a_post_to_us_and_a_stranger_s_mo
     assert draft.mode == "answer" and "50%" in draft.reply
 
 
+def test_questions_asked_around_a_handle_a_wish_or_a_what_if_are_questions(composer):
+    draft = compose(composer, "Small plea from someone who closes the month at 11pm with the lights off: does "
+                              "@fernhill.bsky.social have anything other than the blinding white screen",
+                    platform="bluesky", handle="priti.bsky.social")
+    assert draft.mode == "answer" and "dashboards#is-there-a-dark-mode" in draft.sources
+    draft = compose(composer, "We're a Looker shop with six years of LookML behind us. Would love to know whether "
+                              "there's any way of bringing the models across.")
+    assert draft.mode == "answer" and "Thank you" not in draft.reply
+    draft = compose(composer, "@fernhillhq we keep a follower database for reporting so nobody's dashboard can slow "
+                              "down checkout. can you connect to that one rather than the main database?")
+    assert draft.mode == "answer" and not draft.reading.outage
+
+
 def test_a_ticket_with_letters_is_named_and_an_outage_question_is_a_complaint(composer):
     for ticket in ("FH-3391", "FERN-1188", "4471-B"):
         draft = compose(composer, f"@fernhillhq case {ticket} has gone quiet and the export is still blank.")
