@@ -79,7 +79,8 @@ _RESOLVED_PRAISE = re.compile(
     r"no drama|sleeping better|changed (?:our|everything)|the real deal|kudos|shout-?out|thank|saved (?:our|us|me|the)|"
     r"stopped the|killed (?:the|our)|helped (?:us|me)|calm again|painless|it wasn'?t|turned out|legend|proper change|"
     r"hate to (?:admit|say)|not gonna lie|expected [^.]{0,40} to be|was dreading|appreciated|exactly what|"
-    r"credit (?:where|to)|hats off|props to|above and beyond|highly recommend|game[- ]changer)\b", re.I)
+    r"credit (?:where|to)|hats off|props to|above and beyond|highly recommend|game[- ]changer|finally|"
+    r"(?:that'?s|which is) rare)\b", re.I)
 _PRAISE_CUE = re.compile(r"\b(thank\w*|ty|thx|kudos|shout-?out|credit (?:where|to)|hats off|props to|"
                          r"above and beyond|brilliant|great|love|perfect|lovely|nicest|rock solid|"
                          r"real deal|appreciated|sleeping better|changed (?:our|everything)|exactly what|legend|"
@@ -258,6 +259,21 @@ _HARDSHIP = re.compile(
     r"scomparso|scomparsa)|funerale|ospedale|overleden|begrafenis|ziekenhuis)\b", re.I)
 
 
+# good news nlp's moment types do not name (a milestone, a degree, an engagement, a release) or that their
+# self-reference checks miss: congratulated as "the news"
+_HAPPY_NEWS = re.compile(
+    r"\b(?:(?:we|i) (?:just |finally )?(?:crossed|hit|passed|reached) (?:(?:\$|£|€)\d[\d.,]*\s?(?:[mkb]|million)?|"
+    r"[\d.,]+\s?(?:[mk]|million|thousand)? (?:arr|mrr|users|customers|subscribers|downloads|stars|members))\b|(?:we|i) (?:did it|made it)\b|(?:defended|passed|submitted) my (?:phd|thesis|viva|dissertation)|"
+    r"(?:got|just got|we got|i got|we'?re|i'?m) (?:engaged|married|promoted)|graduated\b|"
+    r"\b(?:v?\d+\.\d+(?:\.\d+)?|version \d+) is (?:finally )?(?:out|live|released)\b|(?:excited|thrilled|proud|happy|delighted|honou?red|humbled) to "
+    r"(?:announce|share|say|join|have)|(?:personal|big|some|small) (?:news|announcement)\b|milestone)", re.I)
+
+
+def shim_happy_news(text: str) -> bool:
+    """Good news the post shares that is not a complaint (issue 17 will fold this into nlp's moments)."""
+    return bool(_HAPPY_NEWS.search(text)) and not trouble(text)
+
+
 def shim_hardship(text: str) -> bool:
     """Whether the post reports a death or a serious illness (issue 17 will fold this into nlp's moments)."""
     return bool(_HARDSHIP.search(text))
@@ -393,6 +409,8 @@ def read_post(text: str, *, addressed: bool = True, lang: str | None = None, sen
     reading = Reading(lang=lang, intents=intents, injection=bool(_INJECTION.search(text)))
     reading.sensitive = any(t in SENSITIVE_MOMENTS for t in types) or shim_hardship(text)
     reading.moment = next((t for t in types if t in CELEBRATED), None)
+    if reading.moment is None and english and not reading.sensitive and shim_happy_news(text):
+        reading.moment = "news"  # worded as "the news" (engagement/wording.py)
     if english and shim_sarcasm(text, intents) and addressed:
         reading.sarcasm = True
         intents[:] = ["complaint"] + [i for i in intents if i not in ("praise", "complaint")]

@@ -119,6 +119,10 @@ def test_a_post_handed_to_the_engine_is_read_as_a_post_to_us_and_a_stranger_s_mo
     assert untagged("Our team lead Raj died suddenly last weekend. He set up our Fernhill workspace.").reply is None
     assert untagged("Our team lost a dear colleague on Friday. Hard to think about dashboards today.").reply is None
     assert untagged("Ma mère nous a quittés dimanche. Je serai absente deux semaines.").reply is None
+    # good news nlp has no moment type for is congratulated, a question about a number is not
+    assert untagged("We just crossed $1M ARR. Bootstrapped, three people, four years.").mode == "congratulate"
+    assert untagged("Just defended my PhD! Four years. Going to sleep for a week.").mode == "congratulate"
+    assert untagged("we just hit 100 million rows, will we be charged for more?").mode != "congratulate"
     # the words of an illness without one: a cancer charity asking about a discount is answered
     draft = untagged("We're a small cancer research charity. Do you do a discount for registered charities?")
     assert draft.mode == "answer" and "50%" in draft.reply
