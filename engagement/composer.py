@@ -146,7 +146,9 @@ def display_name(author_name: str | None, handle: str, platform: str) -> str:
         word = re.split(r"[\s|·,]+", author_name.strip())[0]
         if word and word.replace("-", "").replace("'", "").isalpha() and len(word) > 1 and word.lower() != "the":
             return word
-    handle = (handle or "").split("@")[0].strip()
+    # "user@instance.social" (Mastodon) and "name.bsky.social" (Bluesky) are addressed by the name alone: a reply
+    # in the thread needs no domain, and a domain in a reply reads as a link
+    handle = (handle or "").lstrip("@").split("@")[0].split(".")[0].strip()
     if not handle:
         return "there"
     return platforms.show_handle(platform, handle.lstrip("@").removeprefix("u/"))
@@ -252,10 +254,14 @@ class Composer:
         if not self.kb:
             return None
         post = " " + " ".join(terms(text)) + " "
-        best = None
+        best, best_weight = None, 0.0
         for phrase, stemmed in self.kb.keyword_terms():
-            if f" {stemmed} " in post and (best is None or len(stemmed) > len(best[1])):
-                best = (phrase, stemmed)
+            if f" {stemmed} " not in post:
+                continue
+            # the most specific keyword: the rarest in the knowledge base ("timezone" over "dashboard")
+            weight = self.kb.specificity(stemmed)
+            if best is None or (weight, len(stemmed)) > (best_weight, len(best[1])):
+                best, best_weight = (phrase, stemmed), weight
         if best is None:
             return None
         phrase = best[0]

@@ -420,6 +420,10 @@ class KnowledgeBase:
             self._keywords_built = self.builds
         return self._keywords
 
+    def specificity(self, stemmed_phrase: str) -> float:
+        """How specific a phrase of stems is to few entries: the sum of its words' IDF in the knowledge base."""
+        return sum(self._idf.get(t, 0.0) for t in stemmed_phrase.split())
+
     def get(self, entry_id: str) -> Entry | None:
         return next((e for e in self.entries if e.id == entry_id), None)
 

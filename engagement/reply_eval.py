@@ -59,8 +59,10 @@ def judge(engine: ReplyEngine, post: PostIn, expect: dict, draft: Draft) -> Item
         if word.lower() in reply.lower():
             problems.append(f"says '{word}'")
     used = [e for e in (engine.kb.get(s) for s in draft.sources) if e is not None]
+    # the person's handle and name are theirs to be called by, not facts: a number in them is not invented
     checks = [str(p) for p in check_reply(reply, post_text=post.text, platform=post.platform, kb=engine.kb,
-                                          used=used, mode=kind if kind != "answer" else draft.mode)]
+                                          used=used, mode=kind if kind != "answer" else draft.mode,
+                                          known=f"{post.handle} {post.author_name or ''}")]
     problems += checks
     answers = [e for e in used if not e.is_rule]
     if kind == "answer" and not answers:

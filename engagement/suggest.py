@@ -44,7 +44,8 @@ class ReplyEngine:
             return draft
         used = [e for e in (self.kb.get(s) for s in draft.sources) if e is not None] + [h.entry for h in hits]
         rel = post.relationship
-        known = " ".join(v for v in (rel.last_when, rel.last_subject, rel.open_issue) if v)
+        known = " ".join(v for v in (rel.last_when, rel.last_subject, rel.open_issue, post.handle, post.author_name)
+                         if v)
         problems = [str(p) for p in check_reply(result.text, post_text=post.text, platform=post.platform,
                                                  kb=self.kb, used=used, mode=draft.mode, known=known)]
         kb_text = " ".join(e.body + " " + (e.short or "") + " " + e.title for e in self.kb.entries)

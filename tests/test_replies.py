@@ -141,6 +141,16 @@ def test_questions_asked_around_a_handle_a_wish_or_a_what_if_are_questions(compo
     assert draft.mode == "answer" and not draft.reading.outage
 
 
+def test_a_handle_that_is_a_domain_is_addressed_by_its_name(composer):
+    from engagement.composer import display_name
+
+    assert display_name(None, "ops-angry-123.bsky.social", "bluesky") == "@ops-angry-123"
+    assert display_name("", "kat@hachyderm.io", "mastodon") == "@kat"
+    draft = compose(composer, "@fernhill.bsky.social my scheduled export failed again, ticket 51907.",
+                    platform="bluesky", name="", handle="ops-angry-123.bsky.social")
+    assert draft.reply.startswith("@ops-angry-123,") and "bsky.social" not in draft.reply
+
+
 def test_a_ticket_with_letters_is_named_and_an_outage_question_is_a_complaint(composer):
     for ticket in ("FH-3391", "FERN-1188", "4471-B"):
         draft = compose(composer, f"@fernhillhq case {ticket} has gone quiet and the export is still blank.")
