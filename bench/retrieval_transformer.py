@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from fit_answer_gate import carries  # noqa: E402
 
 from engagement import sentence_model  # noqa: E402
+from engagement.answer_gate import features  # noqa: E402
 from engagement.knowledge import Entry, KnowledgeBase, question_focus  # noqa: E402
 from engagement.reading import read_post  # noqa: E402
 
@@ -102,7 +103,7 @@ def figures(posts: list[Post], tally: Tally) -> tuple[float, float, float, float
 
 
 def run_set(name: str, kb: KnowledgeBase, model, phrase_vecs: np.ndarray, phrase_entry: np.ndarray
-            ) -> tuple[str, list[Post], dict[str, Tally]]:
+            ) -> tuple[str, list[Post], dict[str, Tally], list[tuple]]:
     answers = kb.answers
     index = {id(e): i for i, e in enumerate(answers)}
     n = len(answers)
@@ -111,6 +112,8 @@ def run_set(name: str, kb: KnowledgeBase, model, phrase_vecs: np.ndarray, phrase
         "current (search + answer gate)", "minilm, whole post", "minilm, question_focus", "minilm, max(whole, focus)",
         "combined: rerank top-5 by cos + score/best", "combined: RRF(current, minilm max)",
         "combined, gate = (confidence + cos) / 2")}
+
+    gate_rows: list[tuple] = []  # (features, label) for the current top, then for the re-ranked top
 
     def entry_cos(vec: np.ndarray) -> np.ndarray:
         cos = np.full(n, -1.0, dtype=np.float32)
@@ -152,6 +155,13 @@ def run_set(name: str, kb: KnowledgeBase, model, phrase_vecs: np.ndarray, phrase
             gate = "combined, gate = (confidence + cos) / 2"
             t[gate].ranks.append([i for _, i, _ in scored])
             t[gate].tops.append((scored[0][2].confidence + float(both[scored[0][1]])) / 2)
+            top_i, top_hit = scored[0][1], scored[0][2]
+            other = max((h.score for h in hits if h is not top_hit), default=0.0)
+            cos_others = np.delete(both, top_i)
+            meaning = [float(both[top_i]), float(both[top_i] - cos_others.max())]
+            gate_rows.append((features(hits[0], hits[1].score if len(hits) > 1 else 0.0),
+                              int(p.answer and current[0] in p.right),
+                              features(top_hit, other) + meaning, int(p.answer and top_i in p.right)))
         else:  # the search found nothing: the transformer alone decides
             order = [int(i) for i in np.argsort(-both)[:3]]
             for lab in (label, "combined, gate = (confidence + cos) / 2"):
@@ -172,7 +182,7 @@ def run_set(name: str, kb: KnowledgeBase, model, phrase_vecs: np.ndarray, phrase
     n_answer = sum(p.answer for p in posts)
     head = (f"{name}: {n_answer} answer posts an entry carries ({uncarried} no entry carries, left out), "
             f"{len(posts) - n_answer} find_out")
-    return head, posts, t
+    return head, posts, t, gate_rows
 
 
 def main(sets: list[str]) -> None:
@@ -196,6 +206,8 @@ def main(sets: list[str]) -> None:
     print(f"model load {load_s * 1000:.0f} ms; {len(texts)} phrasings of {len(answers)} entries embedded in "
           f"{index_s:.2f} s ({index_s * 1000 / len(texts):.1f} ms each), one thread")
     results = [run_set(name, kb, model, phrase_vecs, np.array(owner)) for name in sets]
+    gates = {name: r[3] for name, r in zip(sets, results)}
+    results = [r[:3] for r in results]
     if len(results) > 1:  # all sets pooled
         pooled_posts = [p for _, posts, _ in results for p in posts]
         pooled = {label: Tally([r for _, _, t in results for r in t[label].ranks],
@@ -210,6 +222,36 @@ def main(sets: list[str]) -> None:
         for label, tally in tallies.items():
             r1, r3, a, ms = figures(posts, tally)
             print(f"| {label} | {r1:.3f} | {r3:.3f} | {a:.3f} | {ms:.1f} |")
+    if len(sets) > 1:
+        gate_check(gates)
+
+
+def gate_check(gates: dict[str, list[tuple]]) -> None:
+    """Leave one set out: a logistic gate (answer_gate.FEATURES, as bench/fit_answer_gate.py fits it) refitted on
+    the other sets decides on the held-out one; for the current top entry, and for the re-ranked top entry with the
+    transformer's cosine and its lead over the next entry as two more features. "Right" = the top entry carries
+    the facts; everything else (wrong entry, find_out post) should be held back."""
+    try:
+        from sklearn.linear_model import LogisticRegression
+    except ImportError:
+        print("\n(scikit-learn missing: no gate check)")
+        return
+    print("\nGate, leave one set out (threshold chosen on the other sets; posts where search found nothing left out)"
+          "\n\n| held out | current: accuracy | current: AUC | re-ranked + cosine: accuracy | re-ranked + cosine: AUC |"
+          "\n| --- | ---: | ---: | ---: | ---: |")
+    for held in gates:
+        cells = []
+        for fx, fy in ((0, 1), (2, 3)):
+            train = [r for n, rows in gates.items() if n != held for r in rows]
+            x, y = np.array([r[fx] for r in train]), np.array([r[fy] for r in train])
+            clf = LogisticRegression(max_iter=1000).fit(x, y)
+            p_train = clf.predict_proba(x)[:, 1]
+            thr = max((float(((p_train >= t) == (y == 1)).mean()), t) for t in np.arange(0.2, 0.81, 0.01))[1]
+            hx, hy = np.array([r[fx] for r in gates[held]]), np.array([r[fy] for r in gates[held]])
+            p = clf.predict_proba(hx)[:, 1]
+            cells += [f"{float(((p >= thr) == (hy == 1)).mean()):.3f}",
+                      f"{auc(list(p[hy == 1]), list(p[hy == 0])):.3f}"]
+        print(f"| {held} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":
