@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -84,10 +85,15 @@ def quantise(src: Path, dst: Path) -> None:
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
     prepared = src.with_name("model_prepared.onnx")
-    # graph optimisation before quantisation, as onnxruntime advises (symbolic shape inference fails on this graph)
-    quant_pre_process(str(src), str(prepared), skip_symbolic_shape=True)
-    quantize_dynamic(str(prepared), str(dst), weight_type=QuantType.QInt8, per_channel=True,
-                     nodes_to_exclude=FLOAT_NODES)
+    here = os.getcwd()
+    os.chdir(src.parent)  # both steps leave scratch files in the working directory: keep them in the temporary one
+    try:
+        # graph optimisation first, as onnxruntime advises (its symbolic shape inference fails on this graph)
+        quant_pre_process(str(src), str(prepared), skip_symbolic_shape=True)
+        quantize_dynamic(str(prepared), str(dst.resolve()), weight_type=QuantType.QInt8, per_channel=True,
+                         nodes_to_exclude=FLOAT_NODES)
+    finally:
+        os.chdir(here)
 
 
 def sha256(path: Path) -> str:
