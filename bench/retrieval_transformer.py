@@ -9,7 +9,8 @@ base does not answer (kind `find_out`) has "no entry" as the right outcome. Comp
   the body's first sentence), the best phrasing per entry; the post as a whole, its `question_focus`, or the
   better of the two per entry;
 - combined: the current ranking's top candidates re-scored as `cosine + search score / best search score`
-  (RRF: reciprocal-rank fusion of the two full rankings, for comparison).
+  (also with the whole post's vector only, one embedding per post; and RRF: reciprocal-rank fusion of the two
+  full rankings, for comparison).
 
 Reported: recall@1 and @3 on answerable posts; the ROC AUC of the top score separating "the top entry is right"
 (answer posts; a wrong top entry scores 0) from find_out posts; ms per query on one thread (the post's embedding
@@ -110,7 +111,7 @@ def run_set(name: str, kb: KnowledgeBase, model, phrase_vecs: np.ndarray, phrase
     posts, uncarried = load_posts(name, answers)
     t: dict[str, Tally] = {k: Tally() for k in (
         "current (search + answer gate)", "minilm, whole post", "minilm, question_focus", "minilm, max(whole, focus)",
-        "combined: rerank top-5 by cos + score/best", "combined: RRF(current, minilm max)",
+        "combined: rerank top-5 by cos + score/best", "combined: rerank as above, whole post only", "combined: RRF(current, minilm max)",
         "combined, gate = (confidence + cos) / 2")}
 
     gate_rows: list[tuple] = []  # (features, label) for the current top, then for the re-ranked top
@@ -169,6 +170,17 @@ def run_set(name: str, kb: KnowledgeBase, model, phrase_vecs: np.ndarray, phrase
                 t[lab].tops.append(float(both[order[0]]) / (2 if lab.startswith("combined, gate") else 1))
         t[label].seconds += search_s + whole_s + focus_s
         t["combined, gate = (confidence + cos) / 2"].seconds += search_s + whole_s + focus_s
+
+        label = "combined: rerank as above, whole post only"  # one embedding per post instead of two
+        if hits:
+            best = hits[0].score or 1.0
+            order = [i for _, i in sorted(((float(whole[i]) + h.score / best, i) for h, i in zip(hits, current)),
+                                          key=lambda r: -r[0])]
+        else:
+            order = [int(i) for i in np.argsort(-whole)[:3]]
+        t[label].ranks.append(order)
+        t[label].tops.append(float(whole[order[0]]))
+        t[label].seconds += search_s + whole_s
 
         rank_current = {i: r for r, i in enumerate(current)}
         rank_minilm = {int(i): r for r, i in enumerate(np.argsort(-both))}
