@@ -23,7 +23,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engagement.answer_gate import _FILE, FEATURES, features  # noqa: E402
+from engagement import sentence_model  # noqa: E402
+from engagement.answer_gate import _DEEP_FILE, _FILE, DEEP_FEATURES, FEATURES, features  # noqa: E402
 from engagement.knowledge import KnowledgeBase  # noqa: E402
 from engagement.reading import read_post  # noqa: E402
 
@@ -37,19 +38,22 @@ def carries(entry, facts: list[str]) -> bool:
     return all(any(alt.strip().lower() in text for alt in fact.split("|")) for fact in facts)
 
 
-def examples(kb: KnowledgeBase, name: str) -> tuple[np.ndarray, np.ndarray]:
+def examples(kb: KnowledgeBase, name: str, deep: bool = False) -> tuple[np.ndarray, np.ndarray]:
     xs, ys = [], []
     for line in (ROOT / "tests" / "data" / "replies" / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
         d = json.loads(line)
         kind = d["expect"].get("kind")
         if kind not in ("answer", "find_out"):
             continue
-        reading = read_post(d["text"], addressed=d.get("addressed", True), lang=d.get("lang"))
-        hits = kb.search(d["text"], k=3, english=reading.lang in ("en", None))
+        reading = read_post(d["text"], addressed=True, lang=d.get("lang"))  # as the composer reads it
+        hits = kb.search(d["text"], k=3, english=reading.lang in ("en", None), deep=deep)
         if not hits:
             continue
         top = hits[0]
-        xs.append(features(top, hits[1].score if len(hits) > 1 else 0.0))
+        row = features(top, max((h.score for h in hits[1:]), default=0.0))
+        if deep and top.cosine is None:
+            continue  # not English: the words-only gate decides it
+        xs.append(row)
         ys.append(int(kind == "answer" and carries(top.entry, d["expect"].get("facts", []))))
     return np.array(xs), np.array(ys)
 
@@ -62,14 +66,23 @@ def best_threshold(p: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 
 def main() -> None:
-    from sklearn.linear_model import LogisticRegression
-
     parser = argparse.ArgumentParser()
     parser.add_argument("--check", action="store_true")
     parser.add_argument("--C", type=float, default=1.0)
     args = parser.parse_args()
     kb = KnowledgeBase(ROOT / "examples" / "knowledge")
-    data = {name: examples(kb, name) for name in SETS}
+    fit(kb, args, deep=False, names=FEATURES, out=_FILE)
+    if sentence_model.available():
+        fit(kb, args, deep=True, names=DEEP_FEATURES, out=_DEEP_FILE)
+    else:
+        print("no sentence model installed: the deep gate is not refitted")
+
+
+def fit(kb: KnowledgeBase, args, *, deep: bool, names: tuple[str, ...], out: Path) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    print(f"== the gate {'with the sentence model (deep)' if deep else 'by words and word vectors'}")
+    data = {name: examples(kb, name, deep) for name in SETS}
     for name in SETS:
         x, y = data[name]
         print(f"{name}: {len(y)} examples, {int(y.sum())} positive")
@@ -95,14 +108,14 @@ def main() -> None:
         band = (p >= lo) & (p < t)
         print(f"  band [{lo}, {t}): {int(band.sum())} posts, best entry right in {int(y[band].sum())}")
     print(f"all: accuracy {acc:.3f} at threshold {t}; hedge band [{hedge}, {t})")
-    print("weights:", dict(zip(FEATURES, np.round(clf.coef_[0], 3))), "bias", round(float(clf.intercept_[0]), 3))
+    print("weights:", dict(zip(names, np.round(clf.coef_[0], 3))), "bias", round(float(clf.intercept_[0]), 3))
     if not args.check:
-        _FILE.write_text(json.dumps({
-            "features": list(FEATURES), "weights": [round(float(w), 4) for w in clf.coef_[0]],
+        out.write_text(json.dumps({
+            "features": list(names), "weights": [round(float(w), 4) for w in clf.coef_[0]],
             "bias": round(float(clf.intercept_[0]), 4), "threshold": t, "hedge": hedge,
             "fitted_on": [f"tests/data/replies/{n}.jsonl" for n in SETS], "examples": int(len(y)),
             "accuracy": round(acc, 3)}, indent=1) + "\n", encoding="utf-8")
-        print(f"wrote {_FILE.relative_to(ROOT)}")
+        print(f"wrote {out.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -127,17 +127,17 @@ def answering_hit(hits: list[Hit]) -> Hit | None:
     composer and `knowledge search` both use it; the confidence is engagement/answer_gate.py's)."""
     if not hits:
         return None
-    if hits[0].confidence >= answer_gate.threshold():
+    if hits[0].confidence >= answer_gate.threshold(hits[0]):
         return hits[0]
     # no knowledge file answers it: a reply the team wrote to the same question may (files rank first in search)
-    return next((h for h in hits[1:] if h.entry.is_reply and h.confidence >= answer_gate.threshold()), None)
+    return next((h for h in hits[1:] if h.entry.is_reply and h.confidence >= answer_gate.threshold(h)), None)
 
 
 def plausible_hit(hits: list[Hit]) -> Hit | None:
     """An entry that may answer the post but not surely enough to lead: offered as a second candidate."""
-    if not hits or hits[0].confidence >= answer_gate.threshold():
+    if not hits or hits[0].confidence >= answer_gate.threshold(hits[0]):
         return None
-    return hits[0] if hits[0].confidence >= answer_gate.hedge() else None
+    return hits[0] if hits[0].confidence >= answer_gate.hedge(hits[0]) else None
 
 
 def display_name(author_name: str | None, handle: str, platform: str) -> str:
@@ -212,7 +212,10 @@ class Composer:
         # a post that tries to instruct the reply writer is answered on what it asks, never on the instruction:
         # the instruction's sentences are left out of retrieval (and nothing of the post is ever copied)
         query = without_instructions(post.text) if reading.injection else post.text
-        hits = self.kb.search(query, k=3, english=reading.lang in ("en", None)) if self.kb and query else []
+        # the sentence model reads the posts an answer may follow (a question, buying talk); the rest need only words
+        deep = reading.question or "purchase_intent" in reading.intents
+        hits = self.kb.search(query, k=3, english=reading.lang in ("en", None), deep=deep) \
+            if self.kb and query else []
         answer = self._file_answer(query, self._answer_hit(hits, reading), reading)
         if reading.moment and not about_us:
             draft = self._congratulate(post, reading, name)
@@ -312,7 +315,7 @@ class Composer:
         if len(questions) < 2 or not self.kb or first.entry.is_reply:
             return None  # a team reply is never joined with a file entry: it may predate it
         for sentence in questions:
-            hits = self.kb.search(sentence, k=2, english=reading.lang in ("en", None))
+            hits = self.kb.search(sentence, k=2, english=reading.lang in ("en", None), deep=True)
             hit = answering_hit(hits)
             if hit is not None and hit.entry.id != first.entry.id and hit.entry.kind != "known-issue" \
                     and not hit.entry.is_reply:
@@ -325,7 +328,7 @@ class Composer:
         if answer is None or not answer.entry.is_reply or not self.kb:
             return answer
         for sentence in question_sentences(text):
-            hit = answering_hit(self.kb.search(sentence, k=2, english=reading.lang in ("en", None)))
+            hit = answering_hit(self.kb.search(sentence, k=2, english=reading.lang in ("en", None), deep=True))
             if hit is not None and not hit.entry.is_reply:
                 return hit
         return answer

@@ -233,6 +233,10 @@ class Hit:
     missing: float = 0.0  # the weight share of the question's heaviest word the entry covers neither way
     agrees: int = 0  # how many of the two rankings (words alone, meaning alone) put this entry first (0..2)
     confidence: float = 0.0  # how sure the engine is that this entry answers the post (0..1, answer_gate.py)
+    # the sentence model's reading (engagement/sentence_model.py), for a question searched ``deep``: the cosine of
+    # the whole post with the entry's closest phrasing, and its lead over the best other entry's; None otherwise
+    cosine: float | None = None
+    cosine_lead: float = 0.0
 
 
 @dataclass
@@ -427,14 +431,20 @@ class KnowledgeBase:
     def get(self, entry_id: str) -> Entry | None:
         return next((e for e in self.entries if e.id == entry_id), None)
 
-    def search(self, query: str, k: int = 3, *, answers_only: bool = True, english: bool = True) -> list[Hit]:
+    def search(self, query: str, k: int = 3, *, answers_only: bool = True, english: bool = True,
+               deep: bool = False) -> list[Hit]:
         """The best entries for a post, each with how much of the post's question it matches and how sure the
         engine is that it answers it.
 
         Ranking is hybrid: BM25 on the whole post (bm25s), plus the cosine of the question's vector with the entry's
         closest phrasing (static word vectors, engagement/semantic.py), so a paraphrase that shares few words still
         finds its entry. Coverage is measured on the question itself (the sentences that end in a question mark,
-        with the sentence before when they only point back: "can it be grouped?"), so context does not drown it."""
+        with the sentence before when they only point back: "can it be grouped?"), so context does not drown it.
+
+        ``deep`` (a question in English, when the sentence model is installed): the best few entries are re-ranked
+        by a sentence transformer's cosine between the whole post and each entry's closest phrasing, plus their
+        score relative to the best (bench/retrieval_transformer.py measured it), and the gate reads the cosine
+        too. It costs about 8 ms a post, so the composer asks for it only where an answer may follow."""
         if self._index is None:
             return []
         query_terms = list(dict.fromkeys(terms(query)))
@@ -498,6 +508,12 @@ class KnowledgeBase:
             head_cov = sum(self._idf.get(t, 0.0) for t in query_terms if t in head and t in doc) / head_weight
             ranked.append((float(combined[i]) * (1 + head_cov), i))
         ranked.sort(key=lambda r: -r[0])
+        cosines = self._post_cosines(query) if deep and english else None
+        if cosines is not None:
+            files = [r for r in ranked if not self.entries[r[1]].is_reply][:RERANK_TOP]
+            best = files[0][0] if files and files[0][0] > 0 else 1.0
+            files = sorted(files, key=lambda r: -(float(cosines[r[1]]) + r[0] / best))
+            ranked = files + [r for r in ranked if self.entries[r[1]].is_reply]
         # the knowledge files rank as written; the best team reply (kind "reply") comes after them, as the fallback
         files = [r for r in ranked if not self.entries[r[1]].is_reply][: max(k, 2)]
         replies = [r for r in ranked if self.entries[r[1]].is_reply][:1]
@@ -511,20 +527,72 @@ class KnowledgeBase:
             soft_coverage = sum(weight[t] * soft.get(t, 0.0) for t in focus_terms) / total if total else 0.0
             missing = max((weight[t] for t in focus_terms if soft.get(t, 0.0) < SOFT_MIN), default=0.0)
             about = tuple(t for t in matched if t in self._head_terms[i])
+            cosine = lead = None
+            if cosines is not None:
+                cosine = round(float(cosines[i]), 3)
+                lead = round(cosine - float(np.delete(cosines, i).max(initial=0.0)), 3)
             hits.append(Hit(self.entries[i], score, round(coverage, 3), matched, rare, about,
                             soft_coverage=round(soft_coverage, 3), semantic=round(float(semantic[i]), 3),
                             lexical=round(float(lexical[i]), 3), missing=round(missing / total, 3) if total else 0.0,
-                            agrees=int(i == first_by_words) + int(i == first_by_meaning)))
+                            agrees=int(i == first_by_words) + int(i == first_by_meaning), cosine=cosine,
+                            cosine_lead=lead or 0.0))
         from engagement.answer_gate import confidence
 
-        second = hits[1].score if len(hits) > 1 and not hits[1].entry.is_reply else 0.0
+        second = max((h.score for h in hits[1:] if not h.entry.is_reply), default=0.0)
         hits = [Hit(**{**h.__dict__, "confidence": confidence(h, second if j == 0 else hits[0].score)})
                 for j, h in enumerate(hits)]
+        if cosines is not None:
+            # read deep, an entry that is only second by score can be the one the gate is sure of ("is SSO on the
+            # Team plan? and how long is the trial?": the whole post leans to the trial, its meaning to SSO)
+            files_first = sorted((h for h in hits if not h.entry.is_reply), key=lambda h: -h.confidence)
+            hits = files_first + [h for h in hits if h.entry.is_reply]
         if hits and hits[0].entry.is_reply:
             return hits[:k]  # no file entry matched at all
         return [h for h in hits if not h.entry.is_reply][:k] + [h for h in hits if h.entry.is_reply][: 1 if k > 1 else 0]
 
 
+    # ------------------------------------------------------------------ the sentence model
+    def _post_cosines(self, query: str) -> np.ndarray | None:
+        """Per entry, the cosine of the post's sentence vector with the entry's closest phrasing; None when the
+        sentence model is not installed. Phrasings are embedded once and kept by their text across rebuilds, so an
+        edited file costs only its new phrasings."""
+        from engagement import sentence_model
+
+        model = sentence_model.load()
+        if model is None or not self.entries:
+            return None
+        if getattr(self, "_deep_built", -1) != self.builds:
+            known: dict[str, np.ndarray] = getattr(self, "_phrase_cache", {})
+            owners, texts = [], []
+            for i, e in enumerate(self.entries):
+                for phrase in entry_phrasings(e):
+                    owners.append(i)
+                    texts.append(phrase)
+            new = [t for t in dict.fromkeys(texts) if t not in known]
+            for text, vector in zip(new, model.embed(new) if new else []):
+                known[text] = vector
+            self._phrase_cache = {t: known[t] for t in texts}
+            self._deep_owner = np.array(owners, dtype=np.int64)
+            self._deep_vecs = np.array([known[t] for t in texts], dtype=np.float32)
+            self._deep_built = self.builds
+        if not len(self._deep_owner):
+            return None
+        post = model.embed([query])[0]
+        cosines = np.full(len(self.entries), -1.0, dtype=np.float32)
+        np.maximum.at(cosines, self._deep_owner, self._deep_vecs @ post)
+        return np.maximum(cosines, 0.0)
+
+
+def entry_phrasings(entry: Entry) -> list[str]:
+    """What the sentence model compares a post with: the heading, each ``Also:``, the short form and the first
+    sentence of the answer (a team reply: the question it answered)."""
+    first = re.split(r"(?<=[.!?])\s+", entry.body.strip(), maxsplit=1)[0] if entry.body.strip() else ""
+    if entry.is_reply:
+        return [entry.title] if entry.title.strip() else []
+    return [p for p in dict.fromkeys([entry.title, *entry.also, entry.short or "", first]) if p.strip()]
+
+
+RERANK_TOP = 5  # the best entries by words and word vectors that the sentence model re-ranks
 EXPAND_MIN = 0.55  # a word at least this close to a knowledge-base word is looked for through it
 EXPAND_TOP = 2
 SEMANTIC_WEIGHT = 0.5  # the semantic cosine's weight against BM25 normalised to the best entry (chosen on dev data)

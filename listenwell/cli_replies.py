@@ -179,10 +179,11 @@ def knowledge_search(state: State, query: str, knowledge_dir: str | None, limit:
     from engagement.composer import answering_hit
 
     kb = _knowledge(state, knowledge_dir)
-    hits = kb.search(query, k=limit)
+    hits = kb.search(query, k=limit, deep=True)  # read as a question is: with the sentence model when installed
     answer = answering_hit(hits)
     rows = [{"id": h.entry.id, "title": h.entry.title, "score": round(h.score, 3), "coverage": h.coverage,
-             "soft_coverage": h.soft_coverage, "semantic": h.semantic, "confidence": h.confidence,
+             "soft_coverage": h.soft_coverage, "semantic": h.semantic, "cosine": h.cosine,
+             "confidence": h.confidence,
              "answers": h is answer,
              "matched": list(h.matched), "short": h.entry.short, "link": h.entry.link}
             for h in hits]

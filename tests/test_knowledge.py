@@ -155,3 +155,33 @@ def test_the_question_of_a_post_is_found_without_its_mark_and_a_short_one_takes_
                 "in one at a time is not how I want to spend December. is there a shortcut?")
     focus = question_focus(pointing)
     assert "300 access filters" in focus and focus.endswith("is there a shortcut?")
+
+
+def test_a_question_searched_deep_is_reranked_by_the_sentence_model_and_judged_by_its_own_gate():
+    from engagement import answer_gate, sentence_model
+
+    if not sentence_model.available():
+        pytest.skip("the sentence model (onnxruntime, tokenizers) is not installed")
+    kb = KnowledgeBase(REPO / "examples" / "knowledge")
+    story = ("our warehouse holds about 2 billion rows of history. does that make us an expensive customer or is it "
+             "only about what actually gets read?")
+    by_words = kb.search(story, k=3)
+    deep = kb.search(story, k=3, deep=True)
+    assert by_words[0].entry.id == "pricing#what-does-fernhill-cost" and by_words[0].cosine is None
+    assert deep[0].entry.id == "pricing#how-is-data-volume-counted"  # rows read, not rows stored
+    assert deep[0].cosine is not None and deep[0].cosine_lead > 0
+    unsure = kb.search("we have 140 dashboards and half haven't been opened since their builder left. Is there any "
+                       "way to tell?", k=3, deep=True)
+    assert unsure[0].entry.id == "dashboards#can-i-see-who-viewed-a-dashboard"
+    assert unsure[0].confidence >= answer_gate.threshold(unsure[0])
+    # phrasings are embedded once per text: a rebuild with nothing new embeds only the post
+    model = sentence_model.load()
+    embedded: list[str] = []
+    original = model.embed
+    model.embed = lambda texts, **kw: (embedded.extend(texts), original(texts, **kw))[1]
+    try:
+        kb.builds += 1
+        kb.search(story, k=3, deep=True)
+    finally:
+        model.embed = original
+    assert embedded == [story]

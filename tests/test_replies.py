@@ -132,7 +132,9 @@ def test_questions_asked_around_a_handle_a_wish_or_a_what_if_are_questions(compo
     draft = compose(composer, "Small plea from someone who closes the month at 11pm with the lights off: does "
                               "@fernhill.bsky.social have anything other than the blinding white screen",
                     platform="bluesky", handle="priti.bsky.social")
-    assert draft.mode == "answer" and "dashboards#is-there-a-dark-mode" in draft.sources
+    assert draft.reading.question and not draft.reading.complaint
+    # answered, or (the gate unsure of a plea) offered as the second candidate: never a complaint's apology
+    assert "dashboards#is-there-a-dark-mode" in {s for c in draft.candidates for s in c.sources}
     draft = compose(composer, "We're a Looker shop with six years of LookML behind us. Would love to know whether "
                               "there's any way of bringing the models across.")
     assert draft.mode == "answer" and "Thank you" not in draft.reply
