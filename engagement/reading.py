@@ -250,12 +250,15 @@ _HARDSHIP = re.compile(
     r"\b(passed away|rest in peace|in loving memory|funeral|condolences|grieving|"
     r"lost (?:a |our |my )?(?:dear |beloved |wonderful |great )?(?:colleague|friend|teammate|co-?worker|mentor|boss|"
     r"founder|co-?founder)|(?:he|she|they|(?-i:[A-Z])[a-z]+) (?:has |had )?(?:suddenly |unexpectedly )?died|"
-    r"diagnosed with|chemo(?:therapy)?|radiotherapy|(?:in|from|to) (?:the )?hospital|intensive care|"
+    r"diagnosed with|chemo(?:therapy)?|radiotherapy|(?:in|from|to) (?:the )?hospital|intensive care|hospice|"
+    r"(?:my|had|after|from|having) (?:a |an |the |my )?(?:\w+ )?surgery|miscarriage|recovering from|(?:in|after) (?:a|an|the) (?:car |bike |serious )?(?:accident|crash)|"
+    r"(?:my|from|with|of) burn-?out\b(?!-)|(?:for|on|with) (?:my )?mental health|"
     r"(?:on|off on) (?:sick|medical) leave|(?:have|has|had|got|with|fighting|battling|beat|beating) (?:breast |"
     r"lung |stage \d )?(?:cancer|lymphoma|leuka?emia)|(?:a|had|has|after) (?:heart attack|stroke)|"
     # fr, de, es, pt, it, nl
     r"nous a quittés|nous a quittées|décédée?|décès|obsèques|hôpital|verstorben|gestorben|beerdigung|"
-    r"krankenhaus|falleci(?:ó|do|da|miento)|faleceu|falecimento|hospital internad[oa]|è (?:morto|morta|"
+    r"krankenhaus|krank|malade|enferm[oa]|doente|malat[oa]|ziek|"
+    r"falleci(?:ó|do|da|miento)|faleceu|falecimento|hospital internad[oa]|è (?:morto|morta|"
     r"scomparso|scomparsa)|funerale|ospedale|overleden|begrafenis|ziekenhuis)\b", re.I)
 
 

@@ -153,6 +153,21 @@ def test_a_handle_that_is_a_domain_is_addressed_by_its_name(composer):
     assert draft.reply.startswith("@ops-angry-123,") and "bsky.social" not in draft.reply
 
 
+@pytest.mark.parametrize("text, hardship", [
+    ("Home after knee surgery, offline for two weeks.", True),
+    ("Sam passed away this week. He maintained half the extensions your BI tool depends on.", True),
+    ("Off work with burnout for a while, Jonas has my accounts.", True),
+    ("Mon père est malade, je serai absente cette semaine.", True),
+    ("We're a hospital group: can Fernhill show surgery wait-time dashboards?", False),
+    ("we had a burnout-free quarter thanks to the new exports", False),
+    ("Our export died again this morning.", False),
+])
+def test_a_death_or_an_illness_is_read_whoever_it_concerns(text, hardship):
+    from engagement.reading import shim_hardship
+
+    assert shim_hardship(text) is hardship
+
+
 def test_a_ticket_with_letters_is_named_and_an_outage_question_is_a_complaint(composer):
     for ticket in ("FH-3391", "FERN-1188", "4471-B"):
         draft = compose(composer, f"@fernhillhq case {ticket} has gone quiet and the export is still blank.")
