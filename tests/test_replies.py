@@ -168,6 +168,15 @@ def test_a_death_or_an_illness_is_read_whoever_it_concerns(text, hardship):
     assert shim_hardship(text) is hardship
 
 
+def test_a_plain_report_with_praise_in_it_is_thanked_and_a_slow_report_acknowledged(composer):
+    draft = compose(composer, "Our weekly review went from 50 to 25 minutes after moving it to @fernhillhq. Nobody "
+                              "misses the slides.")
+    assert draft.mode == "thanks" and "sorry" not in draft.reply.lower() and "on us" not in draft.reply
+    draft = compose(composer, "We moved our ops team onto @fernhillhq on the promise of faster dashboards. The "
+                              "regional dashboard now takes 45 seconds to open.")
+    assert draft.mode == "acknowledge" and "45 seconds" in draft.reply
+
+
 def test_a_ticket_with_letters_is_named_and_an_outage_question_is_a_complaint(composer):
     for ticket in ("FH-3391", "FERN-1188", "4471-B"):
         draft = compose(composer, f"@fernhillhq case {ticket} has gone quiet and the export is still blank.")
