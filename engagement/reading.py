@@ -264,7 +264,10 @@ def shim_unlabelled(text: str, lang: str | None, sentiment: float | None) -> lis
 # nlp's moments take only the author's own (and in English), but a brand's public reply to "we lost a dear
 # colleague", "Sam passed away this week" or "ma mère nous a quittés" is never right
 _HARDSHIP = re.compile(
-    r"\b(passed away|rest in peace|in loving memory|funeral|condolences|grieving|"
+    r"\b(passed away|passing of|rest in peace|rest easy|in loving memory|funeral|memorial (?:service|fund)|obituary|"
+    r"condolences|grieving|mourning|lost (?:his|her|their|a|the) (?:long )?(?:battle|fight) with|(?-i:RIP)|"
+    r"hospitali[sz]ed|(?:seriously|critically|terminally|fell|been|very) ill\b|terminal (?:diagnosis|illness)|"
+    r"(?:starting|start|starts|begin|begins|during) (?:my |her |his )?(?:cancer )?treatment|"
     r"lost (?:a |our |my )?(?:dear |beloved |wonderful |great )?(?:colleague|friend|teammate|co-?worker|mentor|boss|"
     r"founder|co-?founder)|(?:he|she|they|(?-i:[A-Z])[a-z]+) (?:has |had )?(?:suddenly |unexpectedly )?died|"
     r"diagnosed with|chemo(?:therapy)?|radiotherapy|(?:in|from|to) (?:the )?hospital|intensive care|hospice|"

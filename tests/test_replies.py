@@ -161,6 +161,8 @@ def test_a_handle_that_is_a_domain_is_addressed_by_its_name(composer):
     ("We're a hospital group: can Fernhill show surgery wait-time dashboards?", False),
     ("we had a burnout-free quarter thanks to the new exports", False),
     ("Our export died again this morning.", False),
+    ("I was hospitalized over the weekend, back soon.", True),
+    ("Time to rip out the old dashboards.", False),
 ])
 def test_a_death_or_an_illness_is_read_whoever_it_concerns(text, hardship):
     from engagement.reading import shim_hardship
