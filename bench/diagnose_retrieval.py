@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.fit_answer_gate import carries  # noqa: E402
-from engagement.answer_gate import threshold  # noqa: E402
+from engagement.answer_gate import threshold  # noqa: E402,F401
 from engagement.knowledge import KnowledgeBase  # noqa: E402
 from engagement.reading import read_post  # noqa: E402
 
@@ -29,18 +29,18 @@ def main() -> None:
         sys.exit(f"{name} is held out: aggregate figures only (listenwell replies eval)")
     show_all = "--all" in sys.argv
     kb = KnowledgeBase(ROOT / "examples" / "knowledge")
-    t = threshold()
     outcome = Counter()
     for line in (ROOT / "tests" / "data" / "replies" / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
         d = json.loads(line)
         kind = d["expect"].get("kind")
         if kind not in ("answer", "find_out"):
             continue
-        reading = read_post(d["text"], addressed=d.get("addressed", True), lang=d.get("lang"))
-        hits = kb.search(d["text"], k=3, english=reading.lang in ("en", None))
+        reading = read_post(d["text"], addressed=True, lang=d.get("lang"))  # as the composer reads it
+        hits = kb.search(d["text"], k=3, english=reading.lang in ("en", None), deep=True)
         gold = [e.id for e in kb.answers if not e.is_reply and carries(e, d["expect"].get("facts", []))]
         top = hits[0] if hits else None
         conf = top.confidence if top else 0.0
+        t = threshold(top)
         if kind == "answer":
             rank = next((i for i, h in enumerate(hits) if h.entry.id in gold), None)
             what = ("ok" if rank == 0 and conf >= t else "gate" if rank == 0 else
@@ -51,7 +51,8 @@ def main() -> None:
         if show_all or what != "ok":
             print(f"{d['id']} [{kind}] {what} conf={conf:.2f} top={top.entry.id if top else None} "
                   f"cov={top.coverage if top else 0} soft={top.soft_coverage if top else 0} "
-                  f"sem={top.semantic if top else 0} miss={top.missing if top else 0} rare={top.rare if top else ()}")
+                  f"sem={top.semantic if top else 0} cos={top.cosine if top else None} miss={top.missing if top else 0} "
+                  f"rare={top.rare if top else ()}")
             if kind == "answer" and what != "gate":
                 print(f"    gold={gold[:3]}")
             print(f"    {d['text'][:200]!r}")
