@@ -21,6 +21,7 @@ changed, and rebuilds the BM25 index (bm25s, Snowball stemming) only when an ent
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -593,6 +594,84 @@ def entry_phrasings(entry: Entry) -> list[str]:
 
 
 RERANK_TOP = 5  # the best entries by words and word vectors that the sentence model re-ranks
+# ------------------------------------------------------------------------------- other languages
+_GLOSSARY_FILE = Path(__file__).with_name("data") / "glossary.tsv"
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: "épinglées" and "epinglees" are one word to the glossary."""
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=1)
+def glossary() -> list[tuple[re.Pattern[str], str]]:
+    """(a pattern over folded text, the English words it stands for), longest phrases first."""
+    pairs = []
+    for line in _GLOSSARY_FILE.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#") or "\t" not in line:
+            continue
+        english, words = line.split("\t", 1)
+        for word in (w.strip() for w in words.split(",")):
+            if word:
+                body = re.escape(fold(word.rstrip("*"))) + (r"\w*" if word.endswith("*") else "")
+                pairs.append((len(word), re.compile(rf"(?<!\w){body}(?!\w)"), english.strip()))
+    return [(pattern, english) for _, pattern, english in sorted(pairs, key=lambda p: -p[0])]
+
+
+def english_words(text: str, lang: str | None = None) -> tuple[str, float]:
+    """What a post in another language asks, in the knowledge base's English words (engagement/data/glossary.tsv),
+    with the words every language shares (CSV, Metabase, numbers) kept: "combien de temps dure l'essai gratuit ?"
+    → "how long trial free"; and the share of the post's content words (its language's stop words aside) that
+    were understood, so that a question mostly in words the glossary does not hold is not answered from the few it
+    does ("une version en espagnol de l'interface ?")."""
+    folded = fold(_NOISE.sub(" ", text))
+    asked = " ".join(m.group(0) for m in re.finditer(r"[^.!?？\n]*[?？]", folded)) or folded  # the question itself
+    found = []
+    for pattern, english in glossary():
+        if pattern.search(folded):
+            found.append(english)
+            folded = pattern.sub(" \x00 ", folded)
+    shared = [w for w in _TOKEN.findall(text) if w.isupper() and len(w) > 1 or any(c.isdigit() for c in w)]
+    rest = [w for w in _TOKEN.findall(folded) if w not in _stop_words(lang) and len(w) > 1]
+    kept = [w for w in rest if w in _SHARED_WORDS]
+    understood = _understood(asked, lang)
+    return " ".join(dict.fromkeys(found + shared + kept)), round(max(understood, 0.0), 3)
+
+
+def _understood(folded: str, lang: str | None) -> float:
+    """The share of a folded text's content words the glossary translates or every language shares."""
+    content = [w for w in _TOKEN.findall(folded) if w not in _stop_words(lang) and len(w) > 1]
+    if not content:
+        return 0.0
+    for pattern, _ in glossary():
+        folded = pattern.sub(" \x00 ", folded)
+    unknown = [w for w in _TOKEN.findall(folded) if w not in _stop_words(lang) and len(w) > 1
+               and w not in _SHARED_WORDS and not any(c.isdigit() for c in w)]
+    return max(1 - len(unknown) / len(content), 0.0)
+
+
+_LANGUAGE_NAMES = {"pt": "PORTUGUESE", "de": "GERMAN", "es": "SPANISH", "fr": "FRENCH", "it": "ITALIAN",
+                   "nl": "DUTCH", "sv": "SWEDISH", "da": "DANISH", "no": "NORWEGIAN"}
+
+
+@lru_cache(maxsize=16)
+def _stop_words(lang: str | None) -> frozenset[str]:
+    name = _LANGUAGE_NAMES.get(lang or "")
+    words = getattr(bm25s.stopwords, f"STOPWORDS_{name}", ()) if name else ()
+    # the question words and fillers a stop-word list leaves in ("kurze frage", "bitte")
+    extra = ("frage kurze bitte danke pergunta rapida duvida pregunta rapida question rapide petite domanda veloce "
+             "vraag snelle kan man pode puede peut puo hay gibt existe fernhill fernhillhq")
+    return frozenset(fold(w) for w in (*words, *extra.split()))
+
+
+# product words other languages borrow as they are
+_SHARED_WORDS = frozenset("""dashboard dashboards metabase looker lookml slack digest bigquery snowflake postgres
+redshift duckdb motherduck csv pdf sso saml okta api cli yaml git export embed notion confluence sandbox sandboxes
+workspace trial account service""".split())
+
+
 EXPAND_MIN = 0.55  # a word at least this close to a knowledge-base word is looked for through it
 EXPAND_TOP = 2
 SEMANTIC_WEIGHT = 0.5  # the semantic cosine's weight against BM25 normalised to the best entry (chosen on dev data)

@@ -179,6 +179,22 @@ def test_a_plain_report_with_praise_in_it_is_thanked_and_a_slow_report_acknowled
     assert draft.mode == "acknowledge" and "45 seconds" in draft.reply
 
 
+def test_a_question_in_another_language_is_looked_up_through_the_glossary(composer):
+    from engagement.knowledge import english_words
+
+    words, understood = english_words("@fernhillhq combien de temps dure l'essai gratuit ?", "fr")
+    assert set(words.split()) >= {"how", "long", "trial", "free"} and understood >= 0.5
+    draft = compose(composer, "@fernhillhq combien de temps dure l'essai gratuit ?", name="Camille Roux")
+    assert draft.mode == "answer" and "14 days" in draft.reply and draft.reply.startswith("Bonjour Camille")
+    draft = compose(composer, "@fernhillhq el importador de Metabase conserva los permisos por fila?", name="Ana Ruiz")
+    assert draft.mode == "answer" and "row polic" in draft.reply
+    # a question mostly in words the glossary does not hold is not answered from the few it does
+    _, understood = english_words("¿Se pueden programar exportaciones a un webhook en vez de por correo?", "es")
+    assert understood < 0.4
+    draft = compose(composer, "¿Se pueden programar exportaciones a un webhook en vez de por correo?", name="Carmen")
+    assert draft.mode == "find_out"
+
+
 def test_a_ticket_with_letters_is_named_and_an_outage_question_is_a_complaint(composer):
     for ticket in ("FH-3391", "FERN-1188", "4471-B"):
         draft = compose(composer, f"@fernhillhq case {ticket} has gone quiet and the export is still blank.")
