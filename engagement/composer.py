@@ -226,7 +226,9 @@ class Composer:
             query, english = translated, True
         hits = self.kb.search(query, k=3, english=english, deep=deep) if self.kb and query else []
         answer = self._file_answer(query, self._answer_hit(hits, reading), reading)
-        if reading.moment and not about_us:
+        if reading.moment and (not about_us or not reading.question and not reading.grievance):
+            # their news comes first: a launch that thanks us for the embeds is congratulated, not thanked or read
+            # as a complaint; news that reports trouble with us, or asks us something, is answered as such
             draft = self._congratulate(post, reading, name)
         elif reading.complaint and reading.question and answer and not (
                 reading.failure or reading.tickets or reading.sarcasm or reading.outage or _GRIEVANCE.search(post.text)):

@@ -29,7 +29,7 @@ _PRAISE_WORDS = re.compile(
     r"impressive|inspiring|bravo|well done|shout-?out|just what i needed|celebrating|love the consistency)\b",
     re.I)
 _FAILURE_WORDS = re.compile(
-    r"(\b(blank|empty|stuck|broken|fail\w*|crash\w*|crops?|cropp\w+|chopp\w+|cut off|resets?|logged me out|"
+    r"(\b(blank|empty|stuck|broken|fail\w*(?! (?:e-?mails?|alerts?|notifications?|messages?)\b)|crash\w*|crops?|cropp\w+|chopp\w+|cut off|resets?|logged me out|"
     r"signed (?:me )?out|logging me out|(?<!n't )(?<!never )forget\w*|dropped|lost|zero replies|no repl\w+|no answer|moved|"
     r"only \d+ (?:minutes|hours|seconds)|(?:\d+|a whole|whole|three|two|ten) (?:minutes|hours|days|weeks) "
     r"(?:for|to|of waiting)|waiting \d+|lands on|late|slow|said no one ever|still on my invoice|"
@@ -99,7 +99,10 @@ _PRAISE_CUE = re.compile(r"\b(thank\w*|ty|thx|kudos|shout-?out|credit (?:where|t
                          r"fixed (?:everything|it|our|in)|hate to (?:admit|say))", re.I)
 # a failure the post reports as over: "no more failed exports", "fixed the blank charts", "used to time out"
 _RESOLVED_CONTEXT = re.compile(r"\b(no more|fixed|sorted|solved|stopped|since the|used to|without|never had|"
-                               r"anymore|killed|no longer|instead of|rather than|better than|beats|before)\b[^.!?]{0,40}$", re.I)
+                               r"anymore|killed|no longer|instead of|rather than|better than|beats|before|"
+                               # someone else's failure: "three BI vendors", "a vendor where tickets vanished"
+                               r"vendors?|providers?|(?:my|our) (?:old|last|previous) (?:tool|job|company)|"
+                               r"other tools?)\b[^.!?]{0,40}$|\b(?:not|wasn'?t|isn'?t|never) an?\s*$", re.I)
 
 
 def _resolved_before(text: str, at: int) -> bool:
@@ -318,7 +321,9 @@ _WAIT_BEFORE = re.compile(r"\b(?:for|waited|waiting|wait|took|takes|taking|take|
                           r"only|whole|another|still|than)\s+(?:(?:a|an|the|about|around|over|almost|nearly|like|"
                           r"full|whole|entire)\s+){0,2}$", re.I)
 _WAIT_AFTER = re.compile(r"^\s*(?:since|without|of (?:waiting|silence|nothing)|to (?:load|export|run|open|answer|reply|"
-                         r"get|finish|render)|and (?:still|counting|no|nothing)|later|late|behind|overdue|delayed|waiting|for)\b", re.I)
+                         r"get|finish|render)|and (?:still|counting|no|nothing)|later|late|behind|overdue|delayed|waiting|"
+                         r"for (?:a|an|the|one|each|every|our|my|this|that|it|them) (?:\w+ )?(?:to|load|export|run))\b",
+                         re.I)
 
 
 def _is_a_wait(text: str, m: re.Match[str]) -> bool:
@@ -355,7 +360,7 @@ FAILURES: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.I), phrase) for
     (r"\b(rejected)\b", "a rejected file"),
     (r"\b(never fires|didn'?t fire|doesn'?t fire)\b", "a check that never fires"),
     (r"\b(yesterday'?s numbers|wrong (day|numbers|data))\b", "wrong numbers"),
-    (r"\b(fail\w*|falhou)\b", "failure"),
+    (r"\b(fail\w*|falhou)\b(?! (?:e-?mails?|alerts?|notifications?|messages?)\b)", "failure"),
     (r"\b(stuck|delay\w*|(?:is|are|was|were|running|arrived|came|landed|still|hours?|days?|an hour|really|so|very) late|"
      r"late (?:again|today)|lands on \w+day)\b", "delay"),
     (r"\b(slow|spinning|to load|taking forever|loading|🐌)|\bonly \d+ (minutes|hours)", "slowness"),

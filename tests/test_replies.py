@@ -195,6 +195,15 @@ def test_a_question_in_another_language_is_looked_up_through_the_glossary(compos
     assert draft.mode == "find_out"
 
 
+def test_a_key_client_s_launch_that_names_us_is_congratulated(composer):
+    text = ("Today we're launching Tidewater Pulse: live vessel ETAs in one screen. Pulse predicts arrival within 40 "
+            "minutes for 87% of calls. The charts inside are embedded from Fernhill, who put up with a lot of feature "
+            "requests from us. Try it.")
+    draft = composer.compose(PostIn(id="p", platform="blog", text=text, author_name="Marcus Oyelaran", handle="",
+                                    addressed=False, intents=["complaint"], moments=[{"type": "launch"}]))
+    assert draft.mode == "congratulate" and "launch" in draft.reply and "40 minutes" not in draft.reply
+
+
 def test_a_ticket_with_letters_is_named_and_an_outage_question_is_a_complaint(composer):
     for ticket in ("FH-3391", "FERN-1188", "4471-B"):
         draft = compose(composer, f"@fernhillhq case {ticket} has gone quiet and the export is still blank.")
