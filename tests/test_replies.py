@@ -200,7 +200,7 @@ def test_a_key_client_s_launch_that_names_us_is_congratulated(composer):
             "minutes for 87% of calls. The charts inside are embedded from Fernhill, who put up with a lot of feature "
             "requests from us. Try it.")
     draft = composer.compose(PostIn(id="p", platform="blog", text=text, author_name="Marcus Oyelaran", handle="",
-                                    addressed=False, intents=["complaint"], moments=[{"type": "launch"}]))
+                                    addressed=True, intents=["complaint"], moments=[{"type": "launch"}]))
     assert draft.mode == "congratulate" and "launch" in draft.reply and "40 minutes" not in draft.reply
 
 
