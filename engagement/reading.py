@@ -59,8 +59,14 @@ def shim_sarcasm(text: str, intents: list[str]) -> bool:
     if "question" in intents or ("complaint" in intents and "praise" not in intents and not
                                  _PRAISE_WORDS.search(text)):
         return False  # already read as a complaint: "Not great." is not sarcasm
-    return bool(_PRAISE_WORDS.search(text) and any(not _resolved_before(text, m.start())
-                                                   for m in _FAILURE_WORDS.finditer(text)))
+    # the praise must stand next to the failure (within SARCASM_REACH characters): genuine praise often tells of a
+    # problem further off ("I budgeted three weeks for the move … done in an afternoon. Thank you")
+    praise = [m.start() for m in _PRAISE_WORDS.finditer(text)]
+    return any(not _resolved_before(text, m.start()) and any(abs(p - m.start()) <= SARCASM_REACH for p in praise)
+               for m in _FAILURE_WORDS.finditer(text))
+
+
+SARCASM_REACH = 80
 
 
 # ---------------------------------------------------------------------------------------------- how-to

@@ -204,6 +204,16 @@ def test_a_key_client_s_launch_that_names_us_is_congratulated(composer):
     assert draft.mode == "congratulate" and "launch" in draft.reply and "40 minutes" not in draft.reply
 
 
+def test_praise_that_tells_of_a_problem_further_off_is_not_sarcasm(composer):
+    draft = compose(composer, "I budgeted three weeks for our Metabase move and we were done in an afternoon, "
+                              "permissions and all. The guide could mention snippets earlier. Otherwise, genuinely, "
+                              "thank you to whoever wrote the importer.")
+    assert draft.mode == "thanks" and not draft.reading.sarcasm
+    draft = compose(composer, "Massive thanks to the @fernhillhq team for stretching our trial while our security "
+                              "review dragged on. Made a slow procurement process far less painful.")
+    assert draft.mode == "thanks"
+
+
 def test_a_ticket_with_letters_is_named_and_an_outage_question_is_a_complaint(composer):
     for ticket in ("FH-3391", "FERN-1188", "4471-B"):
         draft = compose(composer, f"@fernhillhq case {ticket} has gone quiet and the export is still blank.")
