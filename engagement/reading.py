@@ -200,15 +200,22 @@ def _strip_handles(text: str) -> str:
 # --------------------------------------------------------------------------------------- other languages
 FOREIGN = {
     "pt": {"thanks": "Obrigado", "hello": "Olá", "cue": r"\b(obrigad[oa]|valeu)\b",
-           "trouble": r"\b(falhou|erro|sem resposta|não funciona|quebrad\w+)\b"},
+           "trouble": r"\b(falhou|erro|sem resposta|não funciona|quebrad\w+|não carrega|fora do ar|caiu)\b",
+           "outage": r"\b(não carrega|fora do ar|caiu|lento|travad\w+)\b"},
     "de": {"thanks": "Danke", "hello": "Hallo", "cue": r"\b(danke|vielen dank)\b",
-           "trouble": r"\b(fehler|kaputt|funktioniert nicht|keine antwort)\b"},
+           "trouble": r"\b(fehler|kaputt|funktioniert nicht|keine antwort|lädt nicht|ausfall|störung|down)\b",
+           "outage": r"\b(lädt nicht|ausfall|störung|down|langsam|hängt)\b"},
     "es": {"thanks": "¡Gracias", "hello": "Hola", "cue": r"\b(gracias)\b",
-           "trouble": r"\b(error|falló|no funciona|sin respuesta)\b"},
+           "trouble": r"\b(error|falló|no funciona|sin respuesta|no carga|caído|caída)\b",
+           "outage": r"\b(no carga|caído|caída|lento|colgado)\b"},
     "fr": {"thanks": "Merci", "hello": "Bonjour", "cue": r"\b(merci)\b",
-           "trouble": r"\b(erreur|ne marche pas|en panne|aucune réponse)\b"},
-    "it": {"thanks": "Grazie", "hello": "Ciao", "cue": r"\b(grazie)\b", "trouble": r"\b(errore|non funziona)\b"},
-    "nl": {"thanks": "Dank je", "hello": "Hoi", "cue": r"\b(bedankt|dank je)\b", "trouble": r"\b(fout|werkt niet)\b"},
+           "trouble": r"\b(erreur|ne marche pas|en panne|aucune réponse|ne charge pas|ne se charge pas|plante)\b",
+           "outage": r"\b(en panne|ne charge pas|ne se charge pas|lent|indisponible)\b"},
+    "it": {"thanks": "Grazie", "hello": "Ciao", "cue": r"\b(grazie)\b",
+           "trouble": r"\b(errore|non funziona|non si carica|non carica|bloccat\w)\b",
+           "outage": r"\b(non si carica|non carica|lento|down|irraggiungibile)\b"},
+    "nl": {"thanks": "Dank je", "hello": "Hoi", "cue": r"\b(bedankt|dank je)\b",
+           "trouble": r"\b(fout|werkt niet|laadt niet|storing|plat)\b", "outage": r"\b(laadt niet|storing|plat|traag)\b"},
     "ja": {"thanks": "ありがとうございます", "hello": "こんにちは", "cue": r"(ありがとう|感謝)",
            "trouble": r"(失敗|エラー|返事がない|動かない)"},
 }
@@ -487,7 +494,11 @@ def read_post(text: str, *, addressed: bool = True, lang: str | None = None, sen
     reading.failure = next((phrase for pattern, phrase in FAILURES if pattern.search(text)), None)
     lowered = text.lower()
     reading.feature = next((name for cue, name in FEATURES if cue in lowered), None)
-    if reading.complaint and (_OUTAGE.search(text) or reading.failure in ("delay", "slowness")):
+    table = FOREIGN.get(lang or "")
+    foreign_outage = bool(not english and table and table.get("outage") and re.search(table["outage"], text, re.I))
+    if foreign_outage and not reading.complaint:
+        intents.append("complaint")  # "il nostro cruscotto non si carica da ieri sera: è un problema vostro?"
+    if reading.complaint and (_OUTAGE.search(text) or foreign_outage or reading.failure in ("delay", "slowness")):
         reading.outage = reading.failure not in ("cropped labels", "settings that reset", "a login loop",
                                                  "a double charge", "the bill", "the move", "lost data")
     return reading

@@ -214,6 +214,16 @@ def test_praise_that_tells_of_a_problem_further_off_is_not_sarcasm(composer):
     assert draft.mode == "thanks"
 
 
+@pytest.mark.parametrize("text", [
+    "Buongiorno, il nostro cruscotto delle vendite non si carica da ieri sera. È un problema vostro o nostro?",
+    "@fernhillhq Fernhill ist seit heute morgen down, alle Dashboards laden nicht. Störung bei euch?",
+    "@fernhillhq le tableau de bord ne se charge pas depuis ce matin, c'est une panne chez vous ?",
+])
+def test_an_outage_in_another_language_points_to_the_status_page(composer, text):
+    draft = compose(composer, text, name="Giulia Conti")
+    assert draft.mode == "acknowledge" and "https://status.fernhill.example" in draft.reply
+
+
 def test_a_ticket_with_letters_is_named_and_an_outage_question_is_a_complaint(composer):
     for ticket in ("FH-3391", "FERN-1188", "4471-B"):
         draft = compose(composer, f"@fernhillhq case {ticket} has gone quiet and the export is still blank.")
