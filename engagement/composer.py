@@ -288,6 +288,15 @@ class Composer:
             return phrase
         return f"the {phrase}"
 
+    def _more_specific_name(self, name: str, other: str | None) -> bool:
+        """Whether ``name`` names the same thing as ``other`` more specifically: the same head noun, as many words,
+        rarer in the knowledge base ("pinned notes" over "chart notes"; not "the email" over "the onboarding
+        emails")."""
+        mine, theirs = terms(name), terms(other or "")
+        if not theirs or mine[-1:] != theirs[-1:] or len(mine) < len(theirs) or mine == theirs:
+            return False
+        return self.kb.specificity(" ".join(mine)) > self.kb.specificity(" ".join(theirs))
+
     def _answer_hit(self, hits: list[Hit], reading: Reading) -> Hit | None:
         return answering_hit(hits)
 
@@ -449,10 +458,12 @@ class Composer:
             entry = None
         sources = [entry.id] if entry else []
         named = self._named_feature(post.text)
-        # the most specific thing the post names: a knowledge-base keyword of two words or more ("the usage
-        # report", "pinned notes") says more than the general word the reading found ("dashboards")
-        specific_name = named if named and len(named.removeprefix("the ").split()) > 1 and \
-            reading.feature in _GENERAL_FEATURES else None
+        # the most specific thing the post names, as the knowledge base calls it, says more than the general word
+        # the reading found ("the usage report" over "dashboards"; one word, "nulls", says less than "exports") or
+        # than another name of the same thing ("pinned notes" over "chart notes")
+        specific_name = named if named and named.removeprefix("the ") not in _GENERAL_FEATURES and (
+            reading.feature in _GENERAL_FEATURES and len(named.removeprefix("the ").split()) > 1
+            or self._more_specific_name(named, reading.feature)) else None
         feature = specific_name or reading.feature or (_subject(entry) if entry else None) or named
         specific = self._specific(reading, feature, named if named and named != feature else None)
         fact = ""

@@ -237,6 +237,14 @@ def test_a_ticket_with_letters_is_named_and_an_outage_question_is_a_complaint(co
     assert not draft.reading.outage  # "is shutting down" is not "is down"
 
 
+def test_a_complaint_names_the_more_specific_of_two_names_for_the_same_thing(composer):
+    draft = compose(composer, "@fernhillhq scheduled PDF went to the board at 07:00. pinned notes printed on top of "
+                              "the x axis instead of under the chart. two board members already emailed me")
+    assert draft.mode == "acknowledge" and "pinned notes" in draft.reply
+    draft = compose(composer, "@fernhillhq your onboarding emails have sent me the same nudge four days in a row.")
+    assert "onboarding emails" in draft.reply
+
+
 def test_a_complaint_names_the_specific_thing_not_the_general_one(composer):
     draft = compose(composer, "@fernhillhq your usage report says our team viewed the board dashboard 0 times "
                               "last month. I watched them do it.")
