@@ -45,7 +45,8 @@ _IRONY = re.compile(
     r"(?:the )?gift that keeps on giving|achieving the impossible|thanks (?:a lot|for nothing)|"
     r"very on trend|bold (?:commitment|choice|move|strategy)|keeps (?:me|us|you) (?:guessing|on (?:my|our|your) toes)|"
     r"who needs (?:\w+ )?(?:sleep|weekends|data|numbers|charts)|truly (?:a |an )?(?:growth|innovative|visionary|"
-    r"revolutionary|groundbreaking|next-level)|10/10 would)\b|(?:^|\s)/s\b", re.I)
+    r"revolutionary|groundbreaking|next-level)|10/10 would|(?:love|glad|thrilled|happy) (?:that|how) (?:\S+ ){0,6}"
+    r"(?:has|have|just) decided)\b|(?:^|\s)/s\b", re.I)
 
 
 def shim_sarcasm(text: str, intents: list[str]) -> bool:

@@ -204,6 +204,17 @@ def test_a_key_client_s_launch_that_names_us_is_congratulated(composer):
     assert draft.mode == "congratulate" and "launch" in draft.reply and "40 minutes" not in draft.reply
 
 
+@pytest.mark.parametrize("text", [
+    "Love that the @fernhillhq phone view has decided our expense categories are now called 'Trav' and 'Prof'.",
+    "Thrilled that the data volume on our @fernhillhq invoice tripled in October with zero new dashboards. Truly a "
+    "growth company.",
+    "10/10 would recommend the @fernhillhq mobile view if you enjoy guessing which bar is which.",
+])
+def test_ironic_turns_of_phrase_are_sarcasm(composer, text):
+    draft = compose(composer, text)
+    assert draft.mode == "acknowledge" and draft.reading.sarcasm and "Thank you" not in draft.reply
+
+
 def test_praise_that_tells_of_a_problem_further_off_is_not_sarcasm(composer):
     draft = compose(composer, "I budgeted three weeks for our Metabase move and we were done in an afternoon, "
                               "permissions and all. The guide could mention snippets earlier. Otherwise, genuinely, "
