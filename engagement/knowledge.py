@@ -578,10 +578,20 @@ class KnowledgeBase:
             self._deep_built = self.builds
         if not len(self._deep_owner):
             return None
-        post = model.embed([query])[0]
+        post = sentence_vector(query)
         cosines = np.full(len(self.entries), -1.0, dtype=np.float32)
         np.maximum.at(cosines, self._deep_owner, self._deep_vecs @ post)
         return np.maximum(cosines, 0.0)
+
+
+@lru_cache(maxsize=4096)
+def sentence_vector(text: str) -> np.ndarray | None:
+    """One text's sentence-model vector (cached: a post's questions searched again, one by one, cost nothing
+    more), or None without the model."""
+    from engagement import sentence_model
+
+    model = sentence_model.load()
+    return None if model is None else model.embed([text])[0]
 
 
 def entry_phrasings(entry: Entry) -> list[str]:

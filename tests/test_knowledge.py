@@ -159,6 +159,7 @@ def test_the_question_of_a_post_is_found_without_its_mark_and_a_short_one_takes_
 
 def test_a_question_searched_deep_is_reranked_by_the_sentence_model_and_judged_by_its_own_gate():
     from engagement import answer_gate, sentence_model
+    from engagement.knowledge import sentence_vector
 
     if not sentence_model.available():
         pytest.skip("the sentence model (onnxruntime, tokenizers) is not installed")
@@ -181,6 +182,7 @@ def test_a_question_searched_deep_is_reranked_by_the_sentence_model_and_judged_b
     model.embed = lambda texts, **kw: (embedded.extend(texts), original(texts, **kw))[1]
     try:
         kb.builds += 1
+        sentence_vector.cache_clear()  # the post's own vector is cached too (its search and its answer share it)
         kb.search(story, k=3, deep=True)
     finally:
         model.embed = original
