@@ -7,7 +7,6 @@ first of them among retrieval's hits, the best hit and the gate's confidence in 
 """
 from __future__ import annotations
 
-import json
 import sys
 from collections import Counter
 from pathlib import Path
@@ -15,10 +14,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.fit_answer_gate import carries  # noqa: E402
+from bench.fit_answer_gate import carries, questions  # noqa: E402
 from engagement.answer_gate import threshold  # noqa: E402,F401
 from engagement.knowledge import KnowledgeBase  # noqa: E402
-from engagement.reading import read_post  # noqa: E402
 
 HELD_OUT = {"blind", "holdout2", "holdout3"}
 
@@ -30,13 +28,7 @@ def main() -> None:
     show_all = "--all" in sys.argv
     kb = KnowledgeBase(ROOT / "examples" / "knowledge")
     outcome = Counter()
-    for line in (ROOT / "tests" / "data" / "replies" / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
-        d = json.loads(line)
-        kind = d["expect"].get("kind")
-        if kind not in ("answer", "find_out"):
-            continue
-        reading = read_post(d["text"], addressed=True, lang=d.get("lang"))  # as the composer reads it
-        hits = kb.search(d["text"], k=3, english=reading.lang in ("en", None), deep=True)
+    for d, kind, hits in questions(kb, name, deep=True):
         gold = [e.id for e in kb.answers if not e.is_reply and carries(e, d["expect"].get("facts", []))]
         top = hits[0] if hits else None
         conf = top.confidence if top else 0.0

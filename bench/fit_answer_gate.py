@@ -38,15 +38,21 @@ def carries(entry, facts: list[str]) -> bool:
     return all(any(alt.strip().lower() in text for alt in fact.split("|")) for fact in facts)
 
 
-def examples(kb: KnowledgeBase, name: str, deep: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    xs, ys = [], []
+def questions(kb: KnowledgeBase, name: str, deep: bool = False):
+    """(the post, its expected kind, retrieval's hits) for every post of a set that asks something (kind answer or
+    find_out), searched as the composer searches it."""
     for line in (ROOT / "tests" / "data" / "replies" / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
         d = json.loads(line)
         kind = d["expect"].get("kind")
         if kind not in ("answer", "find_out"):
             continue
         reading = read_post(d["text"], addressed=True, lang=d.get("lang"))  # as the composer reads it
-        hits = kb.search(d["text"], k=3, english=reading.lang in ("en", None), deep=deep)
+        yield d, kind, kb.search(d["text"], k=3, english=reading.lang in ("en", None), deep=deep)
+
+
+def examples(kb: KnowledgeBase, name: str, deep: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    xs, ys = [], []
+    for d, kind, hits in questions(kb, name, deep):
         if not hits:
             continue
         top = hits[0]
