@@ -26,6 +26,7 @@ class ItemResult:
     facts_expected: int = 0
     facts_carried: int = 0
     checks: list[str] = field(default_factory=list)
+    mode: str = "none"  # what the engine did: answer, find_out, acknowledge, thanks, congratulate, none (no reply)
 
 
 def _has(text: str, alternatives: str) -> bool:
@@ -34,6 +35,12 @@ def _has(text: str, alternatives: str) -> bool:
 
 
 def judge(engine: ReplyEngine, post: PostIn, expect: dict, draft: Draft) -> ItemResult:
+    result = _judge(engine, post, expect, draft)
+    result.mode = draft.mode if draft.reply is not None else "none"
+    return result
+
+
+def _judge(engine: ReplyEngine, post: PostIn, expect: dict, draft: Draft) -> ItemResult:
     kind = expect.get("kind", "")
     reply = draft.reply
     problems: list[str] = []
@@ -88,6 +95,15 @@ def evaluate(engine: ReplyEngine, items: list[tuple[PostIn, dict]]) -> dict:
         k["passed"] += r.passed
     for k in by_kind.values():
         k["pass_rate"] = round(k["passed"] / k["posts"], 3)
+    # the reading as a labelling: the kind of reply the engine chose against the kind expected, per label
+    labels: dict[str, dict] = {}
+    for label in sorted({r.kind for r in results if r.kind} | {r.mode for r in results}):
+        chosen = [r for r in results if r.mode == label]
+        expected_here = [r for r in results if r.kind == label]
+        right = sum(r.kind == label for r in chosen)
+        labels[label] = {"expected": len(expected_here), "chosen": len(chosen), "right": right,
+                         "precision": round(right / len(chosen), 3) if chosen else None,
+                         "recall": round(right / len(expected_here), 3) if expected_here else None}
     all_checks = [c.split(":", 1)[0] for r in results for c in r.checks]
     expected = sum(r.facts_expected for r in results)
     carried = sum(r.facts_carried for r in results)
@@ -104,6 +120,7 @@ def evaluate(engine: ReplyEngine, items: list[tuple[PostIn, dict]]) -> dict:
         "over_length": all_checks.count("over_length"),
         "backend": dict(backends),
         "by_kind": by_kind,
+        "by_label": labels,
         "failures": [{"id": r.id, "kind": r.kind, "problems": r.problems, "reply": r.reply}
                      for r in results if not r.passed],
     }

@@ -125,6 +125,11 @@ def replies_eval(state: State, file: str, knowledge_dir: str | None, backend: st
                f"{report['invented_numbers']}; over-length {report['over_length']}")
     for kind, k in sorted(report["by_kind"].items()):
         echo(f"  {kind:<14} {k['passed']:>3}/{k['posts']:<3} {k['pass_rate']:.3f}")
+    echo("kind of reply chosen (precision / recall per label):")
+    for label, k in report["by_label"].items():
+        p = "-" if k["precision"] is None else f"{k['precision']:.3f}"
+        r = "-" if k["recall"] is None else f"{k['recall']:.3f}"
+        echo(f"  {label:<14} precision {p:>5} ({k['right']}/{k['chosen']})  recall {r:>5} ({k['right']}/{k['expected']})")
     if failures:
         for f in report["failures"]:
             echo(f"\n{f['id']} [{f['kind']}] {'; '.join(f['problems'])}\n  {f['reply']}")

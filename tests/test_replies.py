@@ -412,6 +412,11 @@ def test_replies_eval_reports_the_measures():
     assert {"pass_rate", "facts_carried", "tone_violations", "invented_urls", "over_length"} <= set(report)
     # the development set the rules were tuned on; the held-out figure is in docs/replies.md
     assert report["pass_rate"] >= 0.9 and report["invented_urls"] == 0 and report["over_length"] == 0
+    # the kind of reply chosen, as a labelling: precision and recall per label, consistent with the counts
+    answer = report["by_label"]["answer"]
+    assert answer["expected"] == report["by_kind"]["answer"]["posts"]
+    assert answer["precision"] == round(answer["right"] / answer["chosen"], 3) and answer["recall"] >= 0.8
+    assert sum(k["chosen"] for k in report["by_label"].values()) == report["posts"]
 
 
 def test_every_command_help_ends_with_an_example():

@@ -1,8 +1,8 @@
 """Check a reply evaluation set's format (not the engine): python3 check_set.py FILE.jsonl
 Every line parses; fields present; kinds valid; ids unique; every `answer` fact alternative stands literally
-(case-insensitive) in one knowledge entry of /work/main/examples/knowledge/."""
+(case-insensitive) in one knowledge entry of examples/knowledge/ (this checkout's)."""
 import json, re, sys, pathlib, collections
-KB = pathlib.Path("/work/main/examples/knowledge")
+KB = pathlib.Path(__file__).resolve().parents[4] / "examples" / "knowledge"
 entries = []
 for f in sorted(KB.glob("*.md")):
     if f.name == "README.md":
