@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -41,7 +40,7 @@ from fit_answer_gate import carries  # noqa: E402
 
 from engagement import sentence_model  # noqa: E402
 from engagement.answer_gate import features  # noqa: E402
-from engagement.knowledge import Entry, KnowledgeBase, question_focus  # noqa: E402
+from engagement.knowledge import Entry, KnowledgeBase, entry_phrasings, question_focus  # noqa: E402
 from engagement.reading import read_post  # noqa: E402
 
 SETS = ("dev", "eval", "dev2", "dev3a", "dev3b")
@@ -51,8 +50,7 @@ RRF_K = 60
 
 
 def phrasings(entry: Entry) -> list[str]:
-    first = re.split(r"(?<=[.!?])\s+", entry.body.strip(), maxsplit=1)[0] if entry.body.strip() else ""
-    return [p for p in dict.fromkeys([entry.title, *entry.also, entry.short or "", first]) if p.strip()]
+    return entry_phrasings(entry)  # what the runtime compares a post with
 
 
 def auc(pos: list[float], neg: list[float]) -> float:

@@ -597,9 +597,9 @@ def sentence_vector(text: str) -> np.ndarray | None:
 def entry_phrasings(entry: Entry) -> list[str]:
     """What the sentence model compares a post with: the heading, each ``Also:``, the short form and the first
     sentence of the answer (a team reply: the question it answered)."""
-    first = re.split(r"(?<=[.!?])\s+", entry.body.strip(), maxsplit=1)[0] if entry.body.strip() else ""
     if entry.is_reply:
         return [entry.title] if entry.title.strip() else []
+    first = _first_sentence(entry.body) if entry.body.strip() else ""
     return [p for p in dict.fromkeys([entry.title, *entry.also, entry.short or "", first]) if p.strip()]
 
 
@@ -638,28 +638,34 @@ def english_words(text: str, lang: str | None = None) -> tuple[str, float]:
     does ("une version en espagnol de l'interface ?")."""
     folded = fold(_NOISE.sub(" ", text))
     asked = " ".join(m.group(0) for m in re.finditer(r"[^.!?？\n]*[?？]", folded)) or folded  # the question itself
+    found, rest = _translate(folded)
+    shared = [w for w in _TOKEN.findall(text) if w.isupper() and len(w) > 1 or any(c.isdigit() for c in w)]
+    kept = [w for w in _content_words(rest, lang) if w in _SHARED_WORDS]
+    return " ".join(dict.fromkeys(found + shared + kept)), round(_understood(asked, lang), 3)
+
+
+def _translate(folded: str) -> tuple[list[str], str]:
+    """The English words the glossary finds in a folded text, and the text without them."""
     found = []
     for pattern, english in glossary():
         if pattern.search(folded):
             found.append(english)
             folded = pattern.sub(" \x00 ", folded)
-    shared = [w for w in _TOKEN.findall(text) if w.isupper() and len(w) > 1 or any(c.isdigit() for c in w)]
-    rest = [w for w in _TOKEN.findall(folded) if w not in _stop_words(lang) and len(w) > 1]
-    kept = [w for w in rest if w in _SHARED_WORDS]
-    understood = _understood(asked, lang)
-    return " ".join(dict.fromkeys(found + shared + kept)), round(max(understood, 0.0), 3)
+    return found, folded
+
+
+def _content_words(folded: str, lang: str | None) -> list[str]:
+    return [w for w in _TOKEN.findall(folded) if w not in _stop_words(lang) and len(w) > 1]
 
 
 def _understood(folded: str, lang: str | None) -> float:
     """The share of a folded text's content words the glossary translates or every language shares."""
-    content = [w for w in _TOKEN.findall(folded) if w not in _stop_words(lang) and len(w) > 1]
+    content = _content_words(folded, lang)
     if not content:
         return 0.0
-    for pattern, _ in glossary():
-        folded = pattern.sub(" \x00 ", folded)
-    unknown = [w for w in _TOKEN.findall(folded) if w not in _stop_words(lang) and len(w) > 1
-               and w not in _SHARED_WORDS and not any(c.isdigit() for c in w)]
-    return max(1 - len(unknown) / len(content), 0.0)
+    unknown = [w for w in _content_words(_translate(folded)[1], lang)
+               if w not in _SHARED_WORDS and not any(c.isdigit() for c in w)]
+    return 1 - len(unknown) / len(content)
 
 
 _LANGUAGE_NAMES = {"pt": "PORTUGUESE", "de": "GERMAN", "es": "SPANISH", "fr": "FRENCH", "it": "ITALIAN",
